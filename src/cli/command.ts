@@ -1,0 +1,39 @@
+/**
+ * What every subcommand is: a name, its options as data, and `run`, which returns the exit code.
+ * Global options (before the command) reach `run` as `global`; for commands with one server they are the
+ * defaults that the options after the command override, for replicate/compare they describe the source.
+ */
+import type { Logger } from "../ui/log.ts";
+import { type OptionSpec, parseArgs, type ParsedValues } from "./parse.ts";
+
+export interface CommandContext {
+  /** Values of options given before the command. */
+  global: ParsedValues;
+  /** Options and arguments after the command name. */
+  argv: string[];
+  env: { get(name: string): string | undefined };
+  log: Logger;
+  /** Writes to stdout (results, JSON). */
+  out: (text: string) => void;
+}
+
+export interface CommandModule {
+  name: string;
+  summary: string;
+  /** Usage lines and explanation printed by --help, before the option list. */
+  usage: string;
+  specs: readonly OptionSpec[];
+  run(context: CommandContext): Promise<number>;
+}
+
+export const LOG_SPECS: readonly OptionSpec[] = [
+  { long: "quiet", short: "q", kind: "flag", key: "quiet", help: "Log errors only" },
+  { long: "info", short: "i", kind: "flag", key: "info", help: "Log progress information" },
+  { long: "debug", short: "d", kind: "flag", key: "debug", help: "Log debug details (and stack traces)" },
+  { long: "help", kind: "flag", key: "help", help: "Show this help" },
+];
+
+/** Parse the command's own argv (its specs plus the logging flags). */
+export function parseCommandArgs(command: CommandModule, argv: readonly string[]) {
+  return parseArgs(argv, [...command.specs, ...LOG_SPECS], `riot ${command.name}`);
+}

@@ -1,0 +1,108 @@
+/**
+ * argv -> command -> exit code. The one place that maps errors to exit codes:
+ * UsageError 2, everything else 1, with one line on stderr (stack trace only with -d).
+ */
+import { ConnectionError } from "../redis/errors.ts";
+import { OptionError } from "../redis/options.ts";
+import { COMMANDS, findCommand } from "../commands/registry.ts";
+import { Logger, type LogLevel } from "../ui/log.ts";
+import { type CommandContext, LOG_SPECS, parseCommandArgs } from "./command.ts";
+import { CONNECTION_SPECS } from "./connection_flags.ts";
+import { formatOptions, type OptionSpec, parseArgs, type ParsedValues, UsageError } from "./parse.ts";
+import { VERSION } from "../version.ts";
+
+const GLOBAL_SPECS: readonly OptionSpec[] = [
+  ...CONNECTION_SPECS,
+  ...LOG_SPECS,
+  { long: "version", short: "V", kind: "flag", key: "version", help: "Print the version and exit" },
+];
+
+export interface MainIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  env: { get(name: string): string | undefined };
+}
+
+function levelOf(values: ParsedValues, fallback: LogLevel): LogLevel {
+  if (values.debug) return "debug";
+  if (values.info) return "info";
+  if (values.quiet) return "error";
+  return fallback;
+}
+
+export function rootHelp(): string {
+  const commands = COMMANDS.map((command) => `  ${command.name.padEnd(12)}${command.summary}`).join("\n");
+  return `riot ${VERSION}: Redis Input/Output Tools
+
+Usage: riot [SOURCE OPTIONS] COMMAND [OPTIONS]
+       riot -h SRC -p 6379 replicate -h TGT -p 6380 --live
+
+Commands:
+${commands}
+
+Options before the command describe the source server (or the only one); options after it
+describe the target (replicate, compare) or override them. 'riot COMMAND --help' for each.
+
+${formatOptions(GLOBAL_SPECS)}
+
+Exit codes: 0 success, 1 failure (or differences found), 2 bad usage.
+`;
+}
+
+/** Run riot with `args`; resolves with the exit code. Never calls Deno.exit. */
+export async function runMain(args: readonly string[], io: MainIo): Promise<number> {
+  const log = new Logger("warn", { write: io.err });
+  let debug = false;
+  try {
+    const global = parseArgs(args, GLOBAL_SPECS, "riot", true);
+    log.level = levelOf(global.values, "warn");
+    debug = log.level === "debug";
+    log.addSecret(global.values.password as string | undefined);
+    if (global.values.version) {
+      io.out(`riot ${VERSION}\n`);
+      return 0;
+    }
+    const [name, ...rest] = global.rest;
+    if (name === undefined || name === "help") {
+      if (name === undefined && !global.values.help) {
+        io.err(rootHelp());
+        return 2;
+      }
+      io.out(rootHelp());
+      return 0;
+    }
+    const command = findCommand(name);
+    if (!command) {
+      throw new UsageError(`Unknown command '${name}'. Commands: ${COMMANDS.map((c) => c.name).join(", ")}`);
+    }
+    if (rest.includes("--help") || global.values.help) {
+      io.out(`${command.usage}\nOptions:\n${formatOptions([...command.specs, ...LOG_SPECS])}\n`);
+      return 0;
+    }
+    const own = parseCommandArgs(command, rest).values;
+    log.level = levelOf(own, log.level);
+    debug = log.level === "debug";
+    log.addSecret(own.password as string | undefined);
+    for (const [key, value] of Object.entries(own)) {
+      if (key.endsWith(".password") && typeof value === "string") log.addSecret(value);
+    }
+    const context: CommandContext = { global: global.values, argv: rest, env: io.env, log, out: io.out };
+    return await command.run(context);
+  } catch (error) {
+    return reportFailure(error, log, debug);
+  }
+}
+
+/** One line for the user; exit 2 for usage errors, 1 otherwise. */
+export function reportFailure(error: unknown, log: Logger, debug: boolean): number {
+  const usage = error instanceof UsageError || error instanceof OptionError;
+  const message = error instanceof Error ? error.message : String(error);
+  log.beforeWrite?.();
+  if (usage) {
+    log.error(message);
+    return 2;
+  }
+  if (error instanceof ConnectionError || !debug) log.error(message);
+  else log.error((error as Error).stack ?? message);
+  return 1;
+}

@@ -1,0 +1,177 @@
+/**
+ * A small, strict argv parser: options are declared as data, anything undeclared is a usage error.
+ * Accepts `--name value`, `--name=value`, `-x value`, `-xvalue` (single-letter options), and `--` to end
+ * options. Flags take no value (`--flag=false` is accepted). Values are checked by kind.
+ */
+
+/** A mistake on the command line: one line saying what is wrong and what to do. Exit code 2. */
+export class UsageError extends Error {
+  override name = "UsageError";
+  readonly exitCode = 2;
+}
+
+export type OptionKind = "string" | "int" | "number" | "flag" | "list" | "bytes" | "duration";
+
+export interface OptionSpec {
+  /** Long name without dashes, e.g. "key-pattern". */
+  long: string;
+  short?: string;
+  kind: OptionKind;
+  /** Property name in the parsed values. */
+  key: string;
+  help: string;
+  /** Placeholder shown in help, e.g. "PATTERN". */
+  arg?: string;
+  choices?: readonly string[];
+  min?: number;
+  max?: number;
+  /** Shown in help. */
+  defaultText?: string;
+}
+
+export type ParsedValues = Record<string, string | number | boolean | string[] | undefined>;
+
+export interface Parsed {
+  values: ParsedValues;
+  positionals: string[];
+}
+
+/**
+ * Parse `argv` against `specs`. With `stopAtPositional`, parsing stops at the first positional and the
+ * rest is returned untouched in `rest` (used to find the command name).
+ */
+export function parseArgs(
+  argv: readonly string[],
+  specs: readonly OptionSpec[],
+  context: string,
+  stopAtPositional = false,
+): Parsed & { rest: string[] } {
+  const byLong = new Map(specs.map((spec) => [spec.long, spec]));
+  const byShort = new Map(specs.filter((spec) => spec.short).map((spec) => [spec.short!, spec]));
+  const values: ParsedValues = {};
+  const positionals: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i];
+    if (token === "--") {
+      positionals.push(...argv.slice(i + 1));
+      break;
+    }
+    let spec: OptionSpec | undefined;
+    let inline: string | undefined;
+    if (token.startsWith("--")) {
+      const eq = token.indexOf("=");
+      const name = eq === -1 ? token.slice(2) : token.slice(2, eq);
+      if (eq !== -1) inline = token.slice(eq + 1);
+      spec = byLong.get(name);
+      if (!spec) throw unknownOption(`--${name}`, context, specs);
+    } else if (token.startsWith("-") && token.length > 1 && !/^-\d/.test(token)) {
+      spec = byShort.get(token[1]);
+      if (!spec) throw unknownOption(token.slice(0, 2), context, specs);
+      if (token.length > 2) inline = token.slice(2);
+    } else {
+      if (stopAtPositional) return { values, positionals, rest: argv.slice(i) };
+      positionals.push(token);
+      continue;
+    }
+    const shown = token.startsWith("--") ? `--${spec.long}` : `-${spec.short}`;
+    if (spec.kind === "flag") {
+      if (inline !== undefined && !/^(true|false)$/.test(inline)) {
+        throw new UsageError(`${shown} takes no value (got '${inline}')`);
+      }
+      values[spec.key] = inline !== "false";
+      continue;
+    }
+    let raw = inline;
+    if (raw === undefined) {
+      if (i + 1 >= argv.length) {
+        throw new UsageError(`${shown} needs a value${spec.arg ? ` (${spec.arg})` : ""}`);
+      }
+      raw = argv[++i];
+    }
+    const value = convert(spec, raw, shown);
+    if (spec.kind === "list") {
+      const list = (values[spec.key] as string[] | undefined) ?? [];
+      list.push(...(value as string).split(",").filter((part) => part !== ""));
+      values[spec.key] = list;
+    } else {
+      values[spec.key] = value;
+    }
+  }
+  return { values, positionals, rest: [] };
+}
+
+function convert(spec: OptionSpec, raw: string, shown: string): string | number {
+  if (spec.choices && !spec.choices.includes(raw)) {
+    throw new UsageError(`${shown} must be one of ${spec.choices.join(", ")} (got '${raw}')`);
+  }
+  let value: number;
+  switch (spec.kind) {
+    case "string":
+    case "list":
+      return raw;
+    case "int":
+      value = Number(raw);
+      if (!/^-?\d+$/.test(raw)) throw new UsageError(`${shown} must be a whole number (got '${raw}')`);
+      break;
+    case "number":
+      value = Number(raw);
+      if (raw.trim() === "" || !Number.isFinite(value)) {
+        throw new UsageError(`${shown} must be a number (got '${raw}')`);
+      }
+      break;
+    case "bytes":
+      value = parseBytes(raw, shown);
+      break;
+    case "duration":
+      value = parseDuration(raw, shown);
+      break;
+    default:
+      return raw;
+  }
+  if (spec.min !== undefined && value < spec.min) {
+    throw new UsageError(`${shown} must be at least ${spec.min}`);
+  }
+  if (spec.max !== undefined && value > spec.max) {
+    throw new UsageError(`${shown} must be at most ${spec.max}`);
+  }
+  return value;
+}
+
+/** "512", "10kb", "64MB", "1GiB" -> bytes. */
+export function parseBytes(raw: string, shown: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)?$/i.exec(raw.trim());
+  if (!match) throw new UsageError(`${shown} must be a size such as 1048576, 512kb or 10mb (got '${raw}')`);
+  const unit = (match[2] ?? "").toLowerCase().replace(/i?b$/, "");
+  const scale = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[unit] ?? NaN;
+  return Math.round(Number(match[1]) * scale);
+}
+
+/** "500" (ms), "500ms", "2s", "1m" -> milliseconds. */
+export function parseDuration(raw: string, shown: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/i.exec(raw.trim());
+  if (!match) throw new UsageError(`${shown} must be a duration such as 500, 500ms, 2s or 1m (got '${raw}')`);
+  const scale = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(match[2] ?? "ms").toLowerCase()]!;
+  return Math.round(Number(match[1]) * scale);
+}
+
+function unknownOption(name: string, context: string, specs: readonly OptionSpec[]): UsageError {
+  const bare = name.replace(/^-+/, "");
+  const close = specs.find((spec) => spec.long.startsWith(bare) || bare.startsWith(spec.long));
+  const hint = close ? ` Did you mean --${close.long}?` : "";
+  return new UsageError(`Unknown option ${name} for '${context}'.${hint} See '${context} --help'.`);
+}
+
+/** Help lines for a list of options. */
+export function formatOptions(specs: readonly OptionSpec[]): string {
+  const rows = specs.map((spec) => {
+    const names = `${spec.short ? `-${spec.short}, ` : "    "}--${spec.long}${
+      spec.arg ? ` ${spec.arg}` : ""
+    }`;
+    const extra = spec.defaultText ? ` (default: ${spec.defaultText})` : "";
+    return [names, `${spec.help}${extra}`];
+  });
+  const width = Math.min(34, Math.max(...rows.map(([names]) => names.length)) + 2);
+  return rows.map(([names, help]) =>
+    names.length >= width ? `  ${names}\n  ${" ".repeat(width)}${help}` : `  ${names.padEnd(width)}${help}`
+  ).join("\n");
+}

@@ -1,0 +1,1 @@
+/** Imports each command module so that it registers itself; main.ts imports this once. */
