@@ -36,6 +36,12 @@ export class Logger {
   warn(message: string): void {
     this.emit("warn", message);
   }
+  /** A plain line shown unless -q (summaries, notices): no prefix. */
+  notice(message: string): void {
+    if (!this.enabled("warn")) return;
+    this.beforeWrite?.();
+    this.sink.write(`${this.redact(message)}\n`);
+  }
   info(message: string): void {
     this.emit("info", message);
   }

@@ -1,0 +1,104 @@
+/** Options shared by replicate and compare: what to read, how to verify, how to show progress. */
+import type { OptionSpec } from "./parse.ts";
+
+export const KEY_SPECS: readonly OptionSpec[] = [
+  {
+    long: "key-pattern",
+    kind: "string",
+    key: "keyPattern",
+    arg: "GLOB",
+    help: "Only keys matching (SCAN MATCH)",
+  },
+  {
+    long: "key-type",
+    kind: "string",
+    key: "keyType",
+    arg: "TYPE",
+    choices: ["string", "hash", "list", "set", "zset", "stream", "ReJSON-RL", "TSDB-TYPE"],
+    help: "Only keys of this type (SCAN TYPE)",
+  },
+  {
+    long: "key-include",
+    kind: "list",
+    key: "keyInclude",
+    arg: "GLOB",
+    help: "Keep keys matching (repeatable)",
+  },
+  {
+    long: "key-exclude",
+    kind: "list",
+    key: "keyExclude",
+    arg: "GLOB",
+    help: "Drop keys matching (repeatable)",
+  },
+  {
+    long: "scan-count",
+    kind: "int",
+    key: "scanCount",
+    arg: "N",
+    min: 1,
+    help: "SCAN COUNT hint",
+    defaultText: "1000",
+  },
+  {
+    long: "batch",
+    kind: "int",
+    key: "batch",
+    arg: "N",
+    min: 1,
+    help: "Keys per round trip",
+    defaultText: "1000",
+  },
+  {
+    long: "threads",
+    kind: "int",
+    key: "threads",
+    arg: "N",
+    min: 1,
+    max: 64,
+    help: "Connections per side",
+    defaultText: "2",
+  },
+];
+
+export const VERIFY_SPECS: readonly OptionSpec[] = [
+  {
+    long: "ttl-tolerance",
+    kind: "duration",
+    key: "ttlTolerance",
+    arg: "MS",
+    min: 0,
+    help: "Largest TTL difference that still counts as equal",
+    defaultText: "100ms",
+  },
+  {
+    long: "show-diffs",
+    kind: "int",
+    key: "showDiffs",
+    arg: "N",
+    min: 0,
+    help: "List up to N differing keys",
+    defaultText: "10",
+  },
+  {
+    long: "rounds",
+    kind: "int",
+    key: "rounds",
+    arg: "N",
+    min: 1,
+    help: "Re-check differing keys up to N rounds in all",
+  },
+];
+
+export const OUTPUT_SPECS: readonly OptionSpec[] = [
+  {
+    long: "progress",
+    kind: "string",
+    key: "progress",
+    arg: "STYLE",
+    choices: ["bar", "log", "none"],
+    help: "Progress display",
+    defaultText: "bar on a terminal, else log",
+  },
+  { long: "json", kind: "flag", key: "json", help: "Print the result as one JSON object on stdout" },
+];

@@ -1,0 +1,93 @@
+/**
+ * Source and target of replicate/compare, from either CLI form:
+ * - classic: options before the command are the source's, connection options after it the target's
+ *   (`riot -h src -p 6379 replicate -h tgt -p 6380`);
+ * - URIs: `riot replicate SOURCE_URI TARGET_URI`;
+ * - explicit: `--source-port`, `--target-tls`, ... anywhere after the command.
+ * A server described twice in different ways (say a positional URI and --source-uri) is a usage error.
+ */
+import type { ConnectionOptions } from "../redis/options.ts";
+import {
+  CONNECTION_SPECS,
+  hasConnectionValues,
+  pickPrefixed,
+  prefixedConnectionSpecs,
+  toConnectionOptions,
+} from "./connection_flags.ts";
+import { type OptionSpec, type ParsedValues, UsageError } from "./parse.ts";
+
+/** Options accepted after replicate/compare: target connection options and both prefixed forms. */
+export const TWO_SERVER_SPECS: readonly OptionSpec[] = [
+  ...CONNECTION_SPECS.map((spec) => ({
+    ...spec,
+    help: `Target: ${spec.help.charAt(0).toLowerCase()}${spec.help.slice(1)}`,
+  })),
+  ...prefixedConnectionSpecs("source"),
+  ...prefixedConnectionSpecs("target"),
+];
+
+export interface TwoServers {
+  source: ConnectionOptions;
+  target: ConnectionOptions;
+}
+
+export function resolveTwoServers(
+  global: ParsedValues,
+  own: ParsedValues,
+  positionals: string[],
+  env: { get(name: string): string | undefined },
+): TwoServers {
+  if (positionals.length > 2) {
+    throw new UsageError(
+      `Too many arguments: ${positionals.slice(2).join(" ")} (expected at most SOURCE TARGET)`,
+    );
+  }
+  const sourceFlags = pickPrefixed(own, "source");
+  const targetFlags = pickPrefixed(own, "target");
+  const plainTarget: ParsedValues = {};
+  for (const spec of CONNECTION_SPECS) {
+    if (own[spec.key] !== undefined) plainTarget[spec.key] = own[spec.key];
+  }
+  let sourceUri: string | undefined;
+  let targetUri: string | undefined;
+  if (positionals.length === 2) [sourceUri, targetUri] = positionals;
+  else if (positionals.length === 1) {
+    const sourceGiven = hasConnectionValues(global) || hasConnectionValues(sourceFlags);
+    if (sourceGiven) targetUri = positionals[0];
+    else sourceUri = positionals[0];
+  }
+  conflict("source", sourceUri, sourceFlags.uri, "--source-uri");
+  conflict("source", sourceUri, global.uri, "-u before the command");
+  conflict("target", targetUri, targetFlags.uri, "--target-uri");
+  conflict("target", targetUri, plainTarget.uri, "-u after the command");
+  for (const spec of CONNECTION_SPECS) {
+    conflictValue("source", spec, global[spec.key], sourceFlags[spec.key]);
+    conflictValue("target", spec, plainTarget[spec.key], targetFlags[spec.key]);
+  }
+  const source = toConnectionOptions([global, sourceFlags], env, sourceUri);
+  const target = toConnectionOptions([plainTarget, targetFlags], env, targetUri);
+  if (!hasConnectionValues(plainTarget) && !hasConnectionValues(targetFlags) && targetUri === undefined) {
+    throw new UsageError(
+      "No target: give it after the command (-h HOST -p PORT, -u URI, --target-port ...) or as the second URI",
+    );
+  }
+  return { source, target };
+}
+
+function conflict(side: string, positional: unknown, other: unknown, name: string): void {
+  if (positional !== undefined && other !== undefined && positional !== other) {
+    throw new UsageError(
+      `The ${side} is given twice: as the URI '${redactArg(String(positional))}' and with ${name}`,
+    );
+  }
+}
+
+function conflictValue(side: string, spec: OptionSpec, a: unknown, b: unknown): void {
+  if (a !== undefined && b !== undefined && a !== b) {
+    throw new UsageError(`Conflicting ${side} options: --${spec.long} and --${side}-${spec.long} differ`);
+  }
+}
+
+function redactArg(text: string): string {
+  return text.replace(/:\/\/([^:@/]*):[^@]*@/, "://$1:***@");
+}

@@ -1,0 +1,11 @@
+/** Key count of the selected database, for progress totals (DBSIZE; 0 when the server refuses it). */
+import type { RedisConnection } from "../redis/connection.ts";
+
+export async function dbSize(connection: RedisConnection): Promise<number | undefined> {
+  try {
+    const reply = await connection.call("DBSIZE");
+    return typeof reply === "number" ? reply : undefined;
+  } catch {
+    return undefined;
+  }
+}

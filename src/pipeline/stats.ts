@@ -1,0 +1,45 @@
+/**
+ * Counters of a replication, shared by its stages. Stages only increment; progress and the summary read.
+ */
+import type { KeyFailure } from "./record.ts";
+
+/** How many failures are kept with their key for the report; the rest are only counted. */
+export const MAX_LISTED_FAILURES = 100;
+
+export class ReplicationStats {
+  readonly startedAt = performance.now();
+  scanned = 0;
+  read = 0;
+  written = 0;
+  /** Keys gone from the source between SCAN and DUMP (deleted on the target too). */
+  vanished = 0;
+  /** Keys over --mem-limit, not copied. */
+  skipped = 0;
+  failed = 0;
+  bytes = 0;
+  readonly failures: KeyFailure[] = [];
+  readonly skippedKeys: { key: Uint8Array; bytes: number }[] = [];
+  /** Failures counted per reason (server message without the key-specific part). */
+  readonly failureReasons = new Map<string, { count: number; advice: string }>();
+
+  addFailures(failures: KeyFailure[]): void {
+    for (const failure of failures) {
+      this.failed++;
+      if (this.failures.length < MAX_LISTED_FAILURES) this.failures.push(failure);
+      const entry = this.failureReasons.get(failure.reason);
+      if (entry) entry.count++;
+      else this.failureReasons.set(failure.reason, { count: 1, advice: failure.advice });
+    }
+  }
+
+  addSkipped(skipped: { key: Uint8Array; bytes: number }[]): void {
+    this.skipped += skipped.length;
+    for (const entry of skipped) {
+      if (this.skippedKeys.length < MAX_LISTED_FAILURES) this.skippedKeys.push(entry);
+    }
+  }
+
+  get elapsedSeconds(): number {
+    return (performance.now() - this.startedAt) / 1000;
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * Deciding whether two keys hold the same value when their DUMP payloads differ (different encodings of
+ * the same data, e.g. listpack on one side and hashtable on the other). Reads the value by type from each
+ * side and compares it as data: hashes and sets without regard to order, scores as exact doubles.
+ */
+import { type Command, ErrorReply, RespDouble, RespMap, RespSet, type RespValue } from "../../resp/mod.ts";
+import type { RedisConnection } from "../redis/connection.ts";
+
+const READERS: Record<string, (key: Uint8Array) => Command> = {
+  string: (key) => ["GET", key],
+  hash: (key) => ["HGETALL", key],
+  list: (key) => ["LRANGE", key, 0, -1],
+  set: (key) => ["SMEMBERS", key],
+  zset: (key) => ["ZRANGE", key, 0, -1, "WITHSCORES"],
+  stream: (key) => ["XRANGE", key, "-", "+"],
+};
+
+/** For each key (all of `type`), true when source and target hold equal data. */
+export async function valuesEqual(
+  source: RedisConnection,
+  target: RedisConnection,
+  keys: { key: Uint8Array; type: string }[],
+): Promise<boolean[]> {
+  const commands = keys.map(({ key, type }) => (READERS[type] ?? ((k: Uint8Array) => ["DUMP", k]))(key));
+  const [left, right] = await Promise.all([source.pipeline(commands), target.pipeline(commands)]);
+  return keys.map(({ type }, i) => {
+    if (left[i] instanceof ErrorReply || right[i] instanceof ErrorReply) return false;
+    return sameValue(normalise(type, left[i]), normalise(type, right[i]));
+  });
+}
+
+/** Put unordered collections in a canonical order. */
+function normalise(type: string, value: RespValue): RespValue {
+  if (type === "hash") {
+    const pairs = value instanceof RespMap ? value.entries : toPairs(value as RespValue[]);
+    return pairs.map(([field, content]) => [field, content] as RespValue[]).sort((a, b) =>
+      compareBytes(a[0] as Uint8Array, b[0] as Uint8Array)
+    );
+  }
+  if (type === "set") {
+    const items = value instanceof RespSet ? value.items : value as RespValue[];
+    return [...items].sort((a, b) => compareBytes(a as Uint8Array, b as Uint8Array));
+  }
+  if (type === "zset" && Array.isArray(value)) {
+    // RESP3 answers [[member, score], ...]; RESP2 a flat list: flatten to one shape, scores as text bits.
+    return value.flat().map((item) => item instanceof RespDouble ? scoreText(item.value) : item);
+  }
+  return value;
+}
+
+function scoreText(score: number): Uint8Array {
+  return new TextEncoder().encode(Object.is(score, -0) ? "-0" : String(score));
+}
+
+function toPairs(flat: RespValue[]): [RespValue, RespValue][] {
+  const out: [RespValue, RespValue][] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) out.push([flat[i], flat[i + 1]]);
+  return out;
+}
+
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return a.length - b.length;
+}
+
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Structural equality of two replies; bytes compared byte by byte. */
+export function sameValue(a: RespValue, b: RespValue): boolean {
+  if (a instanceof Uint8Array) {
+    if (b instanceof Uint8Array) return bytesEqual(a, b);
+    return typeof b === "number" && bytesEqual(a, new TextEncoder().encode(String(b)));
+  }
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((item, i) => sameValue(item, b[i]));
+  }
+  if (a instanceof RespMap && b instanceof RespMap) return sameValue(a.entries.flat(), b.entries.flat());
+  if (a instanceof RespSet && b instanceof RespSet) return sameValue(a.items, b.items);
+  if (a instanceof RespDouble && b instanceof RespDouble) return Object.is(a.value, b.value);
+  return a === b;
+}

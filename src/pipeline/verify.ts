@@ -1,0 +1,263 @@
+/**
+ * Verification of a copy: every source key is looked up on both sides, and every target key on the
+ * source, and each key lands in exactly one counter of `OK:n V:n >:n <:n T:n`:
+ * identical, value (or type) differs, only in source, only in target, TTL off by more than the tolerance.
+ *
+ * quick: existence, type and TTL (`TYPE` + `PEXPIRETIME` per key and side). full: also the value (`DUMP`
+ * + `PEXPIRETIME`; equal payloads are equal values, differing payloads are compared as data by type, so an
+ * encoding difference is not a diff). With `rounds` > 1, differing keys are re-checked after `pauseMs`,
+ * so keys that were changing during the check are not reported as lasting differences.
+ */
+import { type Command, ErrorReply, type RespValue, toText } from "../../resp/mod.ts";
+import type { RedisConnection } from "../redis/connection.ts";
+import { scanKeys, type ScanOptions } from "./key_scanner.ts";
+import { bytesEqual, valuesEqual } from "./value_equal.ts";
+
+export type CompareMode = "quick" | "full";
+export type DiffKind = "value" | "type" | "missing" | "extra" | "ttl";
+
+export interface VerifyConfig {
+  mode: CompareMode;
+  ttlToleranceMs: number;
+  scan: ScanOptions;
+  batch: number;
+  rounds: number;
+  pauseMs: number;
+  /** Per side: PEXPIRETIME available (else PTTL + clock). */
+  sourceExpireTime: boolean;
+  targetExpireTime: boolean;
+  /** Differing keys remembered for re-checks and --show-diffs; the rest are only counted. */
+  maxRemembered?: number;
+}
+
+export interface Diff {
+  key: Uint8Array;
+  kind: DiffKind;
+  detail: string;
+}
+
+export interface VerifyResult {
+  ok: number;
+  value: number;
+  missing: number;
+  extra: number;
+  ttl: number;
+  /** Differing keys (up to maxRemembered), after the last round. */
+  diffs: Diff[];
+  rounds: number;
+  seconds: number;
+}
+
+export interface VerifyConnections {
+  sourceScanner: RedisConnection;
+  targetScanner: RedisConnection;
+  sources: RedisConnection[];
+  targets: RedisConnection[];
+}
+
+/** Counts shown while verifying. */
+export interface VerifyProgress {
+  checked: number;
+}
+
+interface Side {
+  present: boolean;
+  type: string;
+  dump: Uint8Array | null;
+  expireAt: number; // -1 none
+}
+
+export function summaryLine(
+  result: Pick<VerifyResult, "ok" | "value" | "missing" | "extra" | "ttl">,
+): string {
+  return `OK:${result.ok} V:${result.value} >:${result.missing} <:${result.extra} T:${result.ttl}`;
+}
+
+export function differs(result: VerifyResult): boolean {
+  return result.value + result.missing + result.extra + result.ttl > 0;
+}
+
+export async function verify(
+  connections: VerifyConnections,
+  config: VerifyConfig,
+  progress: VerifyProgress = { checked: 0 },
+): Promise<VerifyResult> {
+  const started = performance.now();
+  const limit = config.maxRemembered ?? 100_000;
+  const counts = { ok: 0, value: 0, missing: 0, extra: 0, ttl: 0 };
+  let diffs: Diff[] = [];
+  const remember = (found: Diff[]) => {
+    for (const diff of found) {
+      counts[diff.kind === "type" ? "value" : diff.kind]++;
+      if (diffs.length < limit) diffs.push(diff);
+    }
+  };
+  let next = 0;
+  const pick = <T>(list: T[]) => list[next++ % list.length];
+
+  const sourcePass = runBatches(connections.sourceScanner, config, async (keys) => {
+    const { ok, found } = await checkKeys(pick(connections.sources), pick(connections.targets), keys, config);
+    counts.ok += ok;
+    remember(found);
+    progress.checked += keys.length;
+  });
+  const targetPass = runBatches(connections.targetScanner, config, async (keys) => {
+    const source = pick(connections.sources);
+    const replies = await source.pipeline(keys.map((key) => ["EXISTS", key]));
+    const extra = keys.filter((_, i) => replies[i] === 0);
+    if (extra.length === 0) return;
+    // Re-check with both sides: the key may have appeared on the source meanwhile.
+    const { ok, found } = await checkKeys(source, pick(connections.targets), extra, config);
+    counts.ok += ok;
+    remember(found.filter((diff) => diff.kind === "extra"));
+  });
+  await Promise.all([sourcePass, targetPass]);
+
+  let rounds = 1;
+  while (rounds < config.rounds && diffs.length > 0) {
+    await new Promise((resolve) => setTimeout(resolve, config.pauseMs));
+    rounds++;
+    const again: Diff[] = [];
+    for (let i = 0; i < diffs.length; i += config.batch) {
+      const slice = diffs.slice(i, i + config.batch);
+      for (const diff of slice) counts[diff.kind === "type" ? "value" : diff.kind]--;
+      const { ok, found } = await checkKeys(
+        pick(connections.sources),
+        pick(connections.targets),
+        slice.map((diff) => diff.key),
+        config,
+      );
+      counts.ok += ok;
+      for (const diff of found) counts[diff.kind === "type" ? "value" : diff.kind]++;
+      again.push(...found);
+    }
+    diffs = again;
+  }
+  return { ...counts, diffs, rounds, seconds: (performance.now() - started) / 1000 };
+}
+
+/** Scan one side and run `each` on batches, a few batches in flight. */
+async function runBatches(
+  scanner: RedisConnection,
+  config: VerifyConfig,
+  each: (keys: Uint8Array[]) => Promise<void>,
+): Promise<void> {
+  const inFlight = new Set<Promise<void>>();
+  let pending: Uint8Array[] = [];
+  const launch = async (keys: Uint8Array[]) => {
+    const task = each(keys).finally(() => inFlight.delete(task));
+    inFlight.add(task);
+    if (inFlight.size >= 8) await Promise.race(inFlight);
+  };
+  for await (const keys of scanKeys(scanner, config.scan)) {
+    pending.push(...keys);
+    if (pending.length >= config.batch) {
+      await launch(pending);
+      pending = [];
+    }
+  }
+  if (pending.length > 0) await launch(pending);
+  await Promise.all(inFlight);
+}
+
+/** Classify keys; keys gone from both sides are not counted at all. */
+export async function checkKeys(
+  source: RedisConnection,
+  target: RedisConnection,
+  keys: Uint8Array[],
+  config: VerifyConfig,
+): Promise<{ ok: number; found: Diff[] }> {
+  const [left, right] = await Promise.all([
+    readSides(source, keys, config.mode, config.sourceExpireTime),
+    readSides(target, keys, config.mode, config.targetExpireTime),
+  ]);
+  let ok = 0;
+  const found: Diff[] = [];
+  const toCompare: { index: number; type: string }[] = [];
+  for (let i = 0; i < keys.length; i++) {
+    const a = left[i];
+    const b = right[i];
+    if (!a.present && !b.present) continue;
+    if (!b.present) found.push({ key: keys[i], kind: "missing", detail: "only in source" });
+    else if (!a.present) found.push({ key: keys[i], kind: "extra", detail: "only in target" });
+    else if (config.mode === "quick" && a.type !== b.type) {
+      found.push({ key: keys[i], kind: "type", detail: `type ${a.type} in source, ${b.type} in target` });
+    } else if (config.mode === "full" && !bytesEqual(a.dump!, b.dump!)) {
+      toCompare.push({ index: i, type: "" });
+    } else if (!ttlClose(a.expireAt, b.expireAt, config.ttlToleranceMs)) {
+      found.push({ key: keys[i], kind: "ttl", detail: ttlDetail(a.expireAt, b.expireAt) });
+    } else ok++;
+  }
+  if (toCompare.length > 0) {
+    const types = await Promise.all([
+      source.pipeline(toCompare.map(({ index }) => ["TYPE", keys[index]])),
+      target.pipeline(toCompare.map(({ index }) => ["TYPE", keys[index]])),
+    ]);
+    const sameType: { index: number; type: string }[] = [];
+    toCompare.forEach((entry, j) => {
+      const a = toText(types[0][j]);
+      const b = toText(types[1][j]);
+      if (a !== b) {
+        found.push({ key: keys[entry.index], kind: "type", detail: `type ${a} in source, ${b} in target` });
+      } else sameType.push({ index: entry.index, type: a });
+    });
+    const equal = await valuesEqual(
+      source,
+      target,
+      sameType.map(({ index, type }) => ({ key: keys[index], type })),
+    );
+    sameType.forEach(({ index, type }, j) => {
+      if (!equal[j]) found.push({ key: keys[index], kind: "value", detail: `${type} value differs` });
+      else if (!ttlClose(left[index].expireAt, right[index].expireAt, config.ttlToleranceMs)) {
+        found.push({
+          key: keys[index],
+          kind: "ttl",
+          detail: ttlDetail(left[index].expireAt, right[index].expireAt),
+        });
+      } else ok++;
+    });
+  }
+  return { ok, found };
+}
+
+async function readSides(
+  connection: RedisConnection,
+  keys: Uint8Array[],
+  mode: CompareMode,
+  expireTime: boolean,
+): Promise<Side[]> {
+  const commands: Command[] = new Array(keys.length * 2);
+  const ttl = expireTime ? "PEXPIRETIME" : "PTTL";
+  for (let i = 0; i < keys.length; i++) {
+    commands[2 * i] = mode === "full" ? ["DUMP", keys[i]] : ["TYPE", keys[i]];
+    commands[2 * i + 1] = [ttl, keys[i]];
+  }
+  const now = Date.now();
+  const replies = await connection.pipeline(commands);
+  const sides: Side[] = new Array(keys.length);
+  for (let i = 0; i < keys.length; i++) {
+    const first = replies[2 * i];
+    const second = replies[2 * i + 1];
+    if (first instanceof ErrorReply) throw first;
+    if (second instanceof ErrorReply) throw second;
+    const ttlValue = Number(second);
+    const present = mode === "full" ? first !== null : toText(first as RespValue) !== "none";
+    sides[i] = {
+      present: present && ttlValue !== -2,
+      type: mode === "full" ? "" : toText(first as RespValue),
+      dump: mode === "full" ? first as Uint8Array | null : null,
+      expireAt: ttlValue < 0 ? -1 : expireTime ? ttlValue : now + ttlValue,
+    };
+  }
+  return sides;
+}
+
+function ttlClose(a: number, b: number, tolerance: number): boolean {
+  if (a === -1 || b === -1) return a === b;
+  return Math.abs(a - b) <= tolerance;
+}
+
+function ttlDetail(a: number, b: number): string {
+  const show = (at: number) => (at === -1 ? "none" : `${Math.max(0, at - Date.now())} ms left`);
+  return `TTL ${show(a)} in source, ${show(b)} in target`;
+}

@@ -1,0 +1,113 @@
+/** Final reports of replicate and compare: the human lines (stderr/stdout) and the JSON shapes. */
+import type { ReplicationStats } from "../pipeline/stats.ts";
+import { type Diff, summaryLine, type VerifyResult } from "../pipeline/verify.ts";
+import type { Logger } from "./log.ts";
+
+/** A key for printing: UTF-8 when it is valid text, else escaped bytes. Never used to address a key. */
+export function showKey(key: Uint8Array): string {
+  try {
+    const text = new TextDecoder("utf-8", { fatal: true }).decode(key);
+    // deno-lint-ignore no-control-regex
+    if (!/[\x00-\x1f\x7f]/.test(text)) return text;
+  } catch {
+    // not UTF-8: escape below
+  }
+  let out = "";
+  for (const byte of key) {
+    out += byte >= 0x20 && byte < 0x7f && byte !== 0x5c
+      ? String.fromCharCode(byte)
+      : `\\x${byte.toString(16).padStart(2, "0")}`;
+  }
+  return out;
+}
+
+export function formatRate(count: number, seconds: number): string {
+  return seconds > 0 ? `${Math.round(count / seconds)}` : "-";
+}
+
+export function replicationSummary(stats: ReplicationStats): string {
+  const seconds = stats.elapsedSeconds;
+  return `Copied ${stats.written} keys in ${seconds.toFixed(2)} s (${
+    formatRate(stats.written, seconds)
+  } keys/s): ` +
+    `scanned ${stats.scanned}, read ${stats.read}, written ${stats.written}, vanished ${stats.vanished}, ` +
+    `skipped ${stats.skipped}, failed ${stats.failed}, ${(stats.bytes / 1048576).toFixed(1)} MiB`;
+}
+
+/** Tell the user about every key that was not copied: counted per reason, with advice, and the first keys. */
+export function reportNotCopied(stats: ReplicationStats, log: Logger): void {
+  for (const [reason, { count, advice }] of stats.failureReasons) {
+    log.error(`${count} key(s) not copied: ${reason}. What to do: ${advice}`);
+  }
+  for (const failure of stats.failures.slice(0, 20)) {
+    log.warn(`  not copied (${failure.stage}): ${showKey(failure.key)}: ${failure.reason}`);
+  }
+  if (stats.failed > 20) log.warn(`  ... and ${stats.failed - 20} more`);
+  if (stats.skipped > 0) {
+    log.warn(`${stats.skipped} key(s) skipped: larger than --mem-limit`);
+    for (const entry of stats.skippedKeys.slice(0, 20)) {
+      log.warn(`  skipped: ${showKey(entry.key)} (${entry.bytes} bytes)`);
+    }
+    if (stats.skipped > 20) log.warn(`  ... and ${stats.skipped - 20} more`);
+  }
+}
+
+export function reportVerify(
+  result: VerifyResult,
+  showDiffs: number,
+  log: Logger,
+  out: (text: string) => void,
+): void {
+  out(`${summaryLine(result)}\n`);
+  const shown = result.diffs.slice(0, showDiffs);
+  for (const diff of shown) log.warn(`  ${kindSymbol(diff)} ${showKey(diff.key)}: ${diff.detail}`);
+  const total = result.value + result.missing + result.extra + result.ttl;
+  if (total > shown.length && showDiffs > 0) {
+    log.warn(`  ... ${total - shown.length} more (--show-diffs N to list more)`);
+  }
+}
+
+function kindSymbol(diff: Diff): string {
+  return { value: "V", type: "V", missing: ">", extra: "<", ttl: "T" }[diff.kind];
+}
+
+export function verifyJson(result: VerifyResult, showDiffs: number) {
+  return {
+    ok: result.ok,
+    value: result.value,
+    missing: result.missing,
+    extra: result.extra,
+    ttl: result.ttl,
+    rounds: result.rounds,
+    seconds: Number(result.seconds.toFixed(3)),
+    diffs: result.diffs.slice(0, showDiffs).map((diff) => ({
+      key: showKey(diff.key),
+      kind: diff.kind,
+      detail: diff.detail,
+    })),
+  };
+}
+
+export function statsJson(stats: ReplicationStats) {
+  return {
+    scanned: stats.scanned,
+    read: stats.read,
+    written: stats.written,
+    vanished: stats.vanished,
+    skipped: stats.skipped,
+    failed: stats.failed,
+    bytes: stats.bytes,
+    seconds: Number(stats.elapsedSeconds.toFixed(3)),
+    keysPerSecond: Math.round(stats.written / Math.max(stats.elapsedSeconds, 1e-9)),
+    failures: stats.failures.slice(0, 20).map((failure) => ({
+      key: showKey(failure.key),
+      stage: failure.stage,
+      reason: failure.reason,
+      advice: failure.advice,
+    })),
+    skippedKeys: stats.skippedKeys.slice(0, 20).map((entry) => ({
+      key: showKey(entry.key),
+      bytes: entry.bytes,
+    })),
+  };
+}
