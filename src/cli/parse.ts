@@ -27,6 +27,8 @@ export interface OptionSpec {
   max?: number;
   /** Shown in help. */
   defaultText?: string;
+  /** For lists: split each value on commas (default true; false for globs, which may contain commas). */
+  splitCommas?: boolean;
 }
 
 export type ParsedValues = Record<string, string | number | boolean | string[] | undefined>;
@@ -91,7 +93,8 @@ export function parseArgs(
     const value = convert(spec, raw, shown);
     if (spec.kind === "list") {
       const list = (values[spec.key] as string[] | undefined) ?? [];
-      list.push(...(value as string).split(",").filter((part) => part !== ""));
+      if (spec.splitCommas === false) list.push(value as string);
+      else list.push(...(value as string).split(",").filter((part) => part !== ""));
       values[spec.key] = list;
     } else {
       values[spec.key] = value;

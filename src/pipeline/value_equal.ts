@@ -1,18 +1,20 @@
 /**
  * Deciding whether two keys hold the same value when their DUMP payloads differ (different encodings of
  * the same data, e.g. listpack on one side and hashtable on the other). Reads the value by type from each
- * side and compares it as data: hashes and sets without regard to order, scores as exact doubles.
+ * side and compares it as data: hashes and sets without regard to order, scores as exact doubles. A stream's
+ * value is its entries and its consumer groups (name, consumers, pending count, last delivered id, ...).
  */
 import { type Command, ErrorReply, RespDouble, RespMap, RespSet, type RespValue } from "../../resp/mod.ts";
 import type { RedisConnection } from "../redis/connection.ts";
 
-const READERS: Record<string, (key: Uint8Array) => Command> = {
-  string: (key) => ["GET", key],
-  hash: (key) => ["HGETALL", key],
-  list: (key) => ["LRANGE", key, 0, -1],
-  set: (key) => ["SMEMBERS", key],
-  zset: (key) => ["ZRANGE", key, 0, -1, "WITHSCORES"],
-  stream: (key) => ["XRANGE", key, "-", "+"],
+/** The commands that read a value of each type as data; equal replies to all of them are equal values. */
+const READERS: Record<string, (key: Uint8Array) => Command[]> = {
+  string: (key) => [["GET", key]],
+  hash: (key) => [["HGETALL", key]],
+  list: (key) => [["LRANGE", key, 0, -1]],
+  set: (key) => [["SMEMBERS", key]],
+  zset: (key) => [["ZRANGE", key, 0, -1, "WITHSCORES"]],
+  stream: (key) => [["XRANGE", key, "-", "+"], ["XINFO", "GROUPS", key]],
 };
 
 /** For each key (all of `type`), true when source and target hold equal data. */
@@ -21,11 +23,17 @@ export async function valuesEqual(
   target: RedisConnection,
   keys: { key: Uint8Array; type: string }[],
 ): Promise<boolean[]> {
-  const commands = keys.map(({ key, type }) => (READERS[type] ?? ((k: Uint8Array) => ["DUMP", k]))(key));
+  const perKey = keys.map(({ key, type }) => (READERS[type] ?? ((k: Uint8Array) => [["DUMP", k]]))(key));
+  const commands = perKey.flat();
   const [left, right] = await Promise.all([source.pipeline(commands), target.pipeline(commands)]);
+  let at = 0;
   return keys.map(({ type }, i) => {
-    if (left[i] instanceof ErrorReply || right[i] instanceof ErrorReply) return false;
-    return sameValue(normalise(type, left[i]), normalise(type, right[i]));
+    let equal = true;
+    for (let j = 0; j < perKey[i].length; j++, at++) {
+      if (left[at] instanceof ErrorReply || right[at] instanceof ErrorReply) equal = false;
+      else if (equal) equal = sameValue(normalise(type, left[at]), normalise(type, right[at]));
+    }
+    return equal;
   });
 }
 

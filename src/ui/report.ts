@@ -37,7 +37,8 @@ export function replicationSummary(stats: ReplicationStats): string {
 /** Tell the user about every key that was not copied: counted per reason, with advice, and the first keys. */
 export function reportNotCopied(stats: ReplicationStats, log: Logger): void {
   for (const [reason, { count, advice }] of stats.failureReasons) {
-    log.error(`${count} key(s) not copied: ${reason}. What to do: ${advice}`);
+    // Server messages often end with a period already ("... > 'maxmemory'."): one period, not two.
+    log.error(`${count} key(s) not copied: ${reason.replace(/\.+$/, "")}. What to do: ${advice}`);
   }
   for (const failure of stats.failures.slice(0, 20)) {
     log.warn(`  not copied (${failure.stage}): ${showKey(failure.key)}: ${failure.reason}`);
@@ -60,7 +61,7 @@ export function reportVerify(
 ): void {
   out(`${summaryLine(result)}\n`);
   const shown = result.diffs.slice(0, showDiffs);
-  for (const diff of shown) log.warn(`  ${kindSymbol(diff)} ${showKey(diff.key)}: ${diff.detail}`);
+  for (const diff of shown) log.notice(`  ${kindSymbol(diff)} ${showKey(diff.key)}: ${diff.detail}`);
   const total = result.value + result.missing + result.extra + result.ttl;
   if (total > shown.length && showDiffs > 0) {
     log.warn(`  ... ${total - shown.length} more (--show-diffs N to list more)`);

@@ -1,0 +1,122 @@
+/**
+ * `riot compare SOURCE TARGET`: verify that two databases hold the same keys, types, TTLs (and values with
+ * --mode full). Prints OK:n V:n >:n <:n T:n; exit 0 when nothing differs, 1 otherwise.
+ */
+import type { CommandModule } from "../cli/command.ts";
+import { parseCommandArgs } from "../cli/command.ts";
+import type { OptionSpec } from "../cli/parse.ts";
+import { KEY_SPECS, OUTPUT_SPECS, VERIFY_SPECS } from "../cli/replication_specs.ts";
+import { resolveTwoServers, TWO_SERVER_SPECS } from "../cli/two_servers.ts";
+import { dbSize } from "../pipeline/dbsize.ts";
+import { supportsExpireTime } from "../pipeline/dump_reader.ts";
+import { keyFilter } from "../pipeline/glob.ts";
+import { type CompareMode, differs, verify } from "../pipeline/verify.ts";
+import { openConnections, type OpenedServer } from "../redis/pool.ts";
+import { defaultProgressStyle, Progress, type ProgressStyle } from "../ui/progress.ts";
+import { reportVerify, verifyJson } from "../ui/report.ts";
+import { registerCommand } from "./registry.ts";
+
+const SPECS: readonly OptionSpec[] = [
+  {
+    long: "mode",
+    kind: "string",
+    key: "mode",
+    arg: "MODE",
+    choices: ["quick", "full"],
+    help: "quick: existence, type and TTL; full: values too",
+    defaultText: "quick",
+  },
+  {
+    long: "pause",
+    kind: "duration",
+    key: "pause",
+    arg: "MS",
+    min: 0,
+    help: "Pause before each re-check round",
+    defaultText: "1s",
+  },
+  ...KEY_SPECS,
+  ...VERIFY_SPECS,
+  ...OUTPUT_SPECS,
+  ...TWO_SERVER_SPECS,
+];
+
+export const compareCommand: CommandModule = {
+  name: "compare",
+  summary: "Compare the keys of two Redis databases",
+  usage: `Usage: riot compare SOURCE_URI TARGET_URI [OPTIONS]
+       riot [SOURCE OPTIONS] compare [TARGET OPTIONS] [OPTIONS]
+
+Prints OK:n V:n >:n <:n T:n: identical, value (or type) differs, only in source, only in target, TTL off
+by more than --ttl-tolerance. --rounds N re-checks differing keys so that keys changing during the check
+are not reported as lasting differences.
+`,
+  specs: SPECS,
+  async run(context) {
+    const { values, positionals } = parseCommandArgs(compareCommand, context.argv);
+    const { source, target } = resolveTwoServers(context.global, values, positionals, context.env);
+    const json = values.json === true;
+    const style = (values.progress as ProgressStyle | undefined) ?? (json ? "none" : defaultProgressStyle());
+    const threads = (values.threads as number | undefined) ?? 2;
+    const showDiffs = (values.showDiffs as number | undefined) ?? 10;
+    const servers: OpenedServer[] = [];
+    try {
+      const left = await openConnections({ ...source, clientName: "riot-compare" }, threads + 1);
+      servers.push(left);
+      const right = await openConnections({ ...target, clientName: "riot-compare" }, threads + 1);
+      servers.push(right);
+      const [sourceExpireTime, targetExpireTime] = await Promise.all([
+        supportsExpireTime(left.connections[0]),
+        supportsExpireTime(right.connections[0]),
+      ]);
+      const total = await dbSize(left.connections[0]);
+      const checked = { checked: 0 };
+      const progress = new Progress({
+        label: "comparing",
+        style,
+        logger: context.log,
+        poll: () => ({ done: checked.checked, total, totalEstimated: values.keyPattern !== undefined }),
+      });
+      progress.start();
+      let result;
+      try {
+        result = await verify(
+          {
+            sourceScanner: left.connections[0],
+            targetScanner: right.connections[0],
+            sources: left.connections.slice(1),
+            targets: right.connections.slice(1),
+          },
+          {
+            mode: (values.mode as CompareMode | undefined) ?? "quick",
+            ttlToleranceMs: (values.ttlTolerance as number | undefined) ?? 100,
+            scan: {
+              pattern: values.keyPattern as string | undefined,
+              type: values.keyType as string | undefined,
+              count: (values.scanCount as number | undefined) ?? 1000,
+              filter: keyFilter((values.keyInclude as string[]) ?? [], (values.keyExclude as string[]) ?? []),
+            },
+            batch: (values.batch as number | undefined) ?? 1000,
+            rounds: (values.rounds as number | undefined) ?? 1,
+            pauseMs: (values.pause as number | undefined) ?? 1000,
+            sourceExpireTime,
+            targetExpireTime,
+          },
+          checked,
+        );
+      } finally {
+        progress.stop(true);
+      }
+      if (json) context.out(`${JSON.stringify(verifyJson(result, showDiffs))}\n`);
+      else {
+        context.log.notice(`Compared in ${result.seconds.toFixed(2)} s (${result.rounds} round(s))`);
+        reportVerify(result, showDiffs, context.log, context.out);
+      }
+      return differs(result) ? 1 : 0;
+    } finally {
+      for (const server of servers) server.close();
+    }
+  },
+};
+
+registerCommand(compareCommand);
