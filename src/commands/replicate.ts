@@ -8,7 +8,7 @@ import { type OptionSpec, UsageError } from "../cli/parse.ts";
 import { KEY_SPECS, OUTPUT_SPECS, VERIFY_SPECS } from "../cli/replication_specs.ts";
 import { resolveTwoServers, TWO_SERVER_SPECS } from "../cli/two_servers.ts";
 import { keyFilter } from "../pipeline/glob.ts";
-import { replicate } from "../pipeline/replication.ts";
+import { replicate, type ReplicationMode } from "../pipeline/replication.ts";
 import { differs } from "../pipeline/verify.ts";
 import { defaultProgressStyle, type ProgressStyle } from "../ui/progress.ts";
 import { replicationSummary, reportNotCopied, reportVerify, statsJson, verifyJson } from "../ui/report.ts";
@@ -63,6 +63,57 @@ const SPECS: readonly OptionSpec[] = [
     defaultText: "quick",
   },
   ...VERIFY_SPECS,
+  {
+    long: "idle-timeout",
+    kind: "duration",
+    key: "idleTimeout",
+    arg: "MS",
+    min: 1,
+    help: "Live: stop after this long without events",
+    defaultText: "run until SIGINT/SIGTERM",
+  },
+  {
+    long: "flush-interval",
+    kind: "duration",
+    key: "flushInterval",
+    arg: "MS",
+    min: 0,
+    help: "Live: longest wait for a batch to fill",
+    defaultText: "50ms",
+  },
+  {
+    long: "event-queue",
+    kind: "int",
+    key: "eventQueue",
+    arg: "N",
+    min: 1,
+    help: "Live: changed keys waiting at most; beyond it a re-scan repairs",
+    defaultText: "100000",
+  },
+  {
+    long: "config-set",
+    kind: "flag",
+    key: "configSet",
+    help: "Live: set notify-keyspace-events on the source when needed (restored on exit)",
+  },
+  {
+    long: "converge",
+    kind: "int",
+    key: "converge",
+    arg: "N",
+    min: 0,
+    help: "Re-copy differing keys and verify again, up to N rounds",
+    defaultText: "0",
+  },
+  {
+    long: "metrics-port",
+    kind: "int",
+    key: "metricsPort",
+    arg: "PORT",
+    min: 0,
+    max: 65535,
+    help: "Live: serve Prometheus metrics on 127.0.0.1:PORT",
+  },
   ...OUTPUT_SPECS,
   ...TWO_SERVER_SPECS,
 ];
@@ -88,33 +139,68 @@ Examples:
     if (values.live && values.mode !== undefined && values.mode !== "live") {
       throw new UsageError(`--live conflicts with --mode ${values.mode}`);
     }
-    if (mode !== "snapshot") {
-      throw new UsageError(`--mode ${mode} is not available yet: use --mode snapshot`);
+    const live = mode !== "snapshot";
+    for (const name of ["idleTimeout", "flushInterval", "eventQueue", "configSet", "metricsPort"]) {
+      if (!live && values[name] !== undefined) {
+        throw new UsageError(
+          `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} needs --live or --mode live|liveonly`,
+        );
+      }
+    }
+    const controller = new AbortController();
+    const onSignal = () => {
+      context.log.warn("Stopping: finishing in-flight writes, then verifying (signal again to abort)");
+      if (controller.signal.aborted) Deno.exit(130);
+      controller.abort();
+    };
+    if (live) {
+      Deno.addSignalListener("SIGINT", onSignal);
+      Deno.addSignalListener("SIGTERM", onSignal);
     }
     const json = values.json === true;
     const progress = (values.progress as ProgressStyle | undefined) ??
       (json ? "none" : defaultProgressStyle());
     const showDiffs = (values.showDiffs as number | undefined) ?? 10;
-    const outcome = await replicate({
-      source,
-      target,
-      scan: {
-        pattern: values.keyPattern as string | undefined,
-        type: values.keyType as string | undefined,
-        count: (values.scanCount as number | undefined) ?? 1000,
-        filter: keyFilter((values.keyInclude as string[]) ?? [], (values.keyExclude as string[]) ?? []),
+    const outcome = await replicate(
+      {
+        source,
+        target,
+        mode: mode as ReplicationMode,
+        scan: {
+          pattern: values.keyPattern as string | undefined,
+          type: values.keyType as string | undefined,
+          count: (values.scanCount as number | undefined) ?? 1000,
+          filter: keyFilter((values.keyInclude as string[]) ?? [], (values.keyExclude as string[]) ?? []),
+        },
+        batch: (values.batch as number | undefined) ?? 1000,
+        threads: (values.threads as number | undefined) ?? 2,
+        queueKeys: (values.readQueue as number | undefined) ?? 20_000,
+        queueBytes: (values.queueBytes as number | undefined) ?? 128 * 1024 * 1024,
+        dryRun: values.dryRun === true,
+        memLimit: values.memLimit as number | undefined,
+        compare: (values.compare as "none" | "quick" | "full" | undefined) ?? "quick",
+        ttlToleranceMs: (values.ttlTolerance as number | undefined) ?? 100,
+        rounds: (values.rounds as number | undefined) ?? (live ? 3 : 1),
+        progress,
+        live: live
+          ? {
+            idleTimeoutMs: values.idleTimeout as number | undefined,
+            flushIntervalMs: (values.flushInterval as number | undefined) ?? 50,
+            eventQueue: (values.eventQueue as number | undefined) ?? 100_000,
+            configSet: values.configSet === true,
+            converge: (values.converge as number | undefined) ?? 0,
+            metricsPort: values.metricsPort as number | undefined,
+          }
+          : undefined,
       },
-      batch: (values.batch as number | undefined) ?? 1000,
-      threads: (values.threads as number | undefined) ?? 2,
-      queueKeys: (values.readQueue as number | undefined) ?? 20_000,
-      queueBytes: (values.queueBytes as number | undefined) ?? 128 * 1024 * 1024,
-      dryRun: values.dryRun === true,
-      memLimit: values.memLimit as number | undefined,
-      compare: (values.compare as "none" | "quick" | "full" | undefined) ?? "quick",
-      ttlToleranceMs: (values.ttlTolerance as number | undefined) ?? 100,
-      rounds: (values.rounds as number | undefined) ?? 1,
-      progress,
-    }, context.log);
+      context.log,
+      controller.signal,
+    ).finally(() => {
+      if (live) {
+        Deno.removeSignalListener("SIGINT", onSignal);
+        Deno.removeSignalListener("SIGTERM", onSignal);
+      }
+    });
     const { stats, verify } = outcome;
     if (json) {
       context.out(

@@ -1,22 +1,32 @@
 /**
- * One replication job from start to end: open the connections, copy the snapshot (and, in live modes,
- * follow the changes), then verify. Resolves with what happened; rejects only when a connection is lost
- * or a server refuses what the job cannot do without (all stages stopped first, connections closed).
+ * One replication job from start to end: open the connections; in live modes check notifications and
+ * subscribe first; copy the snapshot (unless liveonly); follow changes until idle or stopped; verify;
+ * with `converge`, re-copy the differing keys and verify again. Resolves with what happened; rejects when
+ * a connection is lost or the job cannot go on without losing changes (connections closed first).
  */
 import type { ConnectionOptions } from "../redis/options.ts";
 import { openConnections, type OpenedServer } from "../redis/pool.ts";
 import type { Logger } from "../ui/log.ts";
+import { serveMetrics } from "../ui/metrics.ts";
 import { Progress, type ProgressStyle } from "../ui/progress.ts";
+import { dbSize } from "./dbsize.ts";
 import { supportsExpireTime } from "./dump_reader.ts";
 import type { ScanOptions } from "./key_scanner.ts";
+import { type LiveConfig, LiveFollower } from "./live/follower.ts";
+import { prepareNotifications } from "./live/prepare.ts";
+import { liveMetrics } from "./live/metrics.ts";
+import { readDumps } from "./dump_reader.ts";
+import { writeRecords } from "./restore_writer.ts";
 import { copySnapshot } from "./snapshot.ts";
 import { ReplicationStats } from "./stats.ts";
-import { type CompareMode, verify, type VerifyResult } from "./verify.ts";
-import { dbSize } from "./dbsize.ts";
+import { type CompareMode, differs, verify, type VerifyResult } from "./verify.ts";
+
+export type ReplicationMode = "snapshot" | "live" | "liveonly";
 
 export interface ReplicationConfig {
   source: ConnectionOptions;
   target: ConnectionOptions;
+  mode: ReplicationMode;
   scan: ScanOptions;
   batch: number;
   threads: number;
@@ -28,21 +38,31 @@ export interface ReplicationConfig {
   ttlToleranceMs: number;
   rounds: number;
   progress: ProgressStyle;
+  live?: Omit<LiveConfig, "scan" | "memLimit" | "expireTime" | "dryRun" | "batch"> & {
+    configSet: boolean;
+    converge: number;
+    metricsPort?: number;
+  };
 }
 
 export interface ReplicationOutcome {
   stats: ReplicationStats;
   verify?: VerifyResult;
+  live?: { events: number; rescans: number; lagP50: number; lagP99: number; converged: number };
 }
 
-export async function replicate(config: ReplicationConfig, log: Logger): Promise<ReplicationOutcome> {
+export async function replicate(
+  config: ReplicationConfig,
+  log: Logger,
+  signal?: AbortSignal,
+): Promise<ReplicationOutcome> {
   const stats = new ReplicationStats();
-  const servers: OpenedServer[] = [];
+  const cleanups: (() => Promise<void> | void)[] = [];
   try {
     const source = await openConnections({ ...config.source, clientName: "riot-source" }, config.threads + 1);
-    servers.push(source);
+    cleanups.push(() => source.close());
     const target = await openConnections({ ...config.target, clientName: "riot-target" }, config.threads + 1);
-    servers.push(target);
+    cleanups.push(() => target.close());
     log.info(`Source ${describe(source)}; target ${describe(target)}`);
     const [sourceExpireTime, targetExpireTime] = await Promise.all([
       supportsExpireTime(source.connections[0]),
@@ -51,21 +71,8 @@ export async function replicate(config: ReplicationConfig, log: Logger): Promise
     const total = await dbSize(source.connections[0]);
     const estimated = config.scan.pattern !== undefined || config.scan.type !== undefined ||
       config.scan.filter !== undefined;
-    const progress = new Progress({
-      label: config.dryRun ? "reading" : "copying",
-      style: config.progress,
-      logger: log,
-      poll: () => ({
-        done: stats.written + stats.vanished + stats.failed + stats.skipped +
-          (config.dryRun ? stats.read : 0),
-        total,
-        totalEstimated: estimated,
-        extra: `scanned ${stats.scanned}${stats.failed ? ` | failed ${stats.failed}` : ""}`,
-      }),
-    });
-    progress.start();
-    try {
-      await copySnapshot(
+    const copyAll = () =>
+      copySnapshot(
         {
           scanner: source.connections[0],
           readers: source.connections.slice(1),
@@ -82,10 +89,139 @@ export async function replicate(config: ReplicationConfig, log: Logger): Promise
         },
         stats,
       );
-    } finally {
-      progress.stop(true);
+
+    let follower: LiveFollower | undefined;
+    if (config.mode !== "snapshot" && config.live) {
+      const restore = await prepareNotifications(
+        source.connections[0],
+        config.source,
+        config.live.configSet,
+        log,
+      );
+      if (restore) cleanups.push(restore);
+      follower = new LiveFollower(
+        config.source,
+        {
+          control: source.connections[0],
+          readers: source.connections.slice(1),
+          writers: target.connections.slice(1),
+          targetScanner: target.connections[0],
+        },
+        {
+          ...config.live,
+          scan: config.scan,
+          memLimit: config.memLimit,
+          expireTime: sourceExpireTime,
+          dryRun: config.dryRun,
+          batch: config.batch,
+        },
+        stats,
+        log,
+        copyAll,
+      );
+      await follower.subscribe();
+      cleanups.push(() => follower!.stop());
+      if (config.live.metricsPort !== undefined) {
+        const server = serveMetrics(config.live.metricsPort, liveMetrics(stats, follower));
+        log.info(`Metrics on http://127.0.0.1:${server.port}/metrics`);
+        cleanups.push(() => server.close());
+      }
     }
-    if (config.compare === "none" || config.dryRun) return { stats };
+
+    if (config.mode !== "liveonly") {
+      const progress = new Progress({
+        label: config.dryRun ? "reading" : "copying",
+        style: config.progress,
+        logger: log,
+        poll: () => ({
+          done: stats.written + stats.vanished + stats.failed + stats.skipped +
+            (config.dryRun ? stats.read : 0),
+          total,
+          totalEstimated: estimated,
+          extra: `scanned ${stats.scanned}${stats.failed ? ` | failed ${stats.failed}` : ""}${
+            follower ? ` | events waiting ${follower.queue.size}` : ""
+          }`,
+        }),
+      });
+      progress.start();
+      try {
+        await copyAll();
+      } finally {
+        progress.stop(true);
+      }
+    }
+
+    if (follower) {
+      const stopFollowing = () => follower!.stop();
+      signal?.addEventListener("abort", stopFollowing);
+      const live = follower.live;
+      let lastEvents = 0;
+      let lastAt = performance.now();
+      const progress = new Progress({
+        label: "live",
+        style: config.progress,
+        logger: log,
+        poll: () => {
+          const now = performance.now();
+          const rate = ((live.events - lastEvents) * 1000) / Math.max(1, now - lastAt);
+          lastEvents = live.events;
+          lastAt = now;
+          return {
+            done: live.applied,
+            extra:
+              `events ${live.events} (${Math.round(rate)}/s) | queue ${follower!.queue.size}/${
+                follower!.queue.capacity
+              }` +
+              ` | written ${stats.written} | re-scans ${live.rescans}` +
+              ` | lag p50 ${live.lag.percentile(50).toFixed(0)} ms p99 ${
+                live.lag.percentile(99).toFixed(0)
+              } ms`,
+          };
+        },
+      });
+      log.info(
+        `Following changes${
+          config.live?.idleTimeoutMs !== undefined
+            ? ` until ${config.live.idleTimeoutMs} ms without events`
+            : " until SIGINT/SIGTERM"
+        }`,
+      );
+      progress.start();
+      try {
+        await follower.follow();
+      } finally {
+        progress.stop(true);
+        signal?.removeEventListener("abort", stopFollowing);
+      }
+    }
+
+    const outcome: ReplicationOutcome = { stats };
+    if (follower) {
+      outcome.live = {
+        events: follower.live.events,
+        rescans: follower.live.rescans,
+        lagP50: follower.live.lag.percentile(50),
+        lagP99: follower.live.lag.percentile(99),
+        converged: 0,
+      };
+    }
+    if (config.compare === "none" || config.dryRun) return outcome;
+    const connections = {
+      sourceScanner: source.connections[0],
+      targetScanner: target.connections[0],
+      sources: source.connections.slice(1),
+      targets: target.connections.slice(1),
+    };
+    const verifyConfig = {
+      mode: config.compare,
+      ttlToleranceMs: config.ttlToleranceMs,
+      scan: config.scan,
+      batch: config.batch,
+      rounds: config.rounds,
+      pauseMs: follower ? 500 : 1000,
+      sourceExpireTime,
+      targetExpireTime,
+    };
     const checked = { checked: 0 };
     const verifying = new Progress({
       label: "verifying",
@@ -95,31 +231,35 @@ export async function replicate(config: ReplicationConfig, log: Logger): Promise
     });
     verifying.start();
     try {
-      const result = await verify(
-        {
-          sourceScanner: source.connections[0],
-          targetScanner: target.connections[0],
-          sources: source.connections.slice(1),
-          targets: target.connections.slice(1),
-        },
-        {
-          mode: config.compare,
-          ttlToleranceMs: config.ttlToleranceMs,
-          scan: config.scan,
-          batch: config.batch,
-          rounds: config.rounds,
-          pauseMs: 1000,
-          sourceExpireTime,
-          targetExpireTime,
-        },
-        checked,
-      );
-      return { stats, verify: result };
+      outcome.verify = await verify(connections, verifyConfig, checked);
+      const converge = config.live?.converge ?? 0;
+      for (let round = 1; round <= converge && differs(outcome.verify); round++) {
+        const keys = outcome.verify.diffs.map((diff) => diff.key);
+        log.warn(`Converge round ${round}: re-copying ${keys.length} differing key(s)`);
+        for (let i = 0; i < keys.length; i += config.batch) {
+          const read = await readDumps(source.connections[1], keys.slice(i, i + config.batch), {
+            expireTime: sourceExpireTime,
+            memLimit: config.memLimit,
+          });
+          const written = await writeRecords(target.connections[1], read.records);
+          stats.written += written.written;
+          stats.vanished += written.deleted;
+        }
+        if (outcome.live) outcome.live.converged = round;
+        outcome.verify = await verify(connections, verifyConfig, checked);
+      }
+      return outcome;
     } finally {
       verifying.stop(true);
     }
   } finally {
-    for (const server of servers) server.close();
+    for (const cleanup of cleanups.reverse()) {
+      try {
+        await cleanup();
+      } catch (error) {
+        log.warn(`Cleanup failed: ${(error as Error).message}`);
+      }
+    }
   }
 }
 
