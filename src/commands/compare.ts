@@ -4,7 +4,7 @@
  */
 import type { CommandModule } from "../cli/command.ts";
 import { parseCommandArgs } from "../cli/command.ts";
-import type { OptionSpec } from "../cli/parse.ts";
+import { type OptionSpec, UsageError } from "../cli/parse.ts";
 import { KEY_SPECS, OUTPUT_SPECS, VERIFY_SPECS } from "../cli/replication_specs.ts";
 import { resolveTwoServers, TWO_SERVER_SPECS } from "../cli/two_servers.ts";
 import { dbSize } from "../pipeline/dbsize.ts";
@@ -55,6 +55,11 @@ are not reported as lasting differences.
   async run(context) {
     const { values, positionals } = parseCommandArgs(compareCommand, context.argv);
     const { source, target } = resolveTwoServers(context.global, values, positionals, context.env);
+    if (source.cluster || target.cluster) {
+      throw new UsageError(
+        "Cluster mode (-c) is not supported yet: compare each master node on its own (without -c), or wait for cluster support",
+      );
+    }
     const json = values.json === true;
     const style = (values.progress as ProgressStyle | undefined) ?? (json ? "none" : defaultProgressStyle());
     const threads = (values.threads as number | undefined) ?? 2;

@@ -157,6 +157,11 @@ Examples:
       Deno.addSignalListener("SIGINT", onSignal);
       Deno.addSignalListener("SIGTERM", onSignal);
     }
+    if (source.cluster || target.cluster) {
+      throw new UsageError(
+        "Cluster mode (-c) is not supported yet: copy each master node on its own (without -c), or wait for cluster support",
+      );
+    }
     const json = values.json === true;
     const progress = (values.progress as ProgressStyle | undefined) ??
       (json ? "none" : defaultProgressStyle());
@@ -182,13 +187,13 @@ Examples:
         ttlToleranceMs: (values.ttlTolerance as number | undefined) ?? 100,
         rounds: (values.rounds as number | undefined) ?? (live ? 3 : 1),
         progress,
+        converge: (values.converge as number | undefined) ?? 0,
         live: live
           ? {
             idleTimeoutMs: values.idleTimeout as number | undefined,
             flushIntervalMs: (values.flushInterval as number | undefined) ?? 50,
             eventQueue: (values.eventQueue as number | undefined) ?? 100_000,
             configSet: values.configSet === true,
-            converge: (values.converge as number | undefined) ?? 0,
             metricsPort: values.metricsPort as number | undefined,
           }
           : undefined,

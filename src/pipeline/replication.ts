@@ -38,9 +38,10 @@ export interface ReplicationConfig {
   ttlToleranceMs: number;
   rounds: number;
   progress: ProgressStyle;
+  /** Re-copy keys that differ after the verification and verify again, up to this many rounds. */
+  converge: number;
   live?: Omit<LiveConfig, "scan" | "memLimit" | "expireTime" | "dryRun" | "batch"> & {
     configSet: boolean;
-    converge: number;
     metricsPort?: number;
   };
 }
@@ -48,7 +49,9 @@ export interface ReplicationConfig {
 export interface ReplicationOutcome {
   stats: ReplicationStats;
   verify?: VerifyResult;
-  live?: { events: number; rescans: number; lagP50: number; lagP99: number; converged: number };
+  live?: { events: number; rescans: number; lagP50: number; lagP99: number };
+  /** Converge rounds that ran. */
+  converged: number;
 }
 
 export async function replicate(
@@ -146,6 +149,7 @@ export async function replicate(
       progress.start();
       try {
         await copyAll();
+        stats.copySeconds = stats.elapsedSeconds;
       } finally {
         progress.stop(true);
       }
@@ -195,14 +199,13 @@ export async function replicate(
       }
     }
 
-    const outcome: ReplicationOutcome = { stats };
+    const outcome: ReplicationOutcome = { stats, converged: 0 };
     if (follower) {
       outcome.live = {
         events: follower.live.events,
         rescans: follower.live.rescans,
         lagP50: follower.live.lag.percentile(50),
         lagP99: follower.live.lag.percentile(99),
-        converged: 0,
       };
     }
     if (config.compare === "none" || config.dryRun) return outcome;
@@ -232,8 +235,7 @@ export async function replicate(
     verifying.start();
     try {
       outcome.verify = await verify(connections, verifyConfig, checked);
-      const converge = config.live?.converge ?? 0;
-      for (let round = 1; round <= converge && differs(outcome.verify); round++) {
+      for (let round = 1; round <= config.converge && differs(outcome.verify); round++) {
         const keys = outcome.verify.diffs.map((diff) => diff.key);
         log.warn(`Converge round ${round}: re-copying ${keys.length} differing key(s)`);
         for (let i = 0; i < keys.length; i += config.batch) {
@@ -245,7 +247,7 @@ export async function replicate(
           stats.written += written.written;
           stats.vanished += written.deleted;
         }
-        if (outcome.live) outcome.live.converged = round;
+        outcome.converged = round;
         outcome.verify = await verify(connections, verifyConfig, checked);
       }
       return outcome;

@@ -26,7 +26,7 @@ export function formatRate(count: number, seconds: number): string {
 }
 
 export function replicationSummary(stats: ReplicationStats): string {
-  const seconds = stats.elapsedSeconds;
+  const seconds = stats.copySeconds ?? stats.elapsedSeconds;
   return `Copied ${stats.written} keys in ${seconds.toFixed(2)} s (${
     formatRate(stats.written, seconds)
   } keys/s): ` +
@@ -99,7 +99,8 @@ export function statsJson(stats: ReplicationStats) {
     failed: stats.failed,
     bytes: stats.bytes,
     seconds: Number(stats.elapsedSeconds.toFixed(3)),
-    keysPerSecond: Math.round(stats.written / Math.max(stats.elapsedSeconds, 1e-9)),
+    copySeconds: stats.copySeconds === undefined ? undefined : Number(stats.copySeconds.toFixed(3)),
+    keysPerSecond: Math.round(stats.written / Math.max(stats.copySeconds ?? stats.elapsedSeconds, 1e-9)),
     failures: stats.failures.slice(0, 20).map((failure) => ({
       key: showKey(failure.key),
       stage: failure.stage,
