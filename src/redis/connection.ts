@@ -39,6 +39,13 @@ interface Batch {
   bytes: number;
 }
 
+/** A pipeline() call waiting for window room; admitted strictly in call order. */
+interface Waiter {
+  count: number;
+  bytes: Uint8Array;
+  admit: (replies: Promise<RespValue[]>) => void;
+}
+
 const READ_SIZE = 256 * 1024;
 const PUBSUB_KINDS = new Set([
   "message",
@@ -69,7 +76,8 @@ export class RedisConnection {
   private writing = false;
   private inflightCommands = 0;
   private inflightBytes = 0;
-  private waiters: (() => void)[] = [];
+  private waiters: Waiter[] = [];
+  private waitersHead = 0;
   private failure: ConnectionError | undefined;
   private lastProgress = performance.now();
   private readonly timer: ReturnType<typeof setInterval>;
@@ -99,17 +107,47 @@ export class RedisConnection {
   }
 
   /** Send commands in order; resolves with one reply per command (ErrorReply values for server errors). */
-  async pipeline(commands: readonly Command[]): Promise<RespValue[]> {
-    if (commands.length === 0) return [];
-    const bytes = encodeCommands(commands);
-    while (
-      this.failure === undefined && this.inflightCommands > 0 &&
-      (this.inflightCommands + commands.length > this.window.maxCommands ||
-        this.inflightBytes + bytes.length > this.window.maxBytes)
+  pipeline(commands: readonly Command[]): Promise<RespValue[]> {
+    if (commands.length === 0) return Promise.resolve([]);
+    let bytes: Uint8Array;
+    try {
+      bytes = encodeCommands(commands);
+    } catch (error) {
+      return Promise.reject(error); // a bad argument (e.g. NaN) rejects, it does not throw
+    }
+    // Behind earlier waiters even when this batch would fit: commands go out in call order.
+    if (
+      this.failure === undefined &&
+      (this.waitersHead < this.waiters.length || !this.fits(commands.length, bytes.length))
     ) {
-      await new Promise<void>((resolve) => this.waiters.push(resolve));
+      return new Promise((admit) => this.waiters.push({ count: commands.length, bytes, admit }));
     }
     return this.enqueue(commands.length, bytes);
+  }
+
+  /** True when a batch may be sent now; a batch larger than the window goes alone. */
+  private fits(count: number, bytes: number): boolean {
+    return this.inflightCommands === 0 ||
+      (this.inflightCommands + count <= this.window.maxCommands &&
+        this.inflightBytes + bytes <= this.window.maxBytes);
+  }
+
+  /** Send waiting batches, oldest first, while they fit (all of them, rejected, once the connection died). */
+  private admitWaiters(): void {
+    while (this.waitersHead < this.waiters.length) {
+      const waiter = this.waiters[this.waitersHead];
+      if (this.failure === undefined && !this.fits(waiter.count, waiter.bytes.length)) {
+        if (this.waitersHead > 1024 && this.waitersHead * 2 > this.waiters.length) {
+          this.waiters.splice(0, this.waitersHead);
+          this.waitersHead = 0;
+        }
+        return;
+      }
+      this.waiters[this.waitersHead++] = undefined as unknown as Waiter;
+      waiter.admit(this.enqueue(waiter.count, waiter.bytes));
+    }
+    this.waiters = [];
+    this.waitersHead = 0;
   }
 
   /** Send commands without waiting for window room (for handshakes and subscriptions). */
@@ -125,7 +163,7 @@ export class RedisConnection {
         resolve([]);
       }
       this.outgoing.push(bytes);
-      if (!this.writing) this.writeLoop();
+      if (!this.writing) this.scheduleWrite();
     });
   }
 
@@ -133,7 +171,7 @@ export class RedisConnection {
   sendUnanswered(bytes: Uint8Array): void {
     if (this.failure) throw this.failure;
     this.outgoing.push(bytes);
-    if (!this.writing) this.writeLoop();
+    if (!this.writing) this.scheduleWrite();
   }
 
   /** One command; throws the server's ErrorReply. */
@@ -146,6 +184,15 @@ export class RedisConnection {
   /** Close now; pending commands are rejected. */
   close(): void {
     this.fail(new ConnectionError(this.endpoint, `Connection to ${this.endpoint} was closed`), true);
+  }
+
+  /**
+   * Start the writer in a microtask, so that every batch queued in the current task (callers woken by the
+   * same read) goes out in one write.
+   */
+  private scheduleWrite(): void {
+    this.writing = true;
+    queueMicrotask(() => this.writeLoop());
   }
 
   private async writeLoop(): Promise<void> {
@@ -178,16 +225,21 @@ export class RedisConnection {
 
   private async readLoop(): Promise<void> {
     try {
+      // One buffer for every read: allocating (and zeroing) 256 KiB per read cost more than the read.
+      const buffer = new Uint8Array(READ_SIZE);
       for (;;) {
-        const buffer = new Uint8Array(READ_SIZE);
         const n = await this.conn.read(buffer);
         if (n === null) {
-          this.fail(new ConnectionError(this.endpoint, `${this.endpoint} closed the connection`));
+          this.fail(
+            new ConnectionError(this.endpoint, `${this.endpoint} closed the connection`, {
+              cause: new Deno.errors.UnexpectedEof("end of stream"),
+            }),
+          );
           return;
         }
         this.lastProgress = performance.now();
-        // Small reads are copied so that values decoded from them do not pin a 256 KiB buffer.
-        this.decoder.feed(n < READ_SIZE / 4 ? buffer.slice(0, n) : buffer.subarray(0, n));
+        // The decoder keeps views of what it is fed, so it gets a copy of exactly the bytes read.
+        this.decoder.feed(buffer.slice(0, n));
         let value: RespValue | undefined;
         while ((value = this.decoder.next()) !== undefined) this.dispatch(value);
       }
@@ -220,11 +272,7 @@ export class RedisConnection {
     this.inflightCommands -= batch.replies.length;
     this.inflightBytes -= batch.bytes;
     batch.resolve(batch.replies);
-    if (this.waiters.length > 0) {
-      const waiters = this.waiters;
-      this.waiters = [];
-      for (const wake of waiters) wake();
-    }
+    if (this.waitersHead < this.waiters.length) this.admitWaiters();
   }
 
   private checkTimeout(): void {
@@ -268,8 +316,7 @@ export class RedisConnection {
     this.queueHead = 0;
     this.inflightCommands = 0;
     this.inflightBytes = 0;
-    for (const wake of this.waiters) wake();
-    this.waiters = [];
+    this.admitWaiters();
     this.resolveClosed(byUser ? undefined : error);
   }
 }

@@ -27,7 +27,14 @@ export class AuthError extends ConnectionError {
  * handshake threw.
  */
 export function explainConnectFailure(endpoint: string, error: unknown, tls: boolean): ConnectionError {
-  if (error instanceof ConnectionError) return error;
+  if (error instanceof ConnectionError) {
+    // Lost while handshaking: garbage or an early close says more about the port than the loss does.
+    const cause = error.cause;
+    const telling = cause instanceof ProtocolError || cause instanceof Deno.errors.UnexpectedEof ||
+      cause instanceof Deno.errors.ConnectionReset;
+    if (!telling || error instanceof TimeoutError) return error;
+    error = cause;
+  }
   const cause = error instanceof Error ? error : new Error(String(error));
   const text = cause.message;
   if (error instanceof Deno.errors.ConnectionRefused) {
@@ -37,7 +44,9 @@ export function explainConnectFailure(endpoint: string, error: unknown, tls: boo
       { cause },
     );
   }
-  if (error instanceof Deno.errors.NotFound && !endpoint.startsWith("unix:")) {
+  const unresolved = /failed to lookup address|name or service not known|nodename nor servname|no such host/i
+    .test(text);
+  if ((error instanceof Deno.errors.NotFound || unresolved) && !endpoint.startsWith("unix:")) {
     return new ConnectionError(
       endpoint,
       `Cannot resolve the host of ${endpoint}: ${text}. Check the host name (-h) or DNS.`,
