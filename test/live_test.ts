@@ -339,3 +339,73 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "live: where CONFIG is refused, a probe proves notifications arrive (or the run stops with advice)",
+  ignore,
+  async fn() {
+    const noConfig = [{ name: "app", password: "app-secret", rules: "~* &* +@all -config" }];
+    await using src = await RedisServer.start({ notifyKeyspaceEvents: "KA", aclUsers: noConfig });
+    await using silent = await RedisServer.start({ aclUsers: noConfig });
+    await using tgt = await RedisServer.start();
+    await src.cli("SET", "a", "1");
+    const auth = ["--user", "app", "-a", "app-secret"];
+    const ok = await riot([
+      ...auth,
+      "-p",
+      String(src.port),
+      "replicate",
+      "-p",
+      String(tgt.port),
+      "--live",
+      "--idle-timeout",
+      "500",
+      "--progress",
+      "none",
+    ]).done;
+    assert.equal(ok.code, 0, ok.err + ok.out);
+    assert.match(ok.err, /CONFIG is refused/);
+    assert.match(ok.err, /notifications arrive/);
+    assert.doesNotMatch(ok.err, /app-secret/);
+    assert.equal(await tgt.cli("GET", "a"), "1");
+
+    const refused = await riot([
+      ...auth,
+      "-p",
+      String(silent.port),
+      "replicate",
+      "-p",
+      String(tgt.port),
+      "--live",
+      "--idle-timeout",
+      "500",
+      "--progress",
+      "none",
+    ]).done;
+    assert.equal(refused.code, 1, refused.err);
+    assert.match(refused.err, /No keyspace notification arrived/);
+  },
+});
+
+Deno.test({
+  name: "live: an overflowing --event-queue is repaired by a re-scan, never dropped silently",
+  ignore,
+  async fn() {
+    await using src = await RedisServer.start({ notifyKeyspaceEvents: "KA" });
+    await using tgt = await RedisServer.start();
+    const writer = await open(src);
+    try {
+      await preload(writer, "pre", 10);
+      const run = riot(liveArgs(src, tgt, "--live", "--idle-timeout", "1500", "--event-queue", "5"));
+      await waitFor("the snapshot", async () => await dbsize(tgt) === 10);
+      await preload(writer, "burst", 2000);
+      const result = await run.done;
+      assert.equal(result.code, 0, result.err + result.out);
+      assert.match(result.err, /event queue is full/);
+      assert.equal(await dbsize(tgt), 2010);
+      assert.match(result.out, /OK:2010 V:0 >:0 <:0 T:0/);
+    } finally {
+      writer.close();
+    }
+  },
+});

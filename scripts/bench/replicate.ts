@@ -9,7 +9,7 @@
  *
  *   deno run -A scripts/bench/replicate.ts [--only strings|mixed|rss] [--markdown BENCHMARKS.md]
  */
-import { encodeCommands } from "../../resp/mod.ts";
+import { encodeCommands, toText } from "../../resp/mod.ts";
 import { connect } from "../../src/redis/connect.ts";
 import { DEFAULT_CONNECTION } from "../../src/redis/options.ts";
 import { scanKeys } from "../../src/pipeline/key_scanner.ts";
@@ -53,20 +53,19 @@ async function dumpToRestoreFile(port: number, path: string): Promise<number> {
 
 async function replicaof(source: RedisServer, target: RedisServer, keys: number): Promise<number> {
   await target.cli("FLUSHALL");
+  // Poll over one connection: spawning redis-cli in a tight loop would steal the CPU being measured.
+  const probe = await connect({ ...DEFAULT_CONNECTION, port: target.port });
   const started = performance.now();
-  await target.cli("REPLICAOF", "127.0.0.1", String(source.port));
-  await waitFor(
-    async () => {
-      const info = await target.cli("INFO", "replication");
-      return info.includes("master_link_status:up") && !info.includes("master_sync_in_progress:1") &&
-        (await dbsize(target)) >= keys;
-    },
-    300_000,
-    "REPLICAOF sync",
-  );
+  await probe.call("REPLICAOF", "127.0.0.1", String(source.port));
+  await waitFor(async () => {
+    const info = toText(await probe.call("INFO", "replication"));
+    return info.includes("master_link_status:up") && !info.includes("master_sync_in_progress:1") &&
+      Number(await probe.call("DBSIZE")) >= keys;
+  }, 300_000, "REPLICAOF sync");
   const seconds = (performance.now() - started) / 1000;
-  await target.cli("REPLICAOF", "NO", "ONE");
-  await target.cli("FLUSHALL");
+  await probe.call("REPLICAOF", "NO", "ONE");
+  await probe.call("FLUSHALL");
+  probe.close();
   return seconds;
 }
 

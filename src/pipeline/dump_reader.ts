@@ -36,7 +36,7 @@ export async function readDumps(
   const failures: KeyFailure[] = [];
   let wanted = keys;
   if (options.memLimit !== undefined) {
-    const usage = await connection.pipeline(keys.map((key) => ["MEMORY", "USAGE", key, "SAMPLES", "0"]));
+    const usage = await connection.pipeline(keys.map((key) => ["MEMORY", "USAGE", key]));
     wanted = [];
     for (let i = 0; i < keys.length; i++) {
       const bytes = usage[i];

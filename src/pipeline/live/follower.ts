@@ -10,6 +10,7 @@
  * `follow()` returns when stopped (`stop()`, e.g. on SIGINT) or after `idleTimeoutMs` without events;
  * in-flight batches finish and the queue is drained first.
  */
+import { toText } from "../../../resp/mod.ts";
 import type { RedisConnection } from "../../redis/connection.ts";
 import type { ConnectionOptions } from "../../redis/options.ts";
 import type { Logger } from "../../ui/log.ts";
@@ -169,7 +170,9 @@ export class LiveFollower {
     const reader = this.connections.readers[index % this.connections.readers.length];
     const writer = this.connections.writers[index % this.connections.writers.length];
     try {
-      const read = await readDumps(reader, batch.map((entry) => entry.key), {
+      let keys = batch.map((entry) => entry.key);
+      if (this.config.scan.type !== undefined) keys = await this.ofType(reader, keys, this.config.scan.type);
+      const read = await readDumps(reader, keys, {
         expireTime: this.config.expireTime,
         memLimit: this.config.memLimit,
       });
@@ -188,6 +191,15 @@ export class LiveFollower {
     } finally {
       this.queue.done(batch);
     }
+  }
+
+  /** Keys of `type` (as --key-type asks), plus keys gone from the source (deleted on the target). */
+  private async ofType(reader: RedisConnection, keys: Uint8Array[], type: string): Promise<Uint8Array[]> {
+    const types = await reader.pipeline(keys.map((key) => ["TYPE", key]));
+    return keys.filter((_, i) => {
+      const name = toText(types[i]);
+      return name === type || name === "none";
+    });
   }
 
   private async rescan(): Promise<void> {
