@@ -409,3 +409,27 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "live: --json reports the live counters and lag next to the replication and verification",
+  ignore,
+  async fn() {
+    await using src = await RedisServer.start({ notifyKeyspaceEvents: "KA" });
+    await using tgt = await RedisServer.start();
+    const writer = await open(src);
+    try {
+      const run = riot(liveArgs(src, tgt, "--live", "--idle-timeout", "800", "--json"));
+      await waitFor("the subscription", async () => Number(await src.cli("PUBSUB", "NUMPAT")) >= 1);
+      await preload(writer, "j", 20);
+      const result = await run.done;
+      assert.equal(result.code, 0, result.err + result.out);
+      const parsed = JSON.parse(result.out);
+      assert.ok(parsed.live.events >= 20, result.out);
+      assert.equal(parsed.live.rescans, 0);
+      assert.ok(parsed.live.lagP99 >= parsed.live.lagP50);
+      assert.equal(parsed.verify.ok, 20);
+    } finally {
+      writer.close();
+    }
+  },
+});

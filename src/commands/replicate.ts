@@ -208,13 +208,23 @@ Examples:
     });
     const { stats, verify } = outcome;
     if (json) {
-      context.out(
-        `${
-          JSON.stringify({ replication: statsJson(stats), verify: verify && verifyJson(verify, showDiffs) })
-        }\n`,
-      );
+      const result = {
+        replication: statsJson(stats),
+        live: outcome.live,
+        converged: outcome.converged,
+        verify: verify && verifyJson(verify, showDiffs),
+      };
+      context.out(`${JSON.stringify(result)}\n`);
     } else {
       context.log.notice(replicationSummary(stats));
+      if (outcome.live) {
+        const { events, rescans, lagP50, lagP99 } = outcome.live;
+        context.log.notice(
+          `Live: ${events} events, ${rescans} re-scan(s), lag p50 ${lagP50.toFixed(0)} ms, p99 ${
+            lagP99.toFixed(0)
+          } ms`,
+        );
+      }
     }
     reportNotCopied(stats, context.log);
     if (verify && !json) reportVerify(verify, showDiffs, context.log, context.out);
