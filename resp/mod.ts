@@ -1,5 +1,7 @@
 /** The RESP codec: pure (no I/O, no timers, no console). */
 export * from "./types.ts";
 export * from "./errors.ts";
-export { BIG_BULK, parseInteger, RespDecoder } from "./decoder.ts";
+export { RespDecoder } from "./decoder.ts";
+export { BIG_BULK } from "./bridge.ts";
+export { parseInteger } from "./scalars.ts";
 export { type Command, type CommandArg, encodeCommand, encodeCommands, encodedLength } from "./encoder.ts";

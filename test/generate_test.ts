@@ -1,6 +1,7 @@
 /**
- * `riot generate` and src/pipeline/generate_data.ts: the key layout and repeatability (pure), then counts,
- * sizes, seeds, TTLs, databases and errors against real servers through `runMain`.
+ * `riot generate` and its src/pipeline/ modules (generate_config.ts, data_generator.ts, prng.ts,
+ * generate_data.ts): the key layout and repeatability (pure), then counts, sizes, seeds, TTLs, databases and
+ * errors against real servers through `runMain`.
  */
 
 import assert from "node:assert/strict";
@@ -9,14 +10,10 @@ import { runMain } from "../src/cli/main.ts";
 import { connect } from "../src/redis/connect.ts";
 import { DEFAULT_CONNECTION } from "../src/redis/options.ts";
 import type { Command } from "../resp/mod.ts";
-import {
-  countsByType,
-  DataGenerator,
-  generate,
-  parseTypes,
-  Prng,
-  resolveGenerateConfig,
-} from "../src/pipeline/generate_data.ts";
+import { countsByType, DataGenerator } from "../src/pipeline/data_generator.ts";
+import { parseTypes, resolveGenerateConfig } from "../src/pipeline/generate_config.ts";
+import { generate } from "../src/pipeline/generate_data.ts";
+import { Prng } from "../src/pipeline/prng.ts";
 import { RedisServer, redisServerMissing } from "./_server.ts";
 
 const ignore = !!redisServerMissing;

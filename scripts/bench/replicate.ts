@@ -57,11 +57,15 @@ async function replicaof(source: RedisServer, target: RedisServer, keys: number)
   const probe = await connect({ ...DEFAULT_CONNECTION, port: target.port });
   const started = performance.now();
   await probe.call("REPLICAOF", "127.0.0.1", String(source.port));
-  await waitFor(async () => {
-    const info = toText(await probe.call("INFO", "replication"));
-    return info.includes("master_link_status:up") && !info.includes("master_sync_in_progress:1") &&
-      Number(await probe.call("DBSIZE")) >= keys;
-  }, 300_000, "REPLICAOF sync");
+  await waitFor(
+    async () => {
+      const info = toText(await probe.call("INFO", "replication"));
+      return info.includes("master_link_status:up") && !info.includes("master_sync_in_progress:1") &&
+        Number(await probe.call("DBSIZE")) >= keys;
+    },
+    300_000,
+    "REPLICAOF sync",
+  );
   const seconds = (performance.now() - started) / 1000;
   await probe.call("REPLICAOF", "NO", "ONE");
   await probe.call("FLUSHALL");

@@ -1,5 +1,5 @@
 /**
- * `riot generate`: fill one Redis with synthetic data (see src/pipeline/generate_data.ts for the layout).
+ * `riot generate`: fill one Redis with synthetic data (see src/pipeline/data_generator.ts for the layout).
  * Exit 0 when every command succeeded, 1 when the server answered any with an error (the first few are
  * printed), 2 for bad options.
  */
@@ -9,12 +9,11 @@ import { type OptionSpec, UsageError } from "../cli/parse.ts";
 import { registerCommand } from "./registry.ts";
 import {
   DEFAULT_GENERATE_CONFIG,
-  generate,
   type GenerateConfig,
-  type GenerateProgress,
   parseTypes,
   resolveGenerateConfig,
-} from "../pipeline/generate_data.ts";
+} from "../pipeline/generate_config.ts";
+import { generate, type GenerateProgress } from "../pipeline/generate_data.ts";
 import { formatCount, formatDuration, formatThousands } from "../ui/format.ts";
 import { defaultProgressStyle, Progress, type ProgressStyle } from "../ui/progress.ts";
 
