@@ -583,7 +583,7 @@ Deno.test({
     assert.equal(json.code, 0, json.err);
     assert.equal(json.err, "");
     const result = jsonOf(json);
-    assert.deepEqual(Object.keys(result), ["replication", "verify"]);
+    assert.deepEqual(Object.keys(result), ["replication", "converged", "verify"]);
     assert.equal(result.replication.written, 1234);
     assert.equal(result.replication.read, 1234);
     assert.equal(result.replication.failed, 0);

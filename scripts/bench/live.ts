@@ -70,6 +70,7 @@ for (const rate of rates) {
     args: [
       "run",
       "-A",
+      "--v8-flags=--max-semi-space-size=4",
       `${repo}main.ts`,
       "-p",
       String(source.port),

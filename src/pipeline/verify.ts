@@ -103,12 +103,16 @@ export async function verify(
   });
   const targetPass = runBatches(connections.targetScanner, config, async (keys) => {
     const source = pick(connections.sources);
+    // One multi-key EXISTS answers the common case (every key is on the source) in one command;
+    // only a batch with a missing key is looked at key by key.
+    const present = await source.call("EXISTS", ...keys);
+    if (present === keys.length) return;
     const replies = await source.pipeline(keys.map((key) => ["EXISTS", key]));
     const extra = keys.filter((_, i) => replies[i] === 0);
     if (extra.length === 0) return;
-    // Re-check with both sides: the key may have appeared on the source meanwhile.
-    const { ok, found } = await checkKeys(source, pick(connections.targets), extra, config);
-    counts.ok += ok;
+    // Re-check with both sides: the key may have appeared on the source meanwhile. Keys now on both
+    // sides are not counted here: the source pass counts the keys it sees.
+    const { found } = await checkKeys(source, pick(connections.targets), extra, config);
     remember(found.filter((diff) => diff.kind === "extra"));
   });
   await Promise.all([sourcePass, targetPass]);
