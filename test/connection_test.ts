@@ -468,3 +468,28 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "connect() with --sni verifies another name than the host; --insecure skips only the hostname check",
+  ignore,
+  async fn() {
+    const tls = await getTlsFiles();
+    await using server = await RedisServer.start({ tls: true });
+    const base = options(server, { tls: true, caFile: tls.caFile });
+
+    // The certificate names localhost and 127.0.0.1: an SNI of localhost passes, another name fails.
+    const bySni = await connect({ ...base, sni: "localhost" });
+    assert.equal(await bySni.call("PING"), "PONG");
+    bySni.close();
+    const wrongName = await failure(connect({ ...base, sni: "cache.example.net" }));
+    assert.ok(wrongName instanceof ConnectionError);
+    assert.match(wrongName.message, /TLS handshake with 127\.0\.0\.1:\d+ failed/);
+
+    // --insecure accepts the name mismatch but still verifies the chain.
+    const insecure = await connect({ ...base, sni: "cache.example.net", insecure: true });
+    assert.equal(await insecure.call("PING"), "PONG");
+    insecure.close();
+    const untrusted = await failure(connect({ ...base, insecure: true, caFile: tls.untrustedCaFile }));
+    assert.ok(untrusted instanceof ConnectionError);
+  },
+});

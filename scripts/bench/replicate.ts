@@ -132,7 +132,9 @@ rows.push("|---|---|---|---|---|---|---|");
 
 for (const scenario of scenarios) {
   if (only && only !== scenario.name) continue;
-  await using source = await RedisServer.start({ args: ["--enable-debug-command", "yes"] });
+  await using source = await RedisServer.start({
+    args: ["--enable-debug-command", "yes", "--repl-diskless-sync-delay", "0"],
+  });
   await using target = await RedisServer.start();
   log(`\n[${scenario.name}] filling the source with ${scenario.keys} keys`);
   await scenario.fill(source);
