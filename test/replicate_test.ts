@@ -550,6 +550,8 @@ Deno.test({
       { args: ["replicate", src], message: /^error: No target: / },
       { args: ["replicate", src, tgt, "extra"], message: /^error: Too many arguments: extra/ },
       { args: ["replicate", src, tgt, "--mode", "sideways"], message: /^error: --mode must be one of/ },
+      { args: ["replicate", src, src], message: /^error: Source and target are the same database/ },
+      { args: ["replicate", src, `${src}/0`], message: /^error: Source and target are the same database/ },
     ];
     for (const { args, message } of cases) {
       const run = await riot([...args, "--progress", "none"]);

@@ -6,7 +6,7 @@
  * - explicit: `--source-port`, `--target-tls`, ... anywhere after the command.
  * A server described twice in different ways (say a positional URI and --source-uri) is a usage error.
  */
-import type { ConnectionOptions } from "../redis/options.ts";
+import { type ConnectionOptions, describeEndpoint } from "../redis/options.ts";
 import {
   CONNECTION_SPECS,
   hasConnectionValues,
@@ -69,6 +69,13 @@ export function resolveTwoServers(
   if (!hasConnectionValues(plainTarget) && !hasConnectionValues(targetFlags) && targetUri === undefined) {
     throw new UsageError(
       "No target: give it after the command (-h HOST -p PORT, -u URI, --target-port ...) or as the second URI",
+    );
+  }
+  if (describeEndpoint(source) === describeEndpoint(target) && source.db === target.db) {
+    throw new UsageError(
+      `Source and target are the same database (${
+        describeEndpoint(source)
+      }, db ${source.db}): give the target after the command`,
     );
   }
   return { source, target };
