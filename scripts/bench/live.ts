@@ -8,6 +8,7 @@
  */
 import { connect } from "../../src/redis/connect.ts";
 import { DEFAULT_CONNECTION } from "../../src/redis/options.ts";
+import { Prng } from "../../src/pipeline/prng.ts";
 import { RedisServer } from "../../test/_server.ts";
 import { machine, waitFor } from "./_bench_util.ts";
 
@@ -26,8 +27,9 @@ async function drive(port: number, rate: number): Promise<number> {
   const perTick = Math.max(1, Math.round((rate * TICK_MS) / 1000));
   const started = performance.now();
   let sent = 0;
-  let random = 12345;
-  const next = () => (random = (random * 1103515245 + 12345) & 0x7fffffff) % KEYSPACE;
+  // mulberry32: an LCG in doubles loses its low bits and cycles over a few thousand keys.
+  const random = new Prng(12345);
+  const next = () => random.next() % KEYSPACE;
   const inFlight: Promise<unknown>[] = [];
   while (performance.now() - started < seconds * 1000) {
     const due = Math.floor(((performance.now() - started) / TICK_MS + 1) * perTick);
