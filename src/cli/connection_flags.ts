@@ -117,6 +117,11 @@ export const CONNECTION_SPECS: readonly OptionSpec[] = [
   },
 ];
 
+/** "CA certificate" stays, "Server host" becomes "server host": for help text after a prefix. */
+export function lowerFirst(text: string): string {
+  return /^[A-Z][A-Z]/.test(text) ? text : text.charAt(0).toLowerCase() + text.slice(1);
+}
+
 /** The same options, prefixed (`--source-port`), long form only, with keys prefixed (`source.port`). */
 export function prefixedConnectionSpecs(prefix: "source" | "target"): OptionSpec[] {
   return CONNECTION_SPECS.map((spec) => ({
@@ -124,9 +129,7 @@ export function prefixedConnectionSpecs(prefix: "source" | "target"): OptionSpec
     short: undefined,
     long: `${prefix}-${spec.long}`,
     key: `${prefix}.${spec.key}`,
-    help: `${prefix === "source" ? "Source" : "Target"}: ${spec.help.charAt(0).toLowerCase()}${
-      spec.help.slice(1)
-    }`,
+    help: `${prefix === "source" ? "Source" : "Target"}: ${lowerFirst(spec.help)}`,
   }));
 }
 

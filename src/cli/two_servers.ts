@@ -10,6 +10,7 @@ import { type ConnectionOptions, describeEndpoint } from "../redis/options.ts";
 import {
   CONNECTION_SPECS,
   hasConnectionValues,
+  lowerFirst,
   pickPrefixed,
   prefixedConnectionSpecs,
   toConnectionOptions,
@@ -20,7 +21,7 @@ import { type OptionSpec, type ParsedValues, UsageError } from "./parse.ts";
 export const TWO_SERVER_SPECS: readonly OptionSpec[] = [
   ...CONNECTION_SPECS.map((spec) => ({
     ...spec,
-    help: `Target: ${spec.help.charAt(0).toLowerCase()}${spec.help.slice(1)}`,
+    help: `Target: ${lowerFirst(spec.help)}`,
   })),
   ...prefixedConnectionSpecs("source"),
   ...prefixedConnectionSpecs("target"),
