@@ -222,6 +222,7 @@ export async function replicate(
       batch: config.batch,
       rounds: config.rounds,
       pauseMs: follower ? 500 : 1000,
+      memLimit: config.memLimit,
       sourceExpireTime,
       targetExpireTime,
     };

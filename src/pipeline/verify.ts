@@ -28,6 +28,8 @@ export interface VerifyConfig {
   targetExpireTime: boolean;
   /** Differing keys remembered for re-checks and --show-diffs; the rest are only counted. */
   maxRemembered?: number;
+  /** Keys whose MEMORY USAGE on the source is above this were skipped on purpose: not checked, counted. */
+  memLimit?: number;
 }
 
 export interface Diff {
@@ -42,6 +44,8 @@ export interface VerifyResult {
   missing: number;
   extra: number;
   ttl: number;
+  /** Source keys left out because they are above memLimit. */
+  skipped: number;
   /** Differing keys (up to maxRemembered), after the last round. */
   diffs: Diff[];
   rounds: number;
@@ -85,6 +89,7 @@ export async function verify(
   const started = performance.now();
   const limit = config.maxRemembered ?? 100_000;
   const counts = { ok: 0, value: 0, missing: 0, extra: 0, ttl: 0 };
+  let skipped = 0;
   let diffs: Diff[] = [];
   const remember = (found: Diff[]) => {
     for (const diff of found) {
@@ -95,11 +100,14 @@ export async function verify(
   let next = 0;
   const pick = <T>(list: T[]) => list[next++ % list.length];
 
-  const sourcePass = runBatches(connections.sourceScanner, config, async (keys) => {
-    const { ok, found } = await checkKeys(pick(connections.sources), pick(connections.targets), keys, config);
+  const sourcePass = runBatches(connections.sourceScanner, config, async (all) => {
+    const source = pick(connections.sources);
+    const keys = config.memLimit === undefined ? all : await underLimit(source, all, config.memLimit);
+    skipped += all.length - keys.length;
+    const { ok, found } = await checkKeys(source, pick(connections.targets), keys, config);
     counts.ok += ok;
     remember(found);
-    progress.checked += keys.length;
+    progress.checked += all.length;
   });
   const targetPass = runBatches(connections.targetScanner, config, async (keys) => {
     const source = pick(connections.sources);
@@ -137,7 +145,13 @@ export async function verify(
     }
     diffs = again;
   }
-  return { ...counts, diffs, rounds, seconds: (performance.now() - started) / 1000 };
+  return { ...counts, skipped, diffs, rounds, seconds: (performance.now() - started) / 1000 };
+}
+
+/** The keys whose MEMORY USAGE is at most `limit` (the copy skipped the others on purpose). */
+async function underLimit(source: RedisConnection, keys: Uint8Array[], limit: number): Promise<Uint8Array[]> {
+  const usage = await source.pipeline(keys.map((key) => ["MEMORY", "USAGE", key]));
+  return keys.filter((_, i) => !(typeof usage[i] === "number" && (usage[i] as number) > limit));
 }
 
 /** Scan one side and run `each` on batches, a few batches in flight. */

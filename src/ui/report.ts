@@ -60,6 +60,7 @@ export function reportVerify(
   out: (text: string) => void,
 ): void {
   out(`${summaryLine(result)}\n`);
+  if (result.skipped > 0) log.notice(`  ${result.skipped} key(s) above --mem-limit were not verified`);
   const shown = result.diffs.slice(0, showDiffs);
   for (const diff of shown) log.notice(`  ${kindSymbol(diff)} ${showKey(diff.key)}: ${diff.detail}`);
   const total = result.value + result.missing + result.extra + result.ttl;
@@ -79,6 +80,7 @@ export function verifyJson(result: VerifyResult, showDiffs: number) {
     missing: result.missing,
     extra: result.extra,
     ttl: result.ttl,
+    skipped: result.skipped,
     rounds: result.rounds,
     seconds: Number(result.seconds.toFixed(3)),
     diffs: result.diffs.slice(0, showDiffs).map((diff) => ({
