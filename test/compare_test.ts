@@ -377,6 +377,7 @@ Deno.test({
       missing: 0,
       extra: 0,
       ttl: 0,
+      skipped: 0,
       rounds: 1,
       seconds: 0,
       diffs: [],
