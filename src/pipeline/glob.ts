@@ -34,7 +34,7 @@ function matchFrom(pattern: Uint8Array, p: number, key: Uint8Array, k: number): 
         if (pattern[q] === 0x5c && q + 1 < pattern.length) {
           if (pattern[q + 1] === key[k]) matched = true;
           q += 2;
-        } else if (q + 2 < pattern.length && pattern[q + 1] === 0x2d && pattern[q + 2] !== 0x5d) {
+        } else if (q + 2 < pattern.length && pattern[q + 1] === 0x2d) { // a range; "]" may end it, as in Redis
           let low = pattern[q];
           let high = pattern[q + 2];
           if (low > high) [low, high] = [high, low];
