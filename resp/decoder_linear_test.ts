@@ -25,7 +25,7 @@ Deno.test({
       const start = performance.now();
       assert.deepEqual(decodeAll(bytes, "bytes"), [value]);
       const elapsed = performance.now() - start;
-      assert.ok(elapsed < 3000, `${bytes.length} bytes one by one took ${elapsed.toFixed(0)} ms`);
+      assert.ok(elapsed < 8000, `${bytes.length} bytes one by one took ${elapsed.toFixed(0)} ms`);
     }
   },
 });
@@ -87,8 +87,10 @@ Deno.test({
       whole = Math.min(whole, wholeTime);
     }
     const timing = `first 25 MB: ${firstQuarter.toFixed(1)} ms, all 100 MB: ${whole.toFixed(1)} ms`;
-    assert.ok(whole < 2000, timing);
-    // 4x the bytes should take about 4x the time; a decoder that re-copied what it holds would take 16x.
-    assert.ok(whole / Math.max(firstQuarter, 1) < 8, timing);
+    // Bounds with room for a loaded CI machine (the suite runs in parallel on 2 cores): a decoder that
+    // re-copied what it holds on every chunk copies ~80 GB here and takes minutes, and 16x, not 4x, the
+    // time of the first quarter.
+    assert.ok(whole < 5000, timing);
+    assert.ok(whole / Math.max(firstQuarter, 1) < 12, timing);
   },
 });

@@ -5,8 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import "../src/commands/all.ts";
-import { runMain } from "../src/cli/main.ts";
+import { riot, type Run } from "./_riot.ts";
 import { connect } from "../src/redis/connect.ts";
 import { DEFAULT_CONNECTION } from "../src/redis/options.ts";
 import type { Command } from "../resp/mod.ts";
@@ -20,20 +19,13 @@ const ignore = !!redisServerMissing;
 const ALL_TYPES = "string,hash,list,set,zset,stream";
 
 /** Runs riot with captured stdout and stderr. */
-async function riot(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await runMain(args, {
-    out: (text) => out += text,
-    err: (text) => err += text,
-    env: { get: () => undefined },
-  });
-  return { code, out, err };
+function riotWith(...args: string[]): Promise<Run> {
+  return riot(args);
 }
 
 /** `riot -p PORT generate --json -q ARGS`; asserts exit 0 and returns the JSON summary. */
 async function generateOn(server: RedisServer, ...args: string[]): Promise<Record<string, number>> {
-  const result = await riot("-p", String(server.port), "generate", "--json", "-q", ...args);
+  const result = await riotWith("-p", String(server.port), "generate", "--json", "-q", ...args);
   assert.equal(result.code, 0, result.err);
   return JSON.parse(result.out);
 }
@@ -201,7 +193,7 @@ Deno.test({
   ignore,
   async fn() {
     await using server = await RedisServer.start();
-    const result = await riot(
+    const result = await riotWith(
       "-p",
       String(server.port),
       "-n",
@@ -227,7 +219,7 @@ Deno.test({
   ignore,
   async fn() {
     await using server = await RedisServer.start({ args: ["--maxmemory", "2mb"] });
-    const result = await riot(
+    const result = await riotWith(
       "-p",
       String(server.port),
       "generate",
@@ -249,12 +241,12 @@ Deno.test({
   name: "riot generate --types with an unknown type is a usage error naming it",
   permissions: "none",
   async fn() {
-    const result = await riot("generate", "--types", "string,blob");
+    const result = await riotWith("generate", "--types", "string,blob");
     assert.equal(result.code, 2);
     assert.equal(result.out, "");
     assert.equal(result.err.split("\n").length, 2, result.err); // one line and its newline
     assert.match(result.err, /^error: Invalid --types: unknown data type 'blob'/);
-    const bad = await riot("generate", "--ttl-min", "2h", "--ttl-max", "1h");
+    const bad = await riotWith("generate", "--ttl-min", "2h", "--ttl-max", "1h");
     assert.equal(bad.code, 2);
     assert.match(bad.err, /--ttl-max \(1h00m\) must not be shorter than --ttl-min \(2h00m\)/);
   },

@@ -4,9 +4,8 @@
  */
 
 import assert from "node:assert/strict";
-import "../src/commands/all.ts";
 import type { RespValue } from "../resp/mod.ts";
-import { runMain } from "../src/cli/main.ts";
+import { riot, type Run } from "./_riot.ts";
 import { connect } from "../src/redis/connect.ts";
 import type { RedisConnection } from "../src/redis/connection.ts";
 import { DEFAULT_CONNECTION } from "../src/redis/options.ts";
@@ -14,24 +13,6 @@ import { TcpProxy } from "./_proxy.ts";
 import { RedisServer, redisServerMissing } from "./_server.ts";
 
 const ignore = !!redisServerMissing;
-
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
-
-/** runMain with captured stdout and stderr and an empty environment. */
-async function riot(args: string[]): Promise<Run> {
-  let out = "";
-  let err = "";
-  const code = await runMain(args, {
-    out: (text) => out += text,
-    err: (text) => err += text,
-    env: { get: () => undefined },
-  });
-  return { code, out, err };
-}
 
 function uri(server: { host: string; port: number }, db?: number): string {
   return `redis://${server.host}:${server.port}${db === undefined ? "" : `/${db}`}`;

@@ -1,5 +1,7 @@
 /** Options shared by replicate and compare: what to read, how to verify, how to show progress. */
-import type { OptionSpec } from "./parse.ts";
+import type { ScanOptions } from "../pipeline/key_scanner.ts";
+import { keyFilter } from "../pipeline/glob.ts";
+import type { OptionSpec, ParsedValues } from "./parse.ts";
 
 export const KEY_SPECS: readonly OptionSpec[] = [
   {
@@ -104,3 +106,13 @@ export const OUTPUT_SPECS: readonly OptionSpec[] = [
   },
   { long: "json", kind: "flag", key: "json", help: "Print the result as one JSON object on stdout" },
 ];
+
+/** What to read, from the KEY_SPECS values: SCAN's MATCH/COUNT/TYPE and the client-side globs. */
+export function scanOptionsFrom(values: ParsedValues): ScanOptions {
+  return {
+    pattern: values.keyPattern as string | undefined,
+    type: values.keyType as string | undefined,
+    count: (values.scanCount as number | undefined) ?? 1000,
+    filter: keyFilter((values.keyInclude as string[]) ?? [], (values.keyExclude as string[]) ?? []),
+  };
+}

@@ -5,11 +5,10 @@
 import type { CommandModule } from "../cli/command.ts";
 import { parseCommandArgs } from "../cli/command.ts";
 import { type OptionSpec, UsageError } from "../cli/parse.ts";
-import { KEY_SPECS, OUTPUT_SPECS, VERIFY_SPECS } from "../cli/replication_specs.ts";
+import { KEY_SPECS, OUTPUT_SPECS, scanOptionsFrom, VERIFY_SPECS } from "../cli/replication_specs.ts";
 import { resolveTwoServers, TWO_SERVER_SPECS } from "../cli/two_servers.ts";
 import { dbSize } from "../pipeline/dbsize.ts";
 import { supportsExpireTime } from "../pipeline/dump_reader.ts";
-import { keyFilter } from "../pipeline/glob.ts";
 import { type CompareMode, differs, verify } from "../pipeline/verify.ts";
 import { openConnections, type OpenedServer } from "../redis/pool.ts";
 import { defaultProgressStyle, Progress, type ProgressStyle } from "../ui/progress.ts";
@@ -95,12 +94,7 @@ are not reported as lasting differences.
           {
             mode: (values.mode as CompareMode | undefined) ?? "quick",
             ttlToleranceMs: (values.ttlTolerance as number | undefined) ?? 100,
-            scan: {
-              pattern: values.keyPattern as string | undefined,
-              type: values.keyType as string | undefined,
-              count: (values.scanCount as number | undefined) ?? 1000,
-              filter: keyFilter((values.keyInclude as string[]) ?? [], (values.keyExclude as string[]) ?? []),
-            },
+            scan: scanOptionsFrom(values),
             batch: (values.batch as number | undefined) ?? 1000,
             rounds: (values.rounds as number | undefined) ?? 1,
             pauseMs: (values.pause as number | undefined) ?? 1000,

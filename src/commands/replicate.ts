@@ -5,9 +5,8 @@
 import type { CommandModule } from "../cli/command.ts";
 import { parseCommandArgs } from "../cli/command.ts";
 import { type OptionSpec, UsageError } from "../cli/parse.ts";
-import { KEY_SPECS, OUTPUT_SPECS, VERIFY_SPECS } from "../cli/replication_specs.ts";
+import { KEY_SPECS, OUTPUT_SPECS, scanOptionsFrom, VERIFY_SPECS } from "../cli/replication_specs.ts";
 import { resolveTwoServers, TWO_SERVER_SPECS } from "../cli/two_servers.ts";
-import { keyFilter } from "../pipeline/glob.ts";
 import { replicate, type ReplicationMode } from "../pipeline/replication.ts";
 import { differs } from "../pipeline/verify.ts";
 import { defaultProgressStyle, type ProgressStyle } from "../ui/progress.ts";
@@ -171,12 +170,7 @@ Examples:
         source,
         target,
         mode: mode as ReplicationMode,
-        scan: {
-          pattern: values.keyPattern as string | undefined,
-          type: values.keyType as string | undefined,
-          count: (values.scanCount as number | undefined) ?? 1000,
-          filter: keyFilter((values.keyInclude as string[]) ?? [], (values.keyExclude as string[]) ?? []),
-        },
+        scan: scanOptionsFrom(values),
         batch: (values.batch as number | undefined) ?? 1000,
         threads: (values.threads as number | undefined) ?? 2,
         queueKeys: (values.readQueue as number | undefined) ?? 20_000,
