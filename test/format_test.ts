@@ -9,6 +9,7 @@ import {
   formatCount,
   formatDoneOfTotal,
   formatDuration,
+  formatLag,
   formatPercent,
   formatProgressLine,
   formatRate,
@@ -292,5 +293,14 @@ Deno.test({
     const at = writes.indexOf("warning: note\n");
     assert.ok(at > 0);
     assert.equal(writes[at - 1], CLEAR);
+  },
+});
+
+Deno.test({
+  name: "formatLag() shows p50/p99 in ms, and says so when no change was applied (no NaN)",
+  permissions: "none",
+  fn() {
+    assert.equal(formatLag(12.4, 40.6), "lag p50 12 ms, p99 41 ms");
+    assert.equal(formatLag(NaN, NaN), "no change applied yet");
   },
 });

@@ -433,3 +433,29 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "live: a restart of the source or the target is survived: reconnect, re-scan, converge",
+  ignore,
+  async fn() {
+    await using src = await RedisServer.start({ notifyKeyspaceEvents: "KA" });
+    await using tgt = await RedisServer.start();
+    for (const restarted of ["source", "target"] as const) {
+      let writer = await open(src);
+      await preload(writer, `${restarted}:before`, 100);
+      writer.close();
+      const run = riot(liveArgs(src, tgt, "--live", "--idle-timeout", "2500", "-o", "20"));
+      await waitFor("the snapshot", async () => await dbsize(tgt) === await dbsize(src));
+      await (restarted === "source" ? src : tgt).restart(); // no persistence: the restarted side is empty
+      writer = await open(src);
+      await preload(writer, `${restarted}:after`, 10);
+      writer.close();
+      const result = await run.done;
+      assert.equal(result.code, 0, result.err + result.out);
+      assert.match(result.err, /reconnect/i);
+      assert.match(result.err, /Re-scanning/);
+      assert.equal(await dbsize(tgt), await dbsize(src), `${restarted}: both sides hold the same keys`);
+      assert.match(result.out, /V:0 >:0 <:0 T:0/);
+    }
+  },
+});

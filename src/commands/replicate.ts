@@ -9,6 +9,7 @@ import { KEY_SPECS, OUTPUT_SPECS, scanOptionsFrom, VERIFY_SPECS } from "../cli/r
 import { resolveTwoServers, TWO_SERVER_SPECS } from "../cli/two_servers.ts";
 import { replicate, type ReplicationMode } from "../pipeline/replication.ts";
 import { differs } from "../pipeline/verify.ts";
+import { formatLag } from "../ui/format.ts";
 import { defaultProgressStyle, type ProgressStyle } from "../ui/progress.ts";
 import { replicationSummary, reportNotCopied, reportVerify, statsJson, verifyJson } from "../ui/report.ts";
 import { registerCommand } from "./registry.ts";
@@ -214,9 +215,7 @@ Examples:
       if (outcome.live) {
         const { events, rescans, lagP50, lagP99 } = outcome.live;
         context.log.notice(
-          `Live: ${events} events, ${rescans} re-scan(s), lag p50 ${lagP50.toFixed(0)} ms, p99 ${
-            lagP99.toFixed(0)
-          } ms`,
+          `Live: ${events} events, ${rescans} re-scan(s), ${formatLag(lagP50, lagP99)}`,
         );
       }
     }

@@ -4,10 +4,12 @@
  * with `converge`, re-copy the differing keys and verify again. Resolves with what happened; rejects when
  * a connection is lost or the job cannot go on without losing changes (connections closed first).
  */
+import { ConnectionError } from "../redis/errors.ts";
 import type { ConnectionOptions } from "../redis/options.ts";
 import { openConnections, type OpenedServer } from "../redis/pool.ts";
 import type { Logger } from "../ui/log.ts";
 import { serveMetrics } from "../ui/metrics.ts";
+import { formatLag } from "../ui/format.ts";
 import { Progress, type ProgressStyle } from "../ui/progress.ts";
 import { dbSize } from "./dbsize.ts";
 import { supportsExpireTime } from "./dump_reader.ts";
@@ -105,10 +107,19 @@ export async function replicate(
       follower = new LiveFollower(
         config.source,
         {
-          control: source.connections[0],
-          readers: source.connections.slice(1),
-          writers: target.connections.slice(1),
-          targetScanner: target.connections[0],
+          // Looked up on each use: a reconnect swaps the pools' connections in place.
+          get control() {
+            return source.connections[0];
+          },
+          get readers() {
+            return source.connections.slice(1);
+          },
+          get writers() {
+            return target.connections.slice(1);
+          },
+          get targetScanner() {
+            return target.connections[0];
+          },
         },
         {
           ...config.live,
@@ -121,6 +132,7 @@ export async function replicate(
         stats,
         log,
         copyAll,
+        (cause) => reconnectBoth(source, target, cause, config.source.timeoutMs, log),
       );
       await follower.subscribe();
       cleanups.push(() => follower!.stop());
@@ -177,9 +189,7 @@ export async function replicate(
                 follower!.queue.capacity
               }` +
               ` | written ${stats.written} | re-scans ${live.rescans}` +
-              ` | lag p50 ${live.lag.percentile(50).toFixed(0)} ms p99 ${
-                live.lag.percentile(99).toFixed(0)
-              } ms`,
+              ` | ${formatLag(live.lag.percentile(50), live.lag.percentile(99))}`,
           };
         },
       });
@@ -262,6 +272,40 @@ export async function replicate(
       } catch (error) {
         log.warn(`Cleanup failed: ${(error as Error).message}`);
       }
+    }
+  }
+}
+
+/**
+ * After a lost connection in the live phase: reopen both pools, once a second, for as long as the
+ * connection timeout (-o); then give up with one line that says what happened.
+ */
+async function reconnectBoth(
+  source: OpenedServer,
+  target: OpenedServer,
+  cause: ConnectionError,
+  timeoutMs: number,
+  log: Logger,
+): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  for (let attempt = 1;; attempt++) {
+    try {
+      await source.reopen();
+      await target.reopen();
+      log.warn(`Reconnected after ${attempt} attempt(s)`);
+      return;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (performance.now() >= deadline) {
+        throw new ConnectionError(
+          cause.endpoint,
+          `Live replication stopped: ${cause.message}, and reconnecting failed for ${
+            Math.round(timeoutMs / 1000)
+          } s (${message}). Run it again when both servers are reachable.`,
+        );
+      }
+      log.warn(`Reconnecting (attempt ${attempt}): ${message}`);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
     }
   }
 }

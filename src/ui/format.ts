@@ -180,3 +180,9 @@ export function fitColumns(text: string, columns: number): string {
   if (columns <= 0 || text.length <= columns) return text;
   return `${text.slice(0, Math.max(0, columns - 1))}…`;
 }
+
+/** "lag p50 12 ms, p99 40 ms", or "no change applied yet" before the first sample. */
+export function formatLag(p50: number, p99: number): string {
+  if (Number.isNaN(p50)) return "no change applied yet";
+  return `lag p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms`;
+}

@@ -12,6 +12,7 @@
  */
 import { toText } from "../../../resp/mod.ts";
 import type { RedisConnection } from "../../redis/connection.ts";
+import { ConnectionError } from "../../redis/errors.ts";
 import type { ConnectionOptions } from "../../redis/options.ts";
 import type { Logger } from "../../ui/log.ts";
 import { LatencyStats } from "../../ui/latency.ts";
@@ -62,6 +63,8 @@ export class LiveFollower {
   private rescanReason: string | undefined;
   private stopping = false;
   private fatal: Error | undefined;
+  /** The first failure of a batch copy, raised by the follow loop (a batch task never rejects). */
+  private batchFailure: unknown = undefined;
   private lastEventAt = performance.now();
   private readonly lossWatch: LossWatch;
 
@@ -73,9 +76,11 @@ export class LiveFollower {
     private readonly log: Logger,
     /** Copies every key again (the snapshot copy); called for re-scans. */
     private readonly copyAll: () => Promise<void>,
+    /** Replaces the source and target connections after one was lost; rejects when it gives up. */
+    private readonly reconnect?: (cause: ConnectionError) => Promise<void>,
   ) {
     this.queue = new ChangeQueue(config.eventQueue);
-    this.lossWatch = new LossWatch(connections.control);
+    this.lossWatch = new LossWatch(() => this.connections.control);
   }
 
   /** Subscribe before anything is scanned, so that no change made during the snapshot is missed. */
@@ -103,54 +108,77 @@ export class LiveFollower {
 
   async follow(): Promise<void> {
     const inFlight = new Set<Promise<void>>();
-    const slots = Math.max(1, this.connections.writers.length * IN_FLIGHT_BATCHES_PER_CONNECTION);
     let turn = 0;
     let nextLossCheck = performance.now() + 1000;
     this.lastEventAt = performance.now();
     for (;;) {
-      if (this.fatal) {
+      try {
+        if (this.fatal) {
+          await Promise.allSettled(inFlight);
+          throw this.fatal;
+        }
+        if (this.batchFailure !== undefined) {
+          const failure = this.batchFailure;
+          this.batchFailure = undefined;
+          throw failure;
+        }
+        if (performance.now() >= nextLossCheck) {
+          nextLossCheck = performance.now() + 1000;
+          const reason = await this.lossWatch.check();
+          if (reason) this.requestRescan(reason);
+        }
+        if (this.rescanReason !== undefined) {
+          await Promise.all(inFlight);
+          await this.rescan();
+          continue;
+        }
+        const idle = this.config.idleTimeoutMs !== undefined &&
+          performance.now() - this.lastEventAt >= this.config.idleTimeoutMs;
+        if ((this.stopping || idle) && this.queue.size === 0) {
+          // A last look for silent losses (a flush since the previous check) before declaring the end.
+          await Promise.all(inFlight);
+          if (this.batchFailure !== undefined) continue;
+          const reason = await this.lossWatch.check();
+          nextLossCheck = performance.now() + 1000;
+          if (reason === undefined) break;
+          this.requestRescan(reason);
+          continue;
+        }
+        const slots = Math.max(1, this.connections.writers.length * IN_FLIGHT_BATCHES_PER_CONNECTION);
+        if (this.queue.size === 0 || inFlight.size >= slots) {
+          if (inFlight.size >= slots) await Promise.race(inFlight);
+          else await this.queue.waitForChange(100);
+          continue;
+        }
+        // Let a batch fill for up to flushInterval, unless it is already full.
+        if (this.queue.size < this.config.batch && !this.stopping) {
+          await this.queue.waitForChange(0);
+          await new Promise((resolve) => setTimeout(resolve, this.config.flushIntervalMs));
+        }
+        const batch = this.queue.takeBatch(this.config.batch);
+        if (batch.length === 0) {
+          await Promise.race([...inFlight, this.queue.waitForChange(100)]);
+          continue;
+        }
+        const index = turn++;
+        const task: Promise<void> = this.copyBatch(batch, index)
+          .catch((error) => {
+            this.batchFailure ??= error;
+          })
+          .finally(() => inFlight.delete(task));
+        inFlight.add(task);
+      } catch (error) {
+        if (!(error instanceof ConnectionError) || this.reconnect === undefined || this.stopping) throw error;
+        // A lost source or target connection: nothing written in flight can be trusted to have landed, and
+        // changes made meanwhile left no events. Reconnect, then re-scan.
         await Promise.allSettled(inFlight);
-        throw this.fatal;
-      }
-      if (performance.now() >= nextLossCheck) {
+        this.batchFailure = undefined;
+        this.log.warn(`${error.message}; reconnecting`);
+        await this.reconnect(error);
+        await this.lossWatch.start();
         nextLossCheck = performance.now() + 1000;
-        const reason = await this.lossWatch.check();
-        if (reason) this.requestRescan(reason);
+        this.requestRescan(`the connection to ${error.endpoint} was lost`);
       }
-      if (this.rescanReason !== undefined) {
-        await Promise.all(inFlight);
-        await this.rescan();
-        continue;
-      }
-      const idle = this.config.idleTimeoutMs !== undefined &&
-        performance.now() - this.lastEventAt >= this.config.idleTimeoutMs;
-      if ((this.stopping || idle) && this.queue.size === 0) {
-        // A last look for silent losses (a flush since the previous check) before declaring the end.
-        await Promise.all(inFlight);
-        const reason = await this.lossWatch.check();
-        nextLossCheck = performance.now() + 1000;
-        if (reason === undefined) break;
-        this.requestRescan(reason);
-        continue;
-      }
-      if (this.queue.size === 0 || inFlight.size >= slots) {
-        if (inFlight.size >= slots) await Promise.race(inFlight);
-        else await this.queue.waitForChange(100);
-        continue;
-      }
-      // Let a batch fill for up to flushInterval, unless it is already full.
-      if (this.queue.size < this.config.batch && !this.stopping) {
-        await this.queue.waitForChange(0);
-        await new Promise((resolve) => setTimeout(resolve, this.config.flushIntervalMs));
-      }
-      const batch = this.queue.takeBatch(this.config.batch);
-      if (batch.length === 0) {
-        await Promise.race([...inFlight, this.queue.waitForChange(100)]);
-        continue;
-      }
-      const index = turn++;
-      const task = this.copyBatch(batch, index).finally(() => inFlight.delete(task));
-      inFlight.add(task);
     }
     await Promise.all(inFlight);
     this.subscription?.close();

@@ -22,15 +22,15 @@ async function read(connection: RedisConnection): Promise<Snapshot> {
 export class LossWatch {
   private last: Snapshot | undefined;
 
-  constructor(private readonly connection: RedisConnection) {}
+  constructor(private readonly connection: () => RedisConnection) {}
 
   async start(): Promise<void> {
-    this.last = await read(this.connection);
+    this.last = await read(this.connection());
   }
 
   /** A reason when events may have been lost since the previous check, else undefined. */
   async check(): Promise<string | undefined> {
-    const now = await read(this.connection);
+    const now = await read(this.connection());
     const before = this.last!;
     this.last = now;
     if (now.runId !== before.runId) return "the source restarted (its run_id changed)";
