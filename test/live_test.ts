@@ -350,38 +350,14 @@ Deno.test({
     await using tgt = await RedisServer.start();
     await src.cli("SET", "a", "1");
     const auth = ["--user", "app", "-a", "app-secret"];
-    const ok = await riot([
-      ...auth,
-      "-p",
-      String(src.port),
-      "replicate",
-      "-p",
-      String(tgt.port),
-      "--live",
-      "--idle-timeout",
-      "500",
-      "--progress",
-      "none",
-    ]).done;
+    const ok = await riot([...auth, ...liveArgs(src, tgt, "--live", "--idle-timeout", "500")]).done;
     assert.equal(ok.code, 0, ok.err + ok.out);
     assert.match(ok.err, /CONFIG is refused/);
     assert.match(ok.err, /notifications arrive/);
     assert.doesNotMatch(ok.err, /app-secret/);
     assert.equal(await tgt.cli("GET", "a"), "1");
 
-    const refused = await riot([
-      ...auth,
-      "-p",
-      String(silent.port),
-      "replicate",
-      "-p",
-      String(tgt.port),
-      "--live",
-      "--idle-timeout",
-      "500",
-      "--progress",
-      "none",
-    ]).done;
+    const refused = await riot([...auth, ...liveArgs(silent, tgt, "--live", "--idle-timeout", "500")]).done;
     assert.equal(refused.code, 1, refused.err);
     assert.match(refused.err, /No keyspace notification arrived/);
   },
