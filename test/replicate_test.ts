@@ -559,7 +559,7 @@ Deno.test({
     assert.equal(run.out, "OK:1234 V:0 >:0 <:0 T:0\n");
     assert.match(
       run.err,
-      /^Copied 1234 keys in [\d.]+ s \(\d+ keys\/s\): scanned 1234, read 1234, written 1234, vanished 0, skipped 0, failed 0, [\d.]+ MiB\n$/,
+      /^Copied 1234 keys in [\d.]+ s \([\d.]+[kM]? keys\/s\): scanned 1234, read 1234, written 1234, vanished 0, skipped 0, failed 0, [\d.]+ (B|KiB|MiB)\n$/,
     );
 
     await target.cli("FLUSHALL");

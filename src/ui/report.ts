@@ -1,6 +1,7 @@
 /** Final reports of replicate and compare: the human lines (stderr/stdout) and the JSON shapes. */
 import type { ReplicationStats } from "../pipeline/stats.ts";
 import { type Diff, summaryLine, type VerifyResult } from "../pipeline/verify.ts";
+import { formatBytes, formatCount } from "./format.ts";
 import type { Logger } from "./log.ts";
 
 /** A key for printing: UTF-8 when it is valid text, else escaped bytes. Never used to address a key. */
@@ -21,17 +22,12 @@ export function showKey(key: Uint8Array): string {
   return out;
 }
 
-export function formatRate(count: number, seconds: number): string {
-  return seconds > 0 ? `${Math.round(count / seconds)}` : "-";
-}
-
 export function replicationSummary(stats: ReplicationStats): string {
   const seconds = stats.copySeconds ?? stats.elapsedSeconds;
-  return `Copied ${stats.written} keys in ${seconds.toFixed(2)} s (${
-    formatRate(stats.written, seconds)
-  } keys/s): ` +
-    `scanned ${stats.scanned}, read ${stats.read}, written ${stats.written}, vanished ${stats.vanished}, ` +
-    `skipped ${stats.skipped}, failed ${stats.failed}, ${(stats.bytes / 1048576).toFixed(1)} MiB`;
+  const rate = seconds > 0 ? `${formatCount(stats.written / seconds)} keys/s` : "-";
+  return `Copied ${stats.written} keys in ${seconds.toFixed(2)} s (${rate}): scanned ${stats.scanned}, ` +
+    `read ${stats.read}, written ${stats.written}, vanished ${stats.vanished}, skipped ${stats.skipped}, ` +
+    `failed ${stats.failed}, ${formatBytes(stats.bytes)}`;
 }
 
 /** Tell the user about every key that was not copied: counted per reason, with advice, and the first keys. */
