@@ -162,6 +162,7 @@ export async function replicate(
       try {
         await copyAll();
         stats.copySeconds = stats.elapsedSeconds;
+        stats.copyWritten = stats.written;
       } finally {
         progress.stop(true);
       }

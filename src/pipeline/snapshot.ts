@@ -52,9 +52,10 @@ export async function copySnapshot(
 
   const scanning = (async () => {
     const scanStats = { scanned: 0 };
+    const before = stats.scanned; // re-scans add to the count
     let pending: Uint8Array[] = [];
     for await (const keys of scanKeys(connections.scanner, config.scan, scanStats)) {
-      stats.scanned = scanStats.scanned;
+      stats.scanned = before + scanStats.scanned;
       for (const key of keys) {
         pending.push(key);
         if (pending.length >= config.batch) {
@@ -63,7 +64,7 @@ export async function copySnapshot(
         }
       }
     }
-    stats.scanned = scanStats.scanned;
+    stats.scanned = before + scanStats.scanned;
     if (pending.length > 0) await keyQueue.push(pending);
     keyQueue.close();
   })().catch(stopAll);

@@ -17,8 +17,9 @@ export class ReplicationStats {
   skipped = 0;
   failed = 0;
   bytes = 0;
-  /** Seconds the snapshot copy took (undefined in liveonly mode). */
+  /** Seconds the snapshot copy took, and keys it wrote (undefined in liveonly mode). */
   copySeconds: number | undefined;
+  copyWritten: number | undefined;
   readonly failures: KeyFailure[] = [];
   readonly skippedKeys: { key: Uint8Array; bytes: number }[] = [];
   /** Failures counted per reason (server message without the key-specific part). */

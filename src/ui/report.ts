@@ -22,10 +22,12 @@ export function showKey(key: Uint8Array): string {
   return out;
 }
 
+/** The snapshot's keys, time and rate, then the counters of the whole run (live writes included). */
 export function replicationSummary(stats: ReplicationStats): string {
   const seconds = stats.copySeconds ?? stats.elapsedSeconds;
-  const rate = seconds > 0 ? `${formatCount(stats.written / seconds)} keys/s` : "-";
-  return `Copied ${stats.written} keys in ${seconds.toFixed(2)} s (${rate}): scanned ${stats.scanned}, ` +
+  const copied = stats.copyWritten ?? stats.written;
+  const rate = seconds > 0 ? `${formatCount(copied / seconds)} keys/s` : "-";
+  return `Copied ${copied} keys in ${seconds.toFixed(2)} s (${rate}): scanned ${stats.scanned}, ` +
     `read ${stats.read}, written ${stats.written}, vanished ${stats.vanished}, skipped ${stats.skipped}, ` +
     `failed ${stats.failed}, ${formatBytes(stats.bytes)}`;
 }
@@ -98,7 +100,9 @@ export function statsJson(stats: ReplicationStats) {
     bytes: stats.bytes,
     seconds: Number(stats.elapsedSeconds.toFixed(3)),
     copySeconds: stats.copySeconds === undefined ? undefined : Number(stats.copySeconds.toFixed(3)),
-    keysPerSecond: Math.round(stats.written / Math.max(stats.copySeconds ?? stats.elapsedSeconds, 1e-9)),
+    keysPerSecond: Math.round(
+      (stats.copyWritten ?? stats.written) / Math.max(stats.copySeconds ?? stats.elapsedSeconds, 1e-9),
+    ),
     failures: stats.failures.slice(0, 20).map((failure) => ({
       key: showKey(failure.key),
       stage: failure.stage,
