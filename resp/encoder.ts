@@ -30,11 +30,12 @@ function utf8Length(text: string): number {
 }
 
 function decimalLength(n: number): number {
-  let digits = 1;
-  while (n >= 10) {
-    n = Math.floor(n / 10);
-    digits++;
-  }
+  if (n < 10) return 1;
+  if (n < 100) return 2;
+  if (n < 1000) return 3;
+  if (n < 10000) return 4;
+  let digits = 5;
+  for (n = Math.floor(n / 100000); n > 0; n = Math.floor(n / 10)) digits++;
   return digits;
 }
 
@@ -81,37 +82,65 @@ function writeHeader(out: Uint8Array, at: number, type: number, n: number): numb
   return at;
 }
 
-function writeCommand(out: Uint8Array, at: number, command: Command): number {
-  at = writeHeader(out, at, 0x2a, command.length);
-  for (const arg of command) {
-    if (arg instanceof Uint8Array) {
-      at = writeHeader(out, at, 0x24, arg.length);
-      out.set(arg, at);
-      at += arg.length;
-    } else {
-      const text = typeof arg === "string" ? arg : argText(arg);
-      const length = typeof arg === "string" ? utf8Length(arg) : text.length;
-      at = writeHeader(out, at, 0x24, length);
-      if (length === text.length) {
-        for (let i = 0; i < text.length; i++) out[at + i] = text.charCodeAt(i);
-      } else {
-        encoder.encodeInto(text, out.subarray(at, at + length));
-      }
-      at += length;
-    }
-    out[at++] = 13;
-    out[at++] = 10;
-  }
-  return at;
-}
+/**
+ * Per argument of the batch being encoded: its byte length, measured once (a string's UTF-8 length, a
+ * number's decimal text) and reused by the fill pass. Grown as needed, never shrunk.
+ */
+let lengths = new Int32Array(4096);
 
 /** Encode a batch of commands into one buffer, measured first and then filled. */
 export function encodeCommands(commands: readonly Command[]): Uint8Array {
+  let args = 0;
+  for (let c = 0; c < commands.length; c++) args += commands[c].length;
+  if (lengths.length < args) lengths = new Int32Array(Math.max(args, 2 * lengths.length));
+  const numberTexts: string[] = []; // decimal texts of number arguments, in argument order
   let size = 0;
-  for (const command of commands) size += encodedLength(command);
+  let k = 0;
+  for (let c = 0; c < commands.length; c++) {
+    const command = commands[c];
+    size += 3 + decimalLength(command.length);
+    for (let a = 0; a < command.length; a++, k++) {
+      const arg = command[a];
+      let length: number;
+      if (arg instanceof Uint8Array) length = arg.length;
+      else if (typeof arg === "string") length = utf8Length(arg);
+      else {
+        const text = argText(arg);
+        numberTexts.push(text);
+        length = text.length;
+      }
+      lengths[k] = length;
+      size += 5 + decimalLength(length) + length;
+    }
+  }
   const out = new Uint8Array(size);
   let at = 0;
-  for (const command of commands) at = writeCommand(out, at, command);
+  let number = 0;
+  k = 0;
+  for (let c = 0; c < commands.length; c++) {
+    const command = commands[c];
+    at = writeHeader(out, at, 0x2a, command.length);
+    for (let a = 0; a < command.length; a++, k++) {
+      const arg = command[a];
+      const length = lengths[k];
+      at = writeHeader(out, at, 0x24, length);
+      if (arg instanceof Uint8Array) {
+        // A short copy by hand beats TypedArray.set's call overhead (keys are mostly short).
+        if (length < 48) { for (let i = 0; i < length; i++) out[at + i] = arg[i]; }
+        else out.set(arg, at);
+      } else {
+        const text = typeof arg === "string" ? arg : numberTexts[number++];
+        if (length === text.length) {
+          for (let i = 0; i < length; i++) out[at + i] = text.charCodeAt(i);
+        } else {
+          encoder.encodeInto(text, out.subarray(at, at + length));
+        }
+      }
+      at += length;
+      out[at++] = 13;
+      out[at++] = 10;
+    }
+  }
   return out;
 }
 
