@@ -148,3 +148,43 @@ export function encodeCommands(commands: readonly Command[]): Uint8Array {
 export function encodeCommand(command: Command): Uint8Array {
   return encodeCommands([command]);
 }
+
+/**
+ * For each key, one command per template: the template's words, then the key (`DUMP key`, `PTTL key`,
+ * `MEMORY USAGE key`). Equal to `encodeCommands` of the same commands, without building them: the
+ * templates' bytes are made once per call. Template words must be ASCII.
+ */
+export function encodeKeyCommands(
+  templates: readonly (readonly string[])[],
+  keys: readonly Uint8Array[],
+): Uint8Array {
+  const heads = templates.map((words) => {
+    let head = `*${words.length + 1}\r\n`;
+    for (const word of words) head += `$${word.length}\r\n${word}\r\n`;
+    return Uint8Array.from(head, (char) => char.charCodeAt(0));
+  });
+  let headBytes = 0;
+  for (const head of heads) headBytes += head.length;
+  let size = 0;
+  for (let k = 0; k < keys.length; k++) {
+    const length = keys[k].length;
+    size += headBytes + heads.length * (5 + decimalLength(length) + length);
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (let k = 0; k < keys.length; k++) {
+    const key = keys[k];
+    const length = key.length;
+    for (let t = 0; t < heads.length; t++) {
+      const head = heads[t];
+      for (let i = 0; i < head.length; i++) out[at + i] = head[i];
+      at = writeHeader(out, at + head.length, 0x24, length);
+      if (length < 48) { for (let i = 0; i < length; i++) out[at + i] = key[i]; }
+      else out.set(key, at);
+      at += length;
+      out[at++] = 13;
+      out[at++] = 10;
+    }
+  }
+  return out;
+}

@@ -9,6 +9,7 @@ import {
   encodeCommand,
   encodeCommands,
   encodedLength,
+  encodeKeyCommands,
   RespDecoder,
   type RespValue,
 } from "./mod.ts";
@@ -236,5 +237,22 @@ Deno.test({
   ...NONE,
   fn() {
     assert.deepEqual(encodeCommands([]), new Uint8Array(0));
+  },
+});
+
+Deno.test({
+  name: "encodeKeyCommands() equals encodeCommands() of the same key commands, binary keys included",
+  permissions: "none",
+  fn() {
+    const keys = [
+      new Uint8Array(0),
+      new TextEncoder().encode("user:1"),
+      Uint8Array.from({ length: 256 }, (_, i) => i),
+      new Uint8Array(100_000).fill(0x0d),
+    ];
+    const templates = [["DUMP"], ["PEXPIRETIME"], ["MEMORY", "USAGE"]];
+    const expected = encodeCommands(keys.flatMap((key) => templates.map((words) => [...words, key])));
+    assert.deepEqual(encodeKeyCommands(templates, keys), expected);
+    assert.deepEqual(encodeKeyCommands(templates, []), new Uint8Array(0));
   },
 });

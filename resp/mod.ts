@@ -4,4 +4,11 @@ export * from "./errors.ts";
 export { RespDecoder } from "./decoder.ts";
 export { BIG_BULK } from "./bridge.ts";
 export { parseInteger } from "./scalars.ts";
-export { type Command, type CommandArg, encodeCommand, encodeCommands, encodedLength } from "./encoder.ts";
+export {
+  type Command,
+  type CommandArg,
+  encodeCommand,
+  encodeCommands,
+  encodedLength,
+  encodeKeyCommands,
+} from "./encoder.ts";

@@ -3,9 +3,13 @@
  * (or `PTTL`, turned into an absolute time, on servers before 7.0). With a memory limit, a first round trip
  * of `MEMORY USAGE` decides which keys are read at all, so a big key is never transferred.
  */
-import { type Command, ErrorReply, type RespValue } from "../../resp/mod.ts";
+import { ErrorReply, type RespValue } from "../../resp/mod.ts";
 import type { RedisConnection } from "../redis/connection.ts";
 import { GONE, type KeyFailure, type KeyRecord, NO_EXPIRY } from "./record.ts";
+
+const MEMORY_USAGE = [["MEMORY", "USAGE"]];
+const DUMP_EXPIRETIME = [["DUMP"], ["PEXPIRETIME"]];
+const DUMP_PTTL = [["DUMP"], ["PTTL"]];
 
 export interface DumpReaderOptions {
   /** Use PEXPIRETIME (Redis >= 7.0); false: PTTL + local clock. */
@@ -36,7 +40,7 @@ export async function readDumps(
   const failures: KeyFailure[] = [];
   let wanted = keys;
   if (options.memLimit !== undefined) {
-    const usage = await connection.pipeline(keys.map((key) => ["MEMORY", "USAGE", key]));
+    const usage = await connection.pipelineKeys(MEMORY_USAGE, keys);
     wanted = [];
     for (let i = 0; i < keys.length; i++) {
       const bytes = usage[i];
@@ -44,14 +48,8 @@ export async function readDumps(
       else wanted.push(keys[i]);
     }
   }
-  const commands: Command[] = new Array(wanted.length * 2);
-  const ttlCommand = options.expireTime ? "PEXPIRETIME" : "PTTL";
-  for (let i = 0; i < wanted.length; i++) {
-    commands[2 * i] = ["DUMP", wanted[i]];
-    commands[2 * i + 1] = [ttlCommand, wanted[i]];
-  }
   const sentAt = Date.now();
-  const replies = await connection.pipeline(commands);
+  const replies = await connection.pipelineKeys(options.expireTime ? DUMP_EXPIRETIME : DUMP_PTTL, wanted);
   const records: KeyRecord[] = [];
   for (let i = 0; i < wanted.length; i++) {
     const dump = replies[2 * i];

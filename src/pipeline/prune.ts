@@ -14,10 +14,10 @@ export async function pruneTarget(
 ): Promise<number> {
   let deleted = 0;
   for await (const keys of scanKeys(targetScanner, scan)) {
-    const exists = await source.pipeline(keys.map((key) => ["EXISTS", key]));
+    const exists = await source.pipelineKeys([["EXISTS"]], keys);
     const gone = keys.filter((_, i) => exists[i] === 0);
     if (gone.length === 0) continue;
-    await target.pipeline(gone.map((key) => ["DEL", key]));
+    await target.pipelineKeys([["DEL"]], gone);
     deleted += gone.length;
   }
   return deleted;

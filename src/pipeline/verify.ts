@@ -8,7 +8,7 @@
  * encoding difference is not a diff). With `rounds` > 1, differing keys are re-checked after `pauseMs`,
  * so keys that were changing during the check are not reported as lasting differences.
  */
-import { type Command, ErrorReply, type RespValue, toText } from "../../resp/mod.ts";
+import { ErrorReply, type RespValue, toText } from "../../resp/mod.ts";
 import type { RedisConnection } from "../redis/connection.ts";
 import { scanKeys, type ScanOptions } from "./key_scanner.ts";
 import { bytesEqual, valuesEqual } from "./value_equal.ts";
@@ -115,7 +115,7 @@ export async function verify(
     // only a batch with a missing key is looked at key by key.
     const present = await source.call("EXISTS", ...keys);
     if (present === keys.length) return;
-    const replies = await source.pipeline(keys.map((key) => ["EXISTS", key]));
+    const replies = await source.pipelineKeys([["EXISTS"]], keys);
     const extra = keys.filter((_, i) => replies[i] === 0);
     if (extra.length === 0) return;
     // Re-check with both sides: the key may have appeared on the source meanwhile. Keys now on both
@@ -150,7 +150,7 @@ export async function verify(
 
 /** The keys whose MEMORY USAGE is at most `limit` (the copy skipped the others on purpose). */
 async function underLimit(source: RedisConnection, keys: Uint8Array[], limit: number): Promise<Uint8Array[]> {
-  const usage = await source.pipeline(keys.map((key) => ["MEMORY", "USAGE", key]));
+  const usage = await source.pipelineKeys([["MEMORY", "USAGE"]], keys);
   return keys.filter((_, i) => !(typeof usage[i] === "number" && (usage[i] as number) > limit));
 }
 
@@ -244,14 +244,11 @@ async function readSides(
   mode: CompareMode,
   expireTime: boolean,
 ): Promise<Side[]> {
-  const commands: Command[] = new Array(keys.length * 2);
-  const ttl = expireTime ? "PEXPIRETIME" : "PTTL";
-  for (let i = 0; i < keys.length; i++) {
-    commands[2 * i] = mode === "full" ? ["DUMP", keys[i]] : ["TYPE", keys[i]];
-    commands[2 * i + 1] = [ttl, keys[i]];
-  }
   const now = Date.now();
-  const replies = await connection.pipeline(commands);
+  const replies = await connection.pipelineKeys(
+    [[mode === "full" ? "DUMP" : "TYPE"], [expireTime ? "PEXPIRETIME" : "PTTL"]],
+    keys,
+  );
   const sides: Side[] = new Array(keys.length);
   for (let i = 0; i < keys.length; i++) {
     const first = replies[2 * i];

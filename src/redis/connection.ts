@@ -15,6 +15,7 @@
 import {
   type Command,
   encodeCommands,
+  encodeKeyCommands,
   ErrorReply,
   RespAttributed,
   RespDecoder,
@@ -115,14 +116,31 @@ export class RedisConnection {
     } catch (error) {
       return Promise.reject(error); // a bad argument (e.g. NaN) rejects, it does not throw
     }
+    return this.pipelineEncoded(commands.length, bytes);
+  }
+
+  /**
+   * `pipeline()` for `count` commands already encoded in `bytes` (hot paths that encode without building
+   * argument arrays). Same order and window as `pipeline()`.
+   */
+  pipelineEncoded(count: number, bytes: Uint8Array): Promise<RespValue[]> {
+    if (count === 0) return Promise.resolve([]);
     // Behind earlier waiters even when this batch would fit: commands go out in call order.
     if (
       this.failure === undefined &&
-      (this.waitersHead < this.waiters.length || !this.fits(commands.length, bytes.length))
+      (this.waitersHead < this.waiters.length || !this.fits(count, bytes.length))
     ) {
-      return new Promise((admit) => this.waiters.push({ count: commands.length, bytes, admit }));
+      return new Promise((admit) => this.waiters.push({ count, bytes, admit }));
     }
-    return this.enqueue(commands.length, bytes);
+    return this.enqueue(count, bytes);
+  }
+
+  /**
+   * For each key, one command per template (`[["DUMP"], ["PTTL"]]` sends `DUMP k1`, `PTTL k1`, `DUMP k2` ...),
+   * encoded without building argument arrays; replies in the same order.
+   */
+  pipelineKeys(templates: readonly (readonly string[])[], keys: readonly Uint8Array[]): Promise<RespValue[]> {
+    return this.pipelineEncoded(keys.length * templates.length, encodeKeyCommands(templates, keys));
   }
 
   /** True when a batch may be sent now; a batch larger than the window goes alone. */
