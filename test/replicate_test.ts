@@ -580,3 +580,39 @@ Deno.test({
     assert.equal(await target.cli("DBSIZE"), "1234");
   },
 });
+
+Deno.test({
+  name:
+    "riot replicate reconnects and copies again from the start when the source connection is cut mid-copy",
+  ignore,
+  async fn() {
+    await using source = await RedisServer.start();
+    await using target = await RedisServer.start();
+    await using proxy = await TcpProxy.start(source.host, source.port);
+    const total = 50_000;
+    await source.cli("DEBUG", "POPULATE", String(total), "key", "16");
+    const running = riot([
+      "replicate",
+      `redis://127.0.0.1:${proxy.port}`,
+      uri(target),
+      "--progress",
+      "none",
+      "--batch",
+      "200",
+      "-o",
+      "10",
+    ]);
+    const watcher = await raw(target);
+    try {
+      while (await watcher.call("DBSIZE") === 0) await new Promise((resolve) => setTimeout(resolve, 2));
+      proxy.cutAll();
+    } finally {
+      watcher.close();
+    }
+    const run = await running;
+    assert.equal(run.code, 0, run.err);
+    assert.match(run.err, /during the copy; reconnecting/);
+    assert.match(run.err, /Copying again from the start \(attempt 2 of 5\)/);
+    assert.equal(run.out, `OK:${total} V:0 >:0 <:0 T:0\n`);
+  },
+});

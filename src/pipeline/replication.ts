@@ -132,7 +132,7 @@ export async function replicate(
         stats,
         log,
         copyAll,
-        (cause) => reconnectBoth(source, target, cause, config.source.timeoutMs, log),
+        () => reconnectBoth(source, target, config.source.timeoutMs, log),
       );
       await follower.subscribe();
       cleanups.push(() => follower!.stop());
@@ -160,7 +160,11 @@ export async function replicate(
       });
       progress.start();
       try {
-        await copyAll();
+        await copyWithRetries(
+          copyAll,
+          () => reconnectBoth(source, target, config.source.timeoutMs, log),
+          log,
+        );
         stats.copySeconds = stats.elapsedSeconds;
         stats.copyWritten = stats.written;
       } finally {
@@ -277,14 +281,38 @@ export async function replicate(
   }
 }
 
+/** How many times the snapshot copy starts over after a lost connection before the run gives up. */
+const COPY_ATTEMPTS = 5;
+
 /**
- * After a lost connection in the live phase: reopen both pools, once a second, for as long as the
- * connection timeout (-o); then give up with one line that says what happened.
+ * The snapshot copy, started over from the beginning after a lost connection (RESTORE ... REPLACE makes a
+ * second pass safe; resuming from a checkpoint is on the road map). Other failures end the run.
+ */
+async function copyWithRetries(
+  copyAll: () => Promise<void>,
+  reconnect: () => Promise<void>,
+  log: Logger,
+): Promise<void> {
+  for (let attempt = 1;; attempt++) {
+    try {
+      await copyAll();
+      return;
+    } catch (error) {
+      if (!(error instanceof ConnectionError) || attempt >= COPY_ATTEMPTS) throw error;
+      log.warn(`${error.message} during the copy; reconnecting`);
+      await reconnect();
+      log.warn(`Copying again from the start (attempt ${attempt + 1} of ${COPY_ATTEMPTS})`);
+    }
+  }
+}
+
+/**
+ * After a lost connection: reopen both pools, once a second, for as long as the connection timeout (-o);
+ * then give up with one line that says what happened.
  */
 async function reconnectBoth(
   source: OpenedServer,
   target: OpenedServer,
-  cause: ConnectionError,
   timeoutMs: number,
   log: Logger,
 ): Promise<void> {
@@ -299,10 +327,10 @@ async function reconnectBoth(
       const message = error instanceof Error ? error.message : String(error);
       if (performance.now() >= deadline) {
         throw new ConnectionError(
-          cause.endpoint,
-          `Live replication stopped: ${cause.message}, and reconnecting failed for ${
+          error instanceof ConnectionError ? error.endpoint : "",
+          `Reconnecting failed for ${
             Math.round(timeoutMs / 1000)
-          } s (${message}). Run it again when both servers are reachable.`,
+          } s (${message}). Run again when both servers are reachable.`,
         );
       }
       log.warn(`Reconnecting (attempt ${attempt}): ${message}`);

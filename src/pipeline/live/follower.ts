@@ -77,7 +77,7 @@ export class LiveFollower {
     /** Copies every key again (the snapshot copy); called for re-scans. */
     private readonly copyAll: () => Promise<void>,
     /** Replaces the source and target connections after one was lost; rejects when it gives up. */
-    private readonly reconnect?: (cause: ConnectionError) => Promise<void>,
+    private readonly reconnect?: () => Promise<void>,
   ) {
     this.queue = new ChangeQueue(config.eventQueue);
     this.lossWatch = new LossWatch(() => this.connections.control);
@@ -174,7 +174,7 @@ export class LiveFollower {
         await Promise.allSettled(inFlight);
         this.batchFailure = undefined;
         this.log.warn(`${error.message}; reconnecting`);
-        await this.reconnect(error);
+        await this.reconnect();
         await this.lossWatch.start();
         nextLossCheck = performance.now() + 1000;
         this.requestRescan(`the connection to ${error.endpoint} was lost`);
