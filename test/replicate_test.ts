@@ -616,3 +616,43 @@ Deno.test({
     assert.equal(run.out, `OK:${total} V:0 >:0 <:0 T:0\n`);
   },
 });
+
+Deno.test({
+  name:
+    "riot replicate sizes DUMP round trips by payload bytes, so a run of big keys stays within --queue-bytes",
+  ignore,
+  async fn() {
+    await using source = await RedisServer.start();
+    await using target = await RedisServer.start();
+    const big = 200 * 1024;
+    const connection = await raw(source);
+    try {
+      const value = new Uint8Array(big).fill(0x61);
+      await connection.pipeline(Array.from({ length: 150 }, (_, i) => ["SET", `big:${i}`, value]));
+    } finally {
+      connection.close();
+    }
+    // One connection per side: 2 reader loops share 4 MiB, 2 MiB per round trip (about 10 such keys).
+    const run = await riot([
+      "replicate",
+      uri(source),
+      uri(target),
+      "--threads",
+      "1",
+      "--queue-bytes",
+      "4mb",
+      "--json",
+      "--progress",
+      "none",
+    ]);
+    assert.equal(run.code, 0, run.err);
+    const json = jsonOf(run);
+    assert.equal(json.replication.written, 150);
+    assert.ok(json.replication.maxRoundTripBytes > 0);
+    assert.ok(
+      json.replication.maxRoundTripBytes <= 2 * 1024 * 1024 + big,
+      `one round trip brought ${json.replication.maxRoundTripBytes} bytes`,
+    );
+    assert.equal(json.verify.ok, 150);
+  },
+});

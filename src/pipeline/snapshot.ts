@@ -35,6 +35,8 @@ export interface SnapshotConnections {
 
 /** Round trips kept in flight on each connection, so that no connection waits idle for its reply. */
 const IN_FLIGHT_PER_CONNECTION = 2;
+/** Keys in a reader's first DUMP round trip. */
+const FIRST_WINDOW = 8;
 
 export async function copySnapshot(
   connections: SnapshotConnections,
@@ -69,22 +71,31 @@ export async function copySnapshot(
     keyQueue.close();
   })().catch(stopAll);
 
+  const readerLoops = spread(connections.readers);
+  // Payload bytes one DUMP round trip may bring back: the byte bound shared among the reader loops.
+  const roundTripBytes = Math.max(1, Math.floor(config.queueBytes / readerLoops.length));
   const reading = Promise.all(
-    spread(connections.readers).map(async (connection) => {
+    readerLoops.map(async (connection) => {
+      const window = new AdaptiveWindow(config.batch, roundTripBytes);
       for (;;) {
         const keys = await keyQueue.take();
         if (keys === undefined) return;
-        const batch = await readDumps(connection, keys, {
-          expireTime: config.expireTime,
-          memLimit: config.memLimit,
-        });
-        stats.read += batch.records.length;
-        stats.addSkipped(batch.skipped);
-        stats.addFailures(batch.failures);
-        if (config.dryRun) continue;
-        let weight = 0;
-        for (const record of batch.records) weight += record.dump?.length ?? 0;
-        if (batch.records.length > 0) await recordQueue.push(batch.records, weight);
+        for (let at = 0; at < keys.length;) {
+          const part = keys.slice(at, at + window.size);
+          at += part.length;
+          const batch = await readDumps(connection, part, {
+            expireTime: config.expireTime,
+            memLimit: config.memLimit,
+          });
+          let weight = 0;
+          for (const record of batch.records) weight += record.dump?.length ?? 0;
+          window.observe(part.length, weight);
+          stats.roundTripBytes = Math.max(stats.roundTripBytes, weight);
+          stats.read += batch.records.length;
+          stats.addSkipped(batch.skipped);
+          stats.addFailures(batch.failures);
+          if (!config.dryRun && batch.records.length > 0) await recordQueue.push(batch.records, weight);
+        }
       }
     }),
   ).then(() => recordQueue.close(), stopAll);
@@ -104,6 +115,25 @@ export async function copySnapshot(
   ).catch(stopAll);
 
   await Promise.all([scanning, reading, writing]);
+}
+
+/**
+ * Keys per DUMP round trip, so that one round trip brings back about `bytes` of payloads: it starts small
+ * (a first batch of big keys cannot blow memory), doubles while payloads are small, up to `max` (--batch),
+ * and shrinks at once when they are large.
+ */
+export class AdaptiveWindow {
+  size: number;
+
+  constructor(private readonly max: number, private readonly bytes: number) {
+    this.size = Math.min(max, FIRST_WINDOW);
+  }
+
+  observe(keys: number, payloadBytes: number): void {
+    const perKey = Math.max(1, payloadBytes / Math.max(1, keys));
+    const fits = Math.max(1, Math.floor(this.bytes / perKey));
+    this.size = Math.min(this.max, fits, this.size * 2);
+  }
 }
 
 /** Each connection repeated IN_FLIGHT_PER_CONNECTION times: one worker loop per entry. */

@@ -17,6 +17,8 @@ export class ReplicationStats {
   skipped = 0;
   failed = 0;
   bytes = 0;
+  /** Largest payload bytes one DUMP round trip brought back (bounded by the adaptive window). */
+  roundTripBytes = 0;
   /** Seconds the snapshot copy took, and keys it wrote (undefined in liveonly mode). */
   copySeconds: number | undefined;
   copyWritten: number | undefined;

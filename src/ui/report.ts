@@ -98,6 +98,7 @@ export function statsJson(stats: ReplicationStats) {
     skipped: stats.skipped,
     failed: stats.failed,
     bytes: stats.bytes,
+    maxRoundTripBytes: stats.roundTripBytes,
     seconds: Number(stats.elapsedSeconds.toFixed(3)),
     copySeconds: stats.copySeconds === undefined ? undefined : Number(stats.copySeconds.toFixed(3)),
     keysPerSecond: Math.round(
