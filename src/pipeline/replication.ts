@@ -42,7 +42,7 @@ export interface ReplicationConfig {
   progress: ProgressStyle;
   /** Re-copy keys that differ after the verification and verify again, up to this many rounds. */
   converge: number;
-  live?: Omit<LiveConfig, "scan" | "memLimit" | "expireTime" | "dryRun" | "batch"> & {
+  live?: Omit<LiveConfig, "scan" | "memLimit" | "expireTime" | "dryRun" | "batch" | "roundTripBytes"> & {
     configSet: boolean;
     metricsPort?: number;
   };
@@ -128,6 +128,7 @@ export async function replicate(
           expireTime: sourceExpireTime,
           dryRun: config.dryRun,
           batch: config.batch,
+          roundTripBytes: Math.max(1, Math.floor(config.queueBytes / (2 * config.threads))),
         },
         stats,
         log,

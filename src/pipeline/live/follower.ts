@@ -19,6 +19,7 @@ import { LatencyStats } from "../../ui/latency.ts";
 import { readDumps } from "../dump_reader.ts";
 import type { ScanOptions } from "../key_scanner.ts";
 import { pruneTarget } from "../prune.ts";
+import { AdaptiveWindow } from "../snapshot.ts";
 import { writeRecords } from "../restore_writer.ts";
 import type { ReplicationStats } from "../stats.ts";
 import { type ChangedKey, ChangeQueue } from "./change_queue.ts";
@@ -34,6 +35,8 @@ export interface LiveConfig {
   memLimit?: number;
   expireTime: boolean;
   dryRun: boolean;
+  /** Payload bytes one DUMP round trip should bring back at most (see AdaptiveWindow). */
+  roundTripBytes: number;
 }
 
 export interface LiveConnections {
@@ -67,6 +70,7 @@ export class LiveFollower {
   private batchFailure: unknown = undefined;
   private lastEventAt = performance.now();
   private readonly lossWatch: LossWatch;
+  private readonly window: AdaptiveWindow;
 
   constructor(
     private readonly source: ConnectionOptions,
@@ -80,6 +84,7 @@ export class LiveFollower {
     private readonly reconnect?: () => Promise<void>,
   ) {
     this.queue = new ChangeQueue(config.eventQueue);
+    this.window = new AdaptiveWindow(config.batch, config.roundTripBytes);
     this.lossWatch = new LossWatch(() => this.connections.control);
   }
 
@@ -151,11 +156,11 @@ export class LiveFollower {
           continue;
         }
         // Let a batch fill for up to flushInterval, unless it is already full.
-        if (this.queue.size < this.config.batch && !this.stopping) {
+        if (this.queue.size < this.window.size && !this.stopping) {
           await this.queue.waitForChange(0);
           await new Promise((resolve) => setTimeout(resolve, this.config.flushIntervalMs));
         }
-        const batch = this.queue.takeBatch(this.config.batch);
+        const batch = this.queue.takeBatch(this.window.size);
         if (batch.length === 0) {
           await Promise.race([...inFlight, this.queue.waitForChange(100)]);
           continue;
@@ -204,6 +209,10 @@ export class LiveFollower {
         expireTime: this.config.expireTime,
         memLimit: this.config.memLimit,
       });
+      let weight = 0;
+      for (const record of read.records) weight += record.dump?.length ?? 0;
+      this.window.observe(keys.length, weight);
+      this.stats.roundTripBytes = Math.max(this.stats.roundTripBytes, weight);
       this.stats.read += read.records.length;
       this.stats.addSkipped(read.skipped);
       this.stats.addFailures(read.failures);
