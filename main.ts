@@ -7,5 +7,6 @@ const code = await runMain(Deno.args, {
   out: (text) => Deno.stdout.writeSync(encoder.encode(text)),
   err: (text) => Deno.stderr.writeSync(encoder.encode(text)),
   env: { get: (name) => Deno.env.get(name) },
+  exit: (code) => Deno.exit(code),
 });
 Deno.exit(code);

@@ -10,6 +10,7 @@ import { connect } from "../src/redis/connect.ts";
 import type { RedisConnection } from "../src/redis/connection.ts";
 import { DEFAULT_CONNECTION } from "../src/redis/options.ts";
 import { RedisServer, redisServerMissing } from "./_server.ts";
+import { TcpProxy } from "./_proxy.ts";
 
 const ignore = !!redisServerMissing;
 
@@ -402,5 +403,26 @@ Deno.test({
       "round 2 found the key equal and no third round was needed",
     );
     assert.deepEqual(json.diffs, []);
+  },
+});
+
+Deno.test({
+  name:
+    "riot compare whose source connection is cut mid-way exits 1 with the reason, never with partial counts",
+  ignore,
+  async fn() {
+    await using servers = await twoServers();
+    const { source, target } = servers;
+    await using proxy = await TcpProxy.start(source.host, source.port);
+    await source.cli("DEBUG", "POPULATE", "20000", "key", "16");
+    await target.cli("DEBUG", "POPULATE", "20000", "key", "16");
+    proxy.setDelay(20);
+    const running = compare({ host: "127.0.0.1", port: proxy.port }, target, "--batch", "100");
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    proxy.cutAll();
+    const run = await running;
+    assert.equal(run.code, 1, run.out + run.err);
+    assert.doesNotMatch(run.out, /OK:/);
+    assert.match(run.err, /127\.0\.0\.1:\d+/);
   },
 });

@@ -15,6 +15,8 @@ export interface CommandContext {
   log: Logger;
   /** Writes to stdout (results, JSON). */
   out: (text: string) => void;
+  /** Ends the process at once with `code` (a second Ctrl-C); main.ts owns the actual exit. */
+  exit: (code: number) => void;
 }
 
 export interface CommandModule {

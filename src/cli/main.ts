@@ -21,6 +21,8 @@ export interface MainIo {
   out: (text: string) => void;
   err: (text: string) => void;
   env: { get(name: string): string | undefined };
+  /** Ends the process at once (main.ts: Deno.exit); absent in tests. */
+  exit?: (code: number) => void;
 }
 
 function levelOf(values: ParsedValues, fallback: LogLevel): LogLevel {
@@ -86,7 +88,14 @@ export async function runMain(args: readonly string[], io: MainIo): Promise<numb
     for (const [key, value] of Object.entries(own)) {
       if (key.endsWith(".password") && typeof value === "string") log.addSecret(value);
     }
-    const context: CommandContext = { global: global.values, argv: rest, env: io.env, log, out: io.out };
+    const context: CommandContext = {
+      global: global.values,
+      argv: rest,
+      env: io.env,
+      log,
+      out: io.out,
+      exit: io.exit ?? (() => {}),
+    };
     return await command.run(context);
   } catch (error) {
     return reportFailure(error, log, debug);

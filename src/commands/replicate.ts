@@ -147,20 +147,20 @@ Examples:
         );
       }
     }
+    if (source.cluster || target.cluster) {
+      throw new UsageError(
+        "Cluster mode (-c) is not supported yet: copy each master node on its own (without -c), or wait for cluster support",
+      );
+    }
     const controller = new AbortController();
     const onSignal = () => {
       context.log.warn("Stopping: finishing in-flight writes, then verifying (signal again to abort)");
-      if (controller.signal.aborted) Deno.exit(130);
+      if (controller.signal.aborted) context.exit(130); // a second signal: stop now
       controller.abort();
     };
     if (live) {
       Deno.addSignalListener("SIGINT", onSignal);
       Deno.addSignalListener("SIGTERM", onSignal);
-    }
-    if (source.cluster || target.cluster) {
-      throw new UsageError(
-        "Cluster mode (-c) is not supported yet: copy each master node on its own (without -c), or wait for cluster support",
-      );
     }
     const json = values.json === true;
     const progress = (values.progress as ProgressStyle | undefined) ??

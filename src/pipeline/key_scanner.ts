@@ -33,7 +33,7 @@ export async function* scanKeys(
   tail.push("COUNT", options.count);
   if (options.type !== undefined) tail.push("TYPE", options.type);
   // Two SCAN round trips overlap with the consumer: the next SCAN is sent before this batch is yielded.
-  let pending: Promise<RespValue> = connection.call("SCAN", cursor, ...tail);
+  let pending: Promise<RespValue> = sendScan(connection, cursor, tail);
   for (;;) {
     const reply = await pending;
     if (!Array.isArray(reply) || reply.length !== 2 || !(reply[0] instanceof Uint8Array)) {
@@ -41,11 +41,25 @@ export async function* scanKeys(
     }
     cursor = reply[0];
     const done = cursor.length === 1 && cursor[0] === 0x30;
-    if (!done) pending = connection.call("SCAN", cursor, ...tail);
+    if (!done) pending = sendScan(connection, cursor, tail);
     const keys = reply[1] as Uint8Array[];
     stats.scanned += keys.length;
     const kept = options.filter ? keys.filter(options.filter) : keys;
     if (kept.length > 0) yield kept;
     if (done) return;
   }
+}
+
+/**
+ * Send the next SCAN ahead of need. When the consumer stops early (another stage failed), nobody awaits
+ * it: its rejection is marked handled here so that a lost connection cannot end the process.
+ */
+function sendScan(
+  connection: RedisConnection,
+  cursor: Uint8Array,
+  tail: (string | number)[],
+): Promise<RespValue> {
+  const reply = connection.call("SCAN", cursor, ...tail);
+  reply.catch(() => {});
+  return reply;
 }

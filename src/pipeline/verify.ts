@@ -154,16 +154,25 @@ async function underLimit(source: RedisConnection, keys: Uint8Array[], limit: nu
   return keys.filter((_, i) => !(typeof usage[i] === "number" && (usage[i] as number) > limit));
 }
 
-/** Scan one side and run `each` on batches, a few batches in flight. */
+/**
+ * Scan one side and run `each` on batches, a few batches in flight. Rejects with the first failure of any
+ * batch (a batch that failed is never dropped from the counts silently).
+ */
 async function runBatches(
   scanner: RedisConnection,
   config: VerifyConfig,
   each: (keys: Uint8Array[]) => Promise<void>,
 ): Promise<void> {
   const inFlight = new Set<Promise<void>>();
+  let failure: { error: unknown } | undefined;
   let pending: Uint8Array[] = [];
   const launch = async (keys: Uint8Array[]) => {
-    const task = each(keys).finally(() => inFlight.delete(task));
+    if (failure) throw failure.error;
+    const task: Promise<void> = each(keys)
+      .catch((error) => {
+        failure ??= { error };
+      })
+      .finally(() => inFlight.delete(task));
     inFlight.add(task);
     if (inFlight.size >= 8) await Promise.race(inFlight);
   };
@@ -176,6 +185,7 @@ async function runBatches(
   }
   if (pending.length > 0) await launch(pending);
   await Promise.all(inFlight);
+  if (failure) throw failure.error;
 }
 
 /** Classify keys; keys gone from both sides are not counted at all. */
