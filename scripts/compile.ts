@@ -6,10 +6,11 @@
  * zip of the Deno release, copied in by hand). `--target` may be given to cross-compile.
  */
 /**
- * V8 flags baked into the executable. A 4 MiB young generation keeps peak RSS of a 1 M key copy near
- * 90 MiB instead of 130-170 MiB, at no measured cost in speed (BENCHMARKS.md); `deno task riot` uses the same.
+ * V8 flags baked into the executable. An 8 MiB semi-space (V8's default is 16) keeps peak RSS of a 1 M key
+ * copy near 100 MiB instead of 130-170 MiB; 4 MiB saved ~8 MiB more but cost ~20% more client CPU in
+ * garbage collection, which on 2 cores the source server needs (BENCHMARKS.md). `deno task riot` uses the same.
  */
-export const V8_FLAGS = "--max-semi-space-size=4";
+export const V8_FLAGS = "--max-semi-space-size=8";
 
 const args = Deno.args;
 const output = args.includes("--output") ? args[args.indexOf("--output") + 1] : "dist/riot";

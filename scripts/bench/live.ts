@@ -72,7 +72,7 @@ for (const rate of rates) {
     args: [
       "run",
       "-A",
-      "--v8-flags=--max-semi-space-size=4",
+      "--v8-flags=--max-semi-space-size=8",
       `${repo}main.ts`,
       "-p",
       String(source.port),
