@@ -5,55 +5,11 @@
 
 import assert from "node:assert/strict";
 import type { RespValue } from "../resp/mod.ts";
-import { riot, type Run } from "./_riot.ts";
-import { connect } from "../src/redis/connect.ts";
-import type { RedisConnection } from "../src/redis/connection.ts";
-import { DEFAULT_CONNECTION } from "../src/redis/options.ts";
-import { TcpProxy } from "./_proxy.ts";
+import { riot } from "./_riot.ts";
+import { compare, jsonOf, keysOf, raw, replicate, uri } from "./_replicate_util.ts";
 import { RedisServer, redisServerMissing } from "./_server.ts";
 
 const ignore = !!redisServerMissing;
-
-function uri(server: { host: string; port: number }, db?: number): string {
-  return `redis://${server.host}:${server.port}${db === undefined ? "" : `/${db}`}`;
-}
-
-/** `riot replicate SOURCE_URI TARGET_URI --progress none ...extra`. */
-function replicate(
-  source: { host: string; port: number },
-  target: { host: string; port: number },
-  ...extra: string[]
-) {
-  return riot(["replicate", uri(source), uri(target), "--progress", "none", ...extra]);
-}
-
-/** `riot compare SOURCE_URI TARGET_URI --progress none ...extra`. */
-function compare(
-  source: { host: string; port: number },
-  target: { host: string; port: number },
-  ...extra: string[]
-) {
-  return riot(["compare", uri(source), uri(target), "--progress", "none", ...extra]);
-}
-
-/** The single JSON object a --json run prints on stdout. */
-// deno-lint-ignore no-explicit-any
-function jsonOf(run: Run): any {
-  const lines = run.out.split("\n").filter((line) => line !== "");
-  assert.equal(lines.length, 1, `one JSON line on stdout, got: ${run.out}`);
-  return JSON.parse(lines[0]);
-}
-
-/** A raw connection to `server` (db 0 unless given); the caller closes it. */
-function raw(server: { host: string; port: number }, db = 0): Promise<RedisConnection> {
-  return connect({ ...DEFAULT_CONNECTION, host: server.host, port: server.port, db, timeoutMs: 10_000 });
-}
-
-/** Every key of the server's db 0 (or `db`), sorted, as text. */
-async function keysOf(server: RedisServer, db = 0): Promise<string[]> {
-  const listed = await server.cli("-n", String(db), "--scan");
-  return listed === "" ? [] : listed.split("\n").sort();
-}
 
 const encoder = new TextEncoder();
 const bytes = (text: string) => encoder.encode(text);
@@ -353,67 +309,6 @@ Deno.test({
 });
 
 Deno.test({
-  name: "riot replicate counts keys deleted during the copy as vanished and copies every other key",
-  ignore,
-  async fn() {
-    await using source = await RedisServer.start();
-    await using target = await RedisServer.start();
-    await using proxy = await TcpProxy.start(source.host, source.port);
-    const total = 50_000;
-    await source.cli("DEBUG", "POPULATE", String(total), "key", "16");
-
-    const running = riot([
-      "replicate",
-      `redis://127.0.0.1:${proxy.port}`,
-      uri(target),
-      "--progress",
-      "none",
-      "--json",
-      "--compare",
-      "full",
-    ]);
-    // Once the first batch has landed, hold riot's source traffic, delete every odd key, then let go:
-    // keys already scanned but not yet dumped are gone when their DUMP arrives.
-    const watcher = await raw(target);
-    const deleter = await raw(source);
-    let deletedIndexes: number[];
-    try {
-      while (await watcher.call("DBSIZE") === 0) await new Promise((resolve) => setTimeout(resolve, 2));
-      proxy.pause();
-      deletedIndexes = Array.from({ length: total / 2 }, (_, i) => 2 * i + 1);
-      const replies = await deleter.pipeline(deletedIndexes.map((i) => ["DEL", `key:${i}`]));
-      assert.ok(replies.every((reply) => reply === 1));
-      proxy.resume();
-    } finally {
-      proxy.resume();
-      deleter.close();
-    }
-    const run = await running;
-    let copiedThenDeleted: number;
-    try {
-      const exists = await watcher.pipeline(deletedIndexes.map((i) => ["EXISTS", `key:${i}`]));
-      copiedThenDeleted = exists.filter((reply) => reply === 1).length;
-    } finally {
-      watcher.close();
-    }
-    const json = jsonOf(run);
-    assert.equal(json.replication.failed, 0, run.err);
-    assert.ok(json.replication.vanished > 0, `vanished ${json.replication.vanished}`);
-    assert.ok(json.replication.vanished + copiedThenDeleted <= total / 2);
-    // Keys deleted after they were copied stay on the target (a snapshot does not follow deletions): they
-    // are the only differences, and every key still on the source arrived intact.
-    assert.deepEqual(
-      [json.verify.ok, json.verify.value, json.verify.missing, json.verify.extra, json.verify.ttl],
-      [total / 2, 0, 0, copiedThenDeleted, 0],
-    );
-    assert.equal(run.code, copiedThenDeleted > 0 ? 1 : 0);
-    const check = await compare(source, target, "--mode", "full");
-    assert.equal(check.out, `OK:${total / 2} V:0 >:0 <:${copiedThenDeleted} T:0\n`);
-    assert.equal(check.code, copiedThenDeleted > 0 ? 1 : 0, check.err);
-  },
-});
-
-Deno.test({
   name: "riot replicate to a target out of memory exits 1 with the OOM reason, advice and --json failures",
   ignore,
   async fn() {
@@ -578,81 +473,5 @@ Deno.test({
       [1234, 0, 0, 0, 0],
     );
     assert.equal(await target.cli("DBSIZE"), "1234");
-  },
-});
-
-Deno.test({
-  name:
-    "riot replicate reconnects and copies again from the start when the source connection is cut mid-copy",
-  ignore,
-  async fn() {
-    await using source = await RedisServer.start();
-    await using target = await RedisServer.start();
-    await using proxy = await TcpProxy.start(source.host, source.port);
-    const total = 50_000;
-    await source.cli("DEBUG", "POPULATE", String(total), "key", "16");
-    const running = riot([
-      "replicate",
-      `redis://127.0.0.1:${proxy.port}`,
-      uri(target),
-      "--progress",
-      "none",
-      "--batch",
-      "200",
-      "-o",
-      "10",
-    ]);
-    const watcher = await raw(target);
-    try {
-      while (await watcher.call("DBSIZE") === 0) await new Promise((resolve) => setTimeout(resolve, 2));
-      proxy.cutAll();
-    } finally {
-      watcher.close();
-    }
-    const run = await running;
-    assert.equal(run.code, 0, run.err);
-    assert.match(run.err, /during the copy; reconnecting/);
-    assert.match(run.err, /Copying again from the start \(attempt 2 of 5\)/);
-    assert.equal(run.out, `OK:${total} V:0 >:0 <:0 T:0\n`);
-  },
-});
-
-Deno.test({
-  name:
-    "riot replicate sizes DUMP round trips by payload bytes, so a run of big keys stays within --queue-bytes",
-  ignore,
-  async fn() {
-    await using source = await RedisServer.start();
-    await using target = await RedisServer.start();
-    const big = 200 * 1024;
-    const connection = await raw(source);
-    try {
-      const value = new Uint8Array(big).fill(0x61);
-      await connection.pipeline(Array.from({ length: 150 }, (_, i) => ["SET", `big:${i}`, value]));
-    } finally {
-      connection.close();
-    }
-    // One connection per side: 2 reader loops share 4 MiB, 2 MiB per round trip (about 10 such keys).
-    const run = await riot([
-      "replicate",
-      uri(source),
-      uri(target),
-      "--threads",
-      "1",
-      "--queue-bytes",
-      "4mb",
-      "--json",
-      "--progress",
-      "none",
-    ]);
-    assert.equal(run.code, 0, run.err);
-    const json = jsonOf(run);
-    assert.equal(json.replication.written, 150);
-    assert.ok(json.replication.maxRoundTripBytes > 0);
-    assert.ok(
-      json.replication.maxRoundTripBytes <= 2 * 1024 * 1024 + big,
-      `one round trip brought ${json.replication.maxRoundTripBytes} bytes`,
-    );
-    assert.equal(json.verify.ok, 150);
   },
 });
