@@ -428,6 +428,10 @@ Deno.test({
       { args: ["replicate", src, tgt, "extra"], message: /^error: Too many arguments: extra/ },
       { args: ["replicate", src, tgt, "--mode", "sideways"], message: /^error: --mode must be one of/ },
       { args: ["replicate", src, src], message: /^error: Source and target are the same database/ },
+      {
+        args: ["replicate", src, tgt, "--threads", "8"],
+        message: /^error: --threads 8 needs 9 connections per server, above -m\/--pool 8/,
+      },
       { args: ["replicate", src, `${src}/0`], message: /^error: Source and target are the same database/ },
     ];
     for (const { args, message } of cases) {
@@ -473,5 +477,23 @@ Deno.test({
       [1234, 0, 0, 0, 0],
     );
     assert.equal(await target.cli("DBSIZE"), "1234");
+  },
+});
+
+Deno.test({
+  name: "riot replicate keeps within -m/--pool: -m 2 copies with one worker connection per side",
+  ignore,
+  async fn() {
+    await using source = await RedisServer.start();
+    await using target = await RedisServer.start();
+    await source.cli("DEBUG", "POPULATE", "2000", "key", "8");
+    const received = async () =>
+      Number(/total_connections_received:(\d+)/.exec(await source.cli("INFO", "stats"))![1]);
+    const before = await received();
+    const run = await replicate(source, target, "--source-pool", "2", "-m", "2");
+    assert.equal(run.code, 0, run.err);
+    assert.equal(run.out, "OK:2000 V:0 >:0 <:0 T:0\n");
+    // Each INFO through redis-cli is one connection too: riot opened the rest (1 worker + 1 for SCAN).
+    assert.equal(await received() - before - 1, 2);
   },
 });

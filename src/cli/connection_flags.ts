@@ -103,7 +103,7 @@ export const CONNECTION_SPECS: readonly OptionSpec[] = [
     key: "pool",
     arg: "N",
     min: 1,
-    help: "Connections per server",
+    help: "Most connections riot opens to this server",
     defaultText: "8",
   },
   {

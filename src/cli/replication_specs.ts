@@ -1,7 +1,7 @@
 /** Options shared by replicate and compare: what to read, how to verify, how to show progress. */
 import type { ScanOptions } from "../pipeline/key_scanner.ts";
 import { keyFilter } from "../pipeline/glob.ts";
-import type { OptionSpec, ParsedValues } from "./parse.ts";
+import { type OptionSpec, type ParsedValues, UsageError } from "./parse.ts";
 
 export const KEY_SPECS: readonly OptionSpec[] = [
   {
@@ -60,7 +60,7 @@ export const KEY_SPECS: readonly OptionSpec[] = [
     arg: "N",
     min: 1,
     max: 64,
-    help: "Connections per side",
+    help: "Worker connections per side (plus one for SCAN), within -m/--pool",
     defaultText: "2",
   },
 ];
@@ -115,4 +115,22 @@ export function scanOptionsFrom(values: ParsedValues): ScanOptions {
     count: (values.scanCount as number | undefined) ?? 1000,
     filter: keyFilter((values.keyInclude as string[]) ?? [], (values.keyExclude as string[]) ?? []),
   };
+}
+
+/**
+ * Worker connections per side: --threads (default 2), within -m/--pool of each server (a run opens
+ * threads + 1 connections to each: one more for SCAN). Too many threads for the pool is a usage error.
+ */
+export function threadsWithin(values: ParsedValues, sourcePool: number, targetPool: number): number {
+  const pool = Math.min(sourcePool, targetPool);
+  const asked = values.threads as number | undefined;
+  if (asked === undefined) return Math.max(1, Math.min(2, pool - 1));
+  if (asked + 1 > pool) {
+    throw new UsageError(
+      `--threads ${asked} needs ${
+        asked + 1
+      } connections per server, above -m/--pool ${pool}: raise --pool or lower --threads`,
+    );
+  }
+  return asked;
 }

@@ -5,7 +5,13 @@
 import type { CommandModule } from "../cli/command.ts";
 import { parseCommandArgs } from "../cli/command.ts";
 import { type OptionSpec, UsageError } from "../cli/parse.ts";
-import { KEY_SPECS, OUTPUT_SPECS, scanOptionsFrom, VERIFY_SPECS } from "../cli/replication_specs.ts";
+import {
+  KEY_SPECS,
+  OUTPUT_SPECS,
+  scanOptionsFrom,
+  threadsWithin,
+  VERIFY_SPECS,
+} from "../cli/replication_specs.ts";
 import { resolveTwoServers, TWO_SERVER_SPECS } from "../cli/two_servers.ts";
 import { dbSize } from "../pipeline/dbsize.ts";
 import { supportsExpireTime } from "../pipeline/dump_reader.ts";
@@ -61,7 +67,7 @@ are not reported as lasting differences.
     }
     const json = values.json === true;
     const style = (values.progress as ProgressStyle | undefined) ?? (json ? "none" : defaultProgressStyle());
-    const threads = (values.threads as number | undefined) ?? 2;
+    const threads = threadsWithin(values, source.pool, target.pool);
     const showDiffs = (values.showDiffs as number | undefined) ?? 10;
     const servers: OpenedServer[] = [];
     try {

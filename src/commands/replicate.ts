@@ -5,7 +5,13 @@
 import type { CommandModule } from "../cli/command.ts";
 import { parseCommandArgs } from "../cli/command.ts";
 import { type OptionSpec, UsageError } from "../cli/parse.ts";
-import { KEY_SPECS, OUTPUT_SPECS, scanOptionsFrom, VERIFY_SPECS } from "../cli/replication_specs.ts";
+import {
+  KEY_SPECS,
+  OUTPUT_SPECS,
+  scanOptionsFrom,
+  threadsWithin,
+  VERIFY_SPECS,
+} from "../cli/replication_specs.ts";
 import { resolveTwoServers, TWO_SERVER_SPECS } from "../cli/two_servers.ts";
 import { replicate, type ReplicationMode } from "../pipeline/replication.ts";
 import { differs } from "../pipeline/verify.ts";
@@ -173,7 +179,7 @@ Examples:
         mode: mode as ReplicationMode,
         scan: scanOptionsFrom(values),
         batch: (values.batch as number | undefined) ?? 1000,
-        threads: (values.threads as number | undefined) ?? 2,
+        threads: threadsWithin(values, source.pool, target.pool),
         queueKeys: (values.readQueue as number | undefined) ?? 20_000,
         queueBytes: (values.queueBytes as number | undefined) ?? 128 * 1024 * 1024,
         dryRun: values.dryRun === true,
