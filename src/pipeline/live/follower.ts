@@ -52,7 +52,6 @@ export class LiveStats {
   events = 0;
   applied = 0;
   rescans = 0;
-  lostSignals = 0;
   readonly lag = new LatencyStats();
 }
 
@@ -103,7 +102,6 @@ export class LiveFollower {
 
   /** Ask for a re-scan (lost events); the reason is logged once when it starts. */
   requestRescan(reason: string): void {
-    this.live.lostSignals++;
     if (this.rescanReason === undefined) this.rescanReason = reason;
   }
 
