@@ -466,7 +466,7 @@ Deno.test({
     assert.equal(json.code, 0, json.err);
     assert.equal(json.err, "");
     const result = jsonOf(json);
-    assert.deepEqual(Object.keys(result), ["replication", "converged", "verify"]);
+    assert.deepEqual(Object.keys(result), ["replication", "resumed", "converged", "verified", "verify"]);
     assert.equal(result.replication.written, 1234);
     assert.equal(result.replication.read, 1234);
     assert.equal(result.replication.failed, 0);

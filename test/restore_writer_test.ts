@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { connect } from "../src/redis/connect.ts";
 import { DEFAULT_CONNECTION } from "../src/redis/options.ts";
-import { GONE, NO_EXPIRY } from "../src/pipeline/record.ts";
+import { NO_EXPIRY } from "../src/pipeline/record.ts";
 import { writeRecords } from "../src/writers/restore_writer.ts";
 import { RedisServer, redisServerMissing } from "./_server.ts";
 
@@ -22,9 +22,9 @@ Deno.test({
       newer[newer.length - 10] = 0xff;
       await connection.call("SET", "old", "x");
       const result = await writeRecords(connection, [
-        { key: encoder.encode("copied"), dump: good, expireAt: NO_EXPIRY },
-        { key: encoder.encode("refused"), dump: newer, expireAt: NO_EXPIRY },
-        { key: encoder.encode("old"), dump: null, expireAt: GONE },
+        { kind: "dump", key: encoder.encode("copied"), payload: good, expireAt: NO_EXPIRY },
+        { kind: "dump", key: encoder.encode("refused"), payload: newer, expireAt: NO_EXPIRY },
+        { kind: "delete", key: encoder.encode("old") },
       ]);
       assert.equal(result.written, 1);
       assert.equal(result.deleted, 1);

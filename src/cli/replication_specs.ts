@@ -2,6 +2,37 @@
 import type { ScanOptions } from "../sources/key_scanner.ts";
 import { keyFilter } from "../sources/glob.ts";
 import { type OptionSpec, type ParsedValues, UsageError } from "./parse.ts";
+import { DEFAULT_RETRY, type RetryPolicy } from "../retry.ts";
+
+export const RETRY_SPECS: readonly OptionSpec[] = [
+  {
+    long: "retry-limit",
+    kind: "int",
+    key: "retryLimit",
+    arg: "N",
+    min: 0,
+    help: "Retries of a round trip after a lost connection or a busy server",
+    defaultText: String(DEFAULT_RETRY.limit),
+  },
+  {
+    long: "retry-backoff",
+    kind: "duration",
+    key: "retryBackoff",
+    arg: "MS",
+    min: 1,
+    help: "First pause before a retry, doubled each time up to 10 s (with jitter)",
+    defaultText: `${DEFAULT_RETRY.backoffMs}ms`,
+  },
+];
+
+export function retryPolicyFrom(values: ParsedValues): RetryPolicy {
+  const backoffMs = (values.retryBackoff as number | undefined) ?? DEFAULT_RETRY.backoffMs;
+  return {
+    limit: (values.retryLimit as number | undefined) ?? DEFAULT_RETRY.limit,
+    backoffMs,
+    maxBackoffMs: Math.max(backoffMs, DEFAULT_RETRY.maxBackoffMs),
+  };
+}
 
 export const KEY_SPECS: readonly OptionSpec[] = [
   {

@@ -16,7 +16,7 @@ import { resolveTwoServers, TWO_SERVER_SPECS } from "../cli/two_servers.ts";
 import { dbSize } from "../sources/dbsize.ts";
 import { supportsExpireTime } from "../readers/dump_reader.ts";
 import { type CompareMode, differs, verify } from "../verify/verify.ts";
-import { openConnections, type OpenedServer } from "../redis/pool.ts";
+import { Endpoint } from "../redis/endpoint.ts";
 import { defaultProgressStyle, Progress, type ProgressStyle } from "../ui/progress.ts";
 import { reportVerify, verifyJson } from "../ui/report.ts";
 import { registerCommand } from "./registry.ts";
@@ -69,17 +69,18 @@ are not reported as lasting differences.
     const style = (values.progress as ProgressStyle | undefined) ?? (json ? "none" : defaultProgressStyle());
     const threads = threadsWithin(values, source.pool, target.pool);
     const showDiffs = (values.showDiffs as number | undefined) ?? 10;
-    const servers: OpenedServer[] = [];
+    const servers: Endpoint[] = [];
     try {
-      const left = await openConnections({ ...source, clientName: "riot-compare" }, threads + 1);
+      const left = await Endpoint.open({ ...source, clientName: "riot-compare" }, "source", threads);
       servers.push(left);
-      const right = await openConnections({ ...target, clientName: "riot-compare" }, threads + 1);
+      const right = await Endpoint.open({ ...target, clientName: "riot-compare" }, "target", threads);
       servers.push(right);
+      const workers = (side: Endpoint) => Array.from({ length: side.workers }, (_, i) => side.worker(i));
       const [sourceExpireTime, targetExpireTime] = await Promise.all([
-        supportsExpireTime(left.connections[0]),
-        supportsExpireTime(right.connections[0]),
+        supportsExpireTime(left.control),
+        supportsExpireTime(right.control),
       ]);
-      const total = await dbSize(left.connections[0]);
+      const total = await dbSize(left.control);
       const checked = { checked: 0 };
       const progress = new Progress({
         label: "comparing",
@@ -92,10 +93,10 @@ are not reported as lasting differences.
       try {
         result = await verify(
           {
-            sourceScanner: left.connections[0],
-            targetScanner: right.connections[0],
-            sources: left.connections.slice(1),
-            targets: right.connections.slice(1),
+            sourceScanner: left.control,
+            targetScanner: right.control,
+            sources: workers(left),
+            targets: workers(right),
           },
           {
             mode: (values.mode as CompareMode | undefined) ?? "quick",

@@ -2,18 +2,21 @@
  * `riot replicate`: copy every key of a source to a target (SCAN, DUMP + expiry, RESTORE), then verify.
  * Exit 0 when every key was copied and the verification found no difference; 1 otherwise.
  */
-import type { CommandModule } from "../cli/command.ts";
+import type { CommandContext, CommandModule } from "../cli/command.ts";
 import { parseCommandArgs } from "../cli/command.ts";
-import { type OptionSpec, UsageError } from "../cli/parse.ts";
+import { type OptionSpec, type ParsedValues, UsageError } from "../cli/parse.ts";
 import {
   KEY_SPECS,
   OUTPUT_SPECS,
+  RETRY_SPECS,
+  retryPolicyFrom,
   scanOptionsFrom,
   threadsWithin,
   VERIFY_SPECS,
 } from "../cli/replication_specs.ts";
 import { resolveTwoServers, TWO_SERVER_SPECS } from "../cli/two_servers.ts";
-import { replicate, type ReplicationMode } from "../jobs/replicate.ts";
+import { ReplicationJob, type ReplicationMode, type ReplicationOutcome } from "../jobs/replicate.ts";
+import { showReplicationProgress } from "../ui/replication_progress.ts";
 import { differs } from "../verify/verify.ts";
 import { formatLag } from "../ui/format.ts";
 import { defaultProgressStyle, type ProgressStyle } from "../ui/progress.ts";
@@ -120,6 +123,22 @@ const SPECS: readonly OptionSpec[] = [
     max: 65535,
     help: "Live: serve Prometheus metrics on 127.0.0.1:PORT",
   },
+  {
+    long: "checkpoint",
+    kind: "string",
+    key: "checkpoint",
+    arg: "FILE",
+    help: "Record progress in FILE and resume from it when run again",
+  },
+  {
+    long: "rate",
+    kind: "int",
+    key: "rate",
+    arg: "N",
+    min: 1,
+    help: "Keys per second at most (snapshot), re-reads per second (live)",
+  },
+  ...RETRY_SPECS,
   ...OUTPUT_SPECS,
   ...TWO_SERVER_SPECS,
 ];
@@ -158,77 +177,147 @@ Examples:
         "Cluster mode (-c) is not supported yet: copy each master node on its own (without -c), or wait for cluster support",
       );
     }
-    const controller = new AbortController();
-    const onSignal = () => {
-      context.log.warn("Stopping: finishing in-flight writes, then verifying (signal again to abort)");
-      if (controller.signal.aborted) context.exit(130); // a second signal: stop now
-      controller.abort();
-    };
-    if (live) {
-      Deno.addSignalListener("SIGINT", onSignal);
-      Deno.addSignalListener("SIGTERM", onSignal);
-    }
     const json = values.json === true;
-    const progress = (values.progress as ProgressStyle | undefined) ??
-      (json ? "none" : defaultProgressStyle());
+    const style = (values.progress as ProgressStyle | undefined) ?? (json ? "none" : defaultProgressStyle());
     const showDiffs = (values.showDiffs as number | undefined) ?? 10;
-    const outcome = await replicate(
-      {
-        source,
-        target,
-        mode: mode as ReplicationMode,
-        scan: scanOptionsFrom(values),
-        batch: (values.batch as number | undefined) ?? 1000,
-        threads: threadsWithin(values, source.pool, target.pool),
-        queueKeys: (values.readQueue as number | undefined) ?? 20_000,
-        queueBytes: (values.queueBytes as number | undefined) ?? 128 * 1024 * 1024,
-        dryRun: values.dryRun === true,
-        memLimit: values.memLimit as number | undefined,
-        compare: (values.compare as "none" | "quick" | "full" | undefined) ?? "quick",
-        ttlToleranceMs: (values.ttlTolerance as number | undefined) ?? 100,
-        rounds: (values.rounds as number | undefined) ?? (live ? 3 : 1),
-        progress,
-        converge: (values.converge as number | undefined) ?? 0,
-        live: live
-          ? {
-            idleTimeoutMs: values.idleTimeout as number | undefined,
-            flushIntervalMs: (values.flushInterval as number | undefined) ?? 50,
-            eventQueue: (values.eventQueue as number | undefined) ?? 100_000,
-            configSet: values.configSet === true,
-            metricsPort: values.metricsPort as number | undefined,
-          }
-          : undefined,
-      },
-      context.log,
-      controller.signal,
-    ).finally(() => {
-      if (live) {
-        Deno.removeSignalListener("SIGINT", onSignal);
-        Deno.removeSignalListener("SIGTERM", onSignal);
-      }
+    const scan = scanOptionsFrom(values);
+    const job = new ReplicationJob({
+      source,
+      target,
+      mode: mode as ReplicationMode,
+      scan,
+      filtersText: filtersText(values),
+      batch: (values.batch as number | undefined) ?? 1000,
+      threads: threadsWithin(values, source.pool - (live ? 1 : 0), target.pool),
+      queueKeys: (values.readQueue as number | undefined) ?? 20_000,
+      queueBytes: (values.queueBytes as number | undefined) ?? 128 * 1024 * 1024,
+      dryRun: values.dryRun === true,
+      memLimit: values.memLimit as number | undefined,
+      compare: (values.compare as "none" | "quick" | "full" | undefined) ?? "quick",
+      ttlToleranceMs: (values.ttlTolerance as number | undefined) ?? 100,
+      rounds: (values.rounds as number | undefined) ?? (live ? 3 : 1),
+      converge: (values.converge as number | undefined) ?? 0,
+      retry: retryPolicyFrom(values),
+      rate: values.rate as number | undefined,
+      checkpoint: values.checkpoint as string | undefined,
+      live: live
+        ? {
+          idleTimeoutMs: values.idleTimeout as number | undefined,
+          flushIntervalMs: (values.flushInterval as number | undefined) ?? 50,
+          eventQueue: (values.eventQueue as number | undefined) ?? 100_000,
+          configSet: values.configSet === true,
+        }
+        : undefined,
+    }, context.log);
+    const signals = watchSignals(job, context);
+    const display = showReplicationProgress(job, {
+      style,
+      log: context.log,
+      dryRun: values.dryRun === true,
+      estimated: scan.pattern !== undefined || scan.type !== undefined || scan.filter !== undefined,
+      metricsPort: values.metricsPort as number | undefined,
     });
+    let outcome;
+    try {
+      outcome = await job.run();
+    } finally {
+      await display.stop();
+      signals.close();
+    }
     const { stats, verify } = outcome;
     if (json) {
       const result = {
         replication: statsJson(stats),
+        resumed: outcome.resumed,
+        stopped: outcome.stopped ? { phase: outcome.stopped, signal: signals.received } : undefined,
         live: outcome.live,
         converged: outcome.converged,
+        verified: outcome.verified,
         verify: verify && verifyJson(verify, showDiffs),
       };
       context.out(`${JSON.stringify(result)}\n`);
     } else {
       context.log.notice(replicationSummary(stats));
+      if (outcome.resumed) context.log.notice(`Resumed from checkpoint ${outcome.checkpoint}`);
       if (outcome.live) {
         const { events, rescans, lagP50, lagP99 } = outcome.live;
-        context.log.notice(
-          `Live: ${events} events, ${rescans} re-scan(s), ${formatLag(lagP50, lagP99)}`,
-        );
+        context.log.notice(`Live: ${events} events, ${rescans} re-scan(s), ${formatLag(lagP50, lagP99)}`);
       }
     }
     reportNotCopied(stats, context.log);
-    if (verify && !json) reportVerify(verify, showDiffs, context.log, context.out);
+    if (outcome.stopped) {
+      context.log.warn(stopReport(outcome, signals.received));
+      return signals.received === "SIGTERM" ? 143 : 130;
+    }
+    if (verify && !json) {
+      if (outcome.verified === "changed") {
+        context.log.notice(
+          `Verified the ${
+            verify.ok + verify.value + verify.missing + verify.extra + verify.ttl
+          } key(s) changed during the live phase (liveonly copies changed keys only)`,
+        );
+      }
+      reportVerify(verify, showDiffs, context.log, context.out);
+    }
     return stats.failed > 0 || (verify !== undefined && differs(verify)) ? 1 : 0;
   },
 };
+
+/** What a stop did and how to go on. */
+function stopReport(outcome: ReplicationOutcome, signal: string | undefined): string {
+  const by = signal ? `by ${signal} ` : "";
+  const written = outcome.stats.written;
+  if (outcome.stopped === "verifying") {
+    return `Stopped ${by}during the verification: the copy is complete (${written} keys written) but was not fully verified; run riot compare to verify`;
+  }
+  const resume = outcome.checkpoint
+    ? `run the same command again to resume from checkpoint ${outcome.checkpoint}`
+    : "run it again to copy from the start (add --checkpoint FILE to resume instead)";
+  return `Stopped ${by}during the copy after ${written} keys written (${outcome.stats.scanned} scanned); not verified: ${resume}`;
+}
+
+/**
+ * First SIGINT/SIGTERM: ask the job to stop (what that means depends on the phase). A second one: say so
+ * and exit at once.
+ */
+function watchSignals(job: ReplicationJob, context: CommandContext) {
+  const state = { received: undefined as string | undefined };
+  const handlers = (["SIGINT", "SIGTERM"] as const).map((name) => {
+    const handler = () => {
+      const code = name === "SIGTERM" ? 143 : 130;
+      if (state.received !== undefined) {
+        context.log.error(
+          `${name} again: aborting now; in-flight writes may be lost (RESTORE is safe to repeat)`,
+        );
+        context.exit(code);
+        return;
+      }
+      state.received = name;
+      const what = job.phase === "live"
+        ? "ending the live phase, then verifying"
+        : job.phase === "verifying" || job.phase === "converging"
+        ? "ending the verification"
+        : "finishing in-flight writes, then stopping";
+      context.log.warn(`${name}: ${what} (${name} again aborts)`);
+      job.stop();
+    };
+    Deno.addSignalListener(name, handler);
+    return () => Deno.removeSignalListener(name, handler);
+  });
+  return {
+    get received() {
+      return state.received;
+    },
+    close: () => handlers.forEach((remove) => remove()),
+  };
+}
+
+function filtersText(values: ParsedValues): string {
+  const parts: string[] = [];
+  for (const name of ["keyPattern", "keyType", "keyInclude", "keyExclude"]) {
+    if (values[name] !== undefined) parts.push(`${name}=${JSON.stringify(values[name])}`);
+  }
+  return parts.join(" ");
+}
 
 registerCommand(replicateCommand);

@@ -1,35 +1,51 @@
 /**
- * One replication job from start to end: open the connections; in live modes check notifications and
- * subscribe first; copy the snapshot (unless liveonly); follow changes until idle or stopped; verify;
- * with `converge`, re-copy the differing keys and verify again. Resolves with what happened; rejects when
- * a connection is lost or the job cannot go on without losing changes (connections closed first).
+ * One replication job, wiring only: open both endpoints; refuse a copy onto itself; in live modes check
+ * notifications and subscribe first; copy the snapshot through the transfer engine (from a checkpoint's
+ * cursor when there is one); follow changes until idle or stopped; verify; with `converge`, re-copy the
+ * differing keys through the same engine and verify again. The UI watches `stats`, `phase` and `follower`;
+ * nothing here prints except through `log`.
+ *
+ * `stop()` (the first SIGINT/SIGTERM): during the snapshot the copy stops at a batch boundary, in-flight
+ * writes finish, the checkpoint is saved and the job ends without verifying (`outcome.stopped`); during the
+ * live phase it ends the live phase and verifies; during the verification it ends the verification early.
  */
-import { ConnectionError } from "../redis/errors.ts";
-import type { ConnectionOptions } from "../redis/options.ts";
-import { openConnections, type OpenedServer } from "../redis/pool.ts";
-import type { Logger } from "../ui/log.ts";
-import { serveMetrics } from "../ui/metrics.ts";
-import { formatLag } from "../ui/format.ts";
-import { Progress, type ProgressStyle } from "../ui/progress.ts";
-import { dbSize } from "../sources/dbsize.ts";
-import { supportsExpireTime } from "../readers/dump_reader.ts";
-import type { ScanOptions } from "../sources/key_scanner.ts";
-import { type LiveConfig, LiveFollower } from "../live/follower.ts";
-import { prepareNotifications } from "../live/prepare.ts";
-import { liveMetrics } from "../live/metrics.ts";
-import { readDumps } from "../readers/dump_reader.ts";
-import { writeRecords } from "../writers/restore_writer.ts";
-import { copySnapshot } from "../pipeline/snapshot.ts";
+import type { Log } from "../log.ts";
+import { KeyListSource } from "../sources/key_list.ts";
+import { LiveFollower } from "../live/follower.ts";
+import { RateLimit } from "../pipeline/rate.ts";
+import { retry, type RetryPolicy } from "../retry.ts";
+import type { KeySource, Reader, Writer } from "../pipeline/stages.ts";
 import { ReplicationStats } from "../pipeline/stats.ts";
-import { type CompareMode, differs, verify, type VerifyResult } from "../verify/verify.ts";
+import { transfer, type TransferConfig } from "../pipeline/transfer.ts";
+import { DumpReader, supportsExpireTime } from "../readers/dump_reader.ts";
+import { Endpoint } from "../redis/endpoint.ts";
+import { type ConnectionOptions, OptionError } from "../redis/options.ts";
+import { dbSize } from "../sources/dbsize.ts";
+import type { ScanOptions } from "../sources/key_scanner.ts";
+import { ScanSource } from "../sources/scan_source.ts";
+import {
+  type CompareMode,
+  differs,
+  verify,
+  type VerifyConfig,
+  verifyKeys,
+  type VerifyResult,
+} from "../verify/verify.ts";
+import { pruneTarget } from "../writers/prune.ts";
+import { RestoreWriter } from "../writers/restore_writer.ts";
+import { Checkpoint, type CheckpointScope } from "./checkpoint.ts";
+import { ChangedKeys } from "./changed_keys.ts";
 
 export type ReplicationMode = "snapshot" | "live" | "liveonly";
+export type Phase = "connecting" | "copying" | "live" | "verifying" | "converging" | "done";
 
 export interface ReplicationConfig {
   source: ConnectionOptions;
   target: ConnectionOptions;
   mode: ReplicationMode;
   scan: ScanOptions;
+  /** The filters as text (for the checkpoint's fingerprint and messages). */
+  filtersText: string;
   batch: number;
   threads: number;
   queueKeys: number;
@@ -39,308 +55,375 @@ export interface ReplicationConfig {
   compare: CompareMode | "none";
   ttlToleranceMs: number;
   rounds: number;
-  progress: ProgressStyle;
-  /** Re-copy keys that differ after the verification and verify again, up to this many rounds. */
   converge: number;
-  live?: Omit<LiveConfig, "scan" | "memLimit" | "expireTime" | "dryRun" | "batch" | "roundTripBytes"> & {
+  retry: RetryPolicy;
+  /** Keys per second at most (snapshot) and re-reads per second (live). */
+  rate?: number;
+  checkpoint?: string;
+  live?: {
+    idleTimeoutMs?: number;
+    flushIntervalMs: number;
+    eventQueue: number;
     configSet: boolean;
-    metricsPort?: number;
   };
 }
 
 export interface ReplicationOutcome {
   stats: ReplicationStats;
   verify?: VerifyResult;
+  /** What the verification covered: every key, or only the keys changed during a liveonly run. */
+  verified?: "all" | "changed";
   live?: { events: number; rescans: number; lagP50: number; lagP99: number };
-  /** Converge rounds that ran. */
   converged: number;
+  /** Set when stop() ended the job: the phase it was in. */
+  stopped?: Phase;
+  /** True when the copy continued from a checkpoint. */
+  resumed: boolean;
+  checkpoint?: string;
 }
 
-export async function replicate(
-  config: ReplicationConfig,
-  log: Logger,
-  signal?: AbortSignal,
-): Promise<ReplicationOutcome> {
-  const stats = new ReplicationStats();
-  const cleanups: (() => Promise<void> | void)[] = [];
-  try {
-    const source = await openConnections({ ...config.source, clientName: "riot-source" }, config.threads + 1);
-    cleanups.push(() => source.close());
-    const target = await openConnections({ ...config.target, clientName: "riot-target" }, config.threads + 1);
-    cleanups.push(() => target.close());
-    log.info(`Source ${describe(source)}; target ${describe(target)}`);
-    const [sourceExpireTime, targetExpireTime] = await Promise.all([
-      supportsExpireTime(source.connections[0]),
-      supportsExpireTime(target.connections[0]),
-    ]);
-    const total = await dbSize(source.connections[0]);
-    const estimated = config.scan.pattern !== undefined || config.scan.type !== undefined ||
-      config.scan.filter !== undefined;
-    const copyAll = () =>
-      copySnapshot(
-        {
-          scanner: source.connections[0],
-          readers: source.connections.slice(1),
-          writers: target.connections.slice(1),
-        },
-        {
-          scan: config.scan,
-          batch: config.batch,
-          queueKeys: config.queueKeys,
-          queueBytes: config.queueBytes,
-          dryRun: config.dryRun,
-          memLimit: config.memLimit,
-          expireTime: sourceExpireTime,
-        },
-        stats,
-      );
+const CHECKPOINT_EVERY_MS = 2000;
+/** Copies started over after target restarts before the run gives up on starting over. */
+const TARGET_RESTART_ATTEMPTS = 5;
 
-    let follower: LiveFollower | undefined;
-    if (config.mode !== "snapshot" && config.live) {
-      const restore = await prepareNotifications(
-        source.connections[0],
-        config.source,
-        config.live.configSet,
-        log,
-      );
-      if (restore) cleanups.push(restore);
-      follower = new LiveFollower(
-        config.source,
-        {
-          // Looked up on each use: a reconnect swaps the pools' connections in place.
-          get control() {
-            return source.connections[0];
-          },
-          get readers() {
-            return source.connections.slice(1);
-          },
-          get writers() {
-            return target.connections.slice(1);
-          },
-          get targetScanner() {
-            return target.connections[0];
-          },
-        },
-        {
-          ...config.live,
-          scan: config.scan,
-          memLimit: config.memLimit,
-          expireTime: sourceExpireTime,
-          dryRun: config.dryRun,
-          batch: config.batch,
-          roundTripBytes: Math.max(1, Math.floor(config.queueBytes / (2 * config.threads))),
-        },
-        stats,
-        log,
-        copyAll,
-        () => reconnectBoth(source, target, config.source.timeoutMs, log),
-      );
-      await follower.subscribe();
-      cleanups.push(() => follower!.stop());
-      if (config.live.metricsPort !== undefined) {
-        const server = serveMetrics(config.live.metricsPort, liveMetrics(stats, follower));
-        log.info(`Metrics on http://127.0.0.1:${server.port}/metrics`);
-        cleanups.push(() => server.close());
-      }
-    }
+export class ReplicationJob {
+  readonly stats = new ReplicationStats();
+  phase: Phase = "connecting";
+  follower: LiveFollower | undefined;
+  /** Key total for progress (DBSIZE of the source), and whether filters make it an estimate. */
+  total: number | undefined;
+  readonly verifyProgress = { checked: 0 };
+  private stopRequested: Phase | undefined;
+  private readonly copyStop = new AbortController();
+  private readonly verifyStop = new AbortController();
+  private source!: Endpoint;
+  private target!: Endpoint;
+  private expireTime = { source: true, target: true };
+  private rate: RateLimit | undefined;
 
-    if (config.mode !== "liveonly") {
-      const progress = new Progress({
-        label: config.dryRun ? "reading" : "copying",
-        style: config.progress,
-        logger: log,
-        poll: () => ({
-          done: stats.written + stats.vanished + stats.failed + stats.skipped +
-            (config.dryRun ? stats.read : 0),
-          total,
-          totalEstimated: estimated,
-          extra: `scanned ${stats.scanned}${stats.failed ? ` | failed ${stats.failed}` : ""}${
-            follower ? ` | events waiting ${follower.queue.size}` : ""
-          }`,
-        }),
-      });
-      progress.start();
-      try {
-        await copyWithRetries(
-          copyAll,
-          () => reconnectBoth(source, target, config.source.timeoutMs, log),
-          log,
-        );
-        stats.copySeconds = stats.elapsedSeconds;
-        stats.copyWritten = stats.written;
-      } finally {
-        progress.stop(true);
-      }
-    }
+  constructor(private readonly config: ReplicationConfig, private readonly log: Log) {}
 
-    if (follower) {
-      const stopFollowing = () => follower!.stop();
-      signal?.addEventListener("abort", stopFollowing);
-      const live = follower.live;
-      let lastEvents = 0;
-      let lastAt = performance.now();
-      const progress = new Progress({
-        label: "live",
-        style: config.progress,
-        logger: log,
-        poll: () => {
-          const now = performance.now();
-          const rate = ((live.events - lastEvents) * 1000) / Math.max(1, now - lastAt);
-          lastEvents = live.events;
-          lastAt = now;
-          return {
-            done: live.applied,
-            extra:
-              `events ${live.events} (${Math.round(rate)}/s) | queue ${follower!.queue.size}/${
-                follower!.queue.capacity
-              }` +
-              ` | written ${stats.written} | re-scans ${live.rescans}` +
-              ` | ${formatLag(live.lag.percentile(50), live.lag.percentile(99))}`,
-          };
-        },
-      });
-      log.info(
-        `Following changes${
-          config.live?.idleTimeoutMs !== undefined
-            ? ` until ${config.live.idleTimeoutMs} ms without events`
-            : " until SIGINT/SIGTERM"
-        }`,
-      );
-      progress.start();
-      try {
-        await follower.follow();
-      } finally {
-        progress.stop(true);
-        signal?.removeEventListener("abort", stopFollowing);
-      }
-    }
+  stop(): void {
+    if (this.stopRequested !== undefined) return;
+    this.stopRequested = this.phase;
+    this.copyStop.abort();
+    this.follower?.stop();
+    if (this.phase === "verifying" || this.phase === "converging") this.verifyStop.abort();
+  }
 
-    const outcome: ReplicationOutcome = { stats, converged: 0 };
-    if (follower) {
-      outcome.live = {
-        events: follower.live.events,
-        rescans: follower.live.rescans,
-        lagP50: follower.live.lag.percentile(50),
-        lagP99: follower.live.lag.percentile(99),
+  async run(): Promise<ReplicationOutcome> {
+    const config = this.config;
+    const cleanups: (() => Promise<void> | void)[] = [];
+    try {
+      this.source = await Endpoint.open(config.source, "source", config.threads);
+      cleanups.push(() => this.source.close());
+      this.target = await Endpoint.open(config.target, "target", config.threads);
+      cleanups.push(() => this.target.close());
+      refuseSelfCopy(this.source, this.target);
+      this.log.info(`Source ${describe(this.source)}; target ${describe(this.target)}`);
+      const [source, target] = await Promise.all([
+        supportsExpireTime(this.source.control),
+        supportsExpireTime(this.target.control),
+      ]);
+      this.expireTime = { source, target };
+      if (config.rate !== undefined) this.rate = new RateLimit(config.rate, this.copyStop.signal);
+      this.total = await dbSize(this.source.control);
+
+      const checkpoint = config.checkpoint
+        ? await Checkpoint.open(config.checkpoint, this.scope())
+        : undefined;
+      const outcome: ReplicationOutcome = {
+        stats: this.stats,
+        converged: 0,
+        resumed: checkpoint?.resumed ?? false,
       };
+      if (checkpoint) outcome.checkpoint = checkpoint.path;
+      const changed = config.mode === "liveonly" ? new ChangedKeys() : undefined;
+
+      let targetRestartsSeen = 0;
+      if (config.mode !== "snapshot" && config.live) {
+        this.follower = new LiveFollower(this.source, {
+          ...config.live,
+          batch: config.batch,
+          scan: config.scan,
+          retry: config.retry,
+          parallel: 2 * config.threads,
+        }, {
+          copyKeys: (keys) => {
+            changed?.add(keys);
+            return this.copyKeys(keys);
+          },
+          rescan: () => this.rescan(),
+          checkTarget: async () => {
+            await retry(() => this.target.control.call("PING"), config.retry, {
+              beforeRetry: () => this.target.reconnect(),
+            });
+            if (this.target.restarts === targetRestartsSeen) return undefined;
+            targetRestartsSeen = this.target.restarts;
+            return "the target restarted (its run_id changed): it may have lost keys";
+          },
+        }, this.log);
+        cleanups.push(() => this.follower!.close());
+        await this.follower.subscribe();
+      }
+
+      if (config.mode !== "liveonly") {
+        this.phase = "copying";
+        if (checkpoint?.resumed && config.mode === "live") {
+          this.log.warn(
+            "Resuming a live run: changes made while it was stopped sent no events, so it re-scans everything",
+          );
+        }
+        const fromCursor = config.mode === "live" || !checkpoint ? "0" : checkpoint.cursorOf("");
+        const stopped = await this.copySnapshot(fromCursor, checkpoint);
+        this.stats.copySeconds = this.stats.elapsedSeconds;
+        this.stats.copyWritten = this.stats.written;
+        if (stopped) {
+          outcome.stopped = "copying";
+          return outcome;
+        }
+      }
+
+      if (this.follower) {
+        this.phase = "live";
+        if (this.stopRequested === undefined) await this.follower.follow();
+        outcome.live = {
+          events: this.follower.live.events,
+          rescans: this.follower.live.rescans,
+          lagP50: this.follower.live.lag.percentile(50),
+          lagP99: this.follower.live.lag.percentile(99),
+        };
+      }
+
+      if (config.compare !== "none" && !config.dryRun) {
+        this.phase = "verifying";
+        await this.reconnect(); // a connection lost since the last write is reopened before verifying
+        if (this.stopRequested !== undefined && this.stopRequested !== "live") this.verifyStop.abort();
+        const runVerify = () =>
+          changed ? verifyKeys(this.verifyConnections(), changed.keys(), this.verifyConfig()) : verify(
+            this.verifyConnections(),
+            this.verifyConfig(),
+            this.verifyProgress,
+          );
+        outcome.verified = changed ? "changed" : "all";
+        outcome.verify = await runVerify();
+        for (
+          let round = 1;
+          round <= config.converge && differs(outcome.verify) && !outcome.verify.stopped;
+          round++
+        ) {
+          this.phase = "converging";
+          const keys = outcome.verify.diffs.map((diff) => diff.key);
+          this.log.warn(`Converge round ${round}: re-copying ${keys.length} differing key(s)`);
+          await this.copyKeys(keys);
+          outcome.converged = round;
+          this.phase = "verifying";
+          outcome.verify = await runVerify();
+        }
+        if (outcome.verify.stopped) outcome.stopped = "verifying";
+      }
+      if (
+        checkpoint && !outcome.stopped && this.stats.failed === 0 &&
+        !(outcome.verify && differs(outcome.verify))
+      ) {
+        checkpoint.markComplete();
+        await checkpoint.save();
+      }
+      this.phase = "done";
+      return outcome;
+    } finally {
+      for (const cleanup of cleanups.reverse()) {
+        try {
+          await cleanup();
+        } catch (error) {
+          this.log.warn(`Cleanup failed: ${(error as Error).message}`);
+        }
+      }
     }
-    if (config.compare === "none" || config.dryRun) return outcome;
-    const connections = {
-      sourceScanner: source.connections[0],
-      targetScanner: target.connections[0],
-      sources: source.connections.slice(1),
-      targets: target.connections.slice(1),
+  }
+
+  /** The snapshot copy; true when stop() ended it before the end. */
+  private async copySnapshot(from: string | undefined, checkpoint?: Checkpoint): Promise<boolean> {
+    let cursor = from;
+    if (cursor === undefined) {
+      this.log.warn("The checkpoint says the snapshot copy is complete: nothing to copy");
+      return false;
+    }
+    if (cursor !== "0") {
+      this.log.warn(`Resuming the copy from SCAN cursor ${cursor} (checkpoint ${checkpoint!.path})`);
+    }
+    const counters = () => ({
+      written: this.stats.written,
+      vanished: this.stats.vanished,
+      failed: this.stats.failed,
+    });
+    checkpoint?.autosave(CHECKPOINT_EVERY_MS, counters);
+    try {
+      for (let attempt = 1;; attempt++) {
+        const restarts = this.target.restarts;
+        const result = await transfer(
+          {
+            source: this.scanSource(cursor),
+            readers: this.readers(),
+            writers: this.writers(),
+            reconnect: this.reconnect,
+          },
+          {
+            ...this.transferConfig(),
+            signal: this.copyStop.signal,
+            onPosition: (position) => checkpoint?.advance(position),
+          },
+          this.stats,
+        );
+        if (result.stopped || this.target.restarts === restarts || attempt >= TARGET_RESTART_ATTEMPTS) {
+          return result.stopped;
+        }
+        // A restarted target may have lost every key written before: start the copy over.
+        this.log.warn(
+          "The target restarted during the copy (its run_id changed): copying again from the start",
+        );
+        cursor = "0";
+      }
+    } finally {
+      checkpoint?.stop();
+      if (checkpoint) {
+        checkpoint.setCounters(counters());
+        await checkpoint.save();
+      }
+    }
+  }
+
+  /** Copy these keys through the engine (a live batch, a converge round). */
+  private async copyKeys(keys: Uint8Array[]): Promise<void> {
+    await this.rate?.take(keys.length);
+    await transfer(
+      {
+        source: new KeyListSource(keys, this.config.batch),
+        readers: this.readers(),
+        writers: this.writers(),
+        reconnect: this.reconnect,
+      },
+      this.transferConfig(),
+      this.stats,
+    );
+  }
+
+  /** A re-scan in live mode: copy every key again, then delete target keys the source no longer has. */
+  private async rescan(): Promise<void> {
+    await transfer(
+      {
+        source: this.scanSource("0"),
+        readers: this.readers(),
+        writers: this.writers(),
+        reconnect: this.reconnect,
+      },
+      this.transferConfig(),
+      this.stats,
+    );
+    if (!this.config.dryRun) {
+      this.stats.vanished += await pruneTarget(
+        this.target.control,
+        this.source.control,
+        this.target.worker(0),
+        this.config.scan,
+      );
+    }
+  }
+
+  private readonly reconnect = async (): Promise<void> => {
+    await this.source.reconnect();
+    await this.target.reconnect();
+  };
+
+  private scanSource(cursor: string): KeySource {
+    return new ScanSource(() => this.source.control, {
+      scan: this.config.scan,
+      cursor,
+      retry: this.config.retry,
+      reconnect: this.reconnect,
+      log: this.log,
+    }, this.stats);
+  }
+
+  private readers(): Reader[] {
+    return Array.from({ length: this.source.workers }, (_, i) =>
+      new DumpReader(() => this.source.worker(i), {
+        expireTime: this.expireTime.source,
+        memLimit: this.config.memLimit,
+        type: this.phase === "live" ? this.config.scan.type : undefined,
+      }));
+  }
+
+  private writers(): Writer[] {
+    return Array.from(
+      { length: this.target.workers },
+      (_, i) => new RestoreWriter(() => this.target.worker(i)),
+    );
+  }
+
+  private transferConfig(): TransferConfig {
+    const config = this.config;
+    return {
+      batch: config.batch,
+      queueBatches: Math.max(2, Math.ceil(config.queueKeys / config.batch)),
+      queueBytes: config.queueBytes,
+      dryRun: config.dryRun,
+      retry: config.retry,
+      rate: this.phase === "copying" ? this.rate : undefined,
+      log: this.log,
     };
-    const verifyConfig = {
-      mode: config.compare,
+  }
+
+  private verifyConnections() {
+    return {
+      sourceScanner: this.source.control,
+      targetScanner: this.target.control,
+      sources: Array.from({ length: this.source.workers }, (_, i) => this.source.worker(i)),
+      targets: Array.from({ length: this.target.workers }, (_, i) => this.target.worker(i)),
+    };
+  }
+
+  private verifyConfig(): VerifyConfig {
+    const config = this.config;
+    return {
+      mode: config.compare as CompareMode,
       ttlToleranceMs: config.ttlToleranceMs,
       scan: config.scan,
       batch: config.batch,
       rounds: config.rounds,
-      pauseMs: follower ? 500 : 1000,
+      pauseMs: this.follower ? 500 : 1000,
       memLimit: config.memLimit,
-      sourceExpireTime,
-      targetExpireTime,
+      sourceExpireTime: this.expireTime.source,
+      targetExpireTime: this.expireTime.target,
+      signal: this.verifyStop.signal,
     };
-    const checked = { checked: 0 };
-    const verifying = new Progress({
-      label: "verifying",
-      style: config.progress,
-      logger: log,
-      poll: () => ({ done: checked.checked, total, totalEstimated: estimated }),
-    });
-    verifying.start();
-    try {
-      outcome.verify = await verify(connections, verifyConfig, checked);
-      for (let round = 1; round <= config.converge && differs(outcome.verify); round++) {
-        const keys = outcome.verify.diffs.map((diff) => diff.key);
-        log.warn(`Converge round ${round}: re-copying ${keys.length} differing key(s)`);
-        for (let i = 0; i < keys.length; i += config.batch) {
-          const read = await readDumps(source.connections[1], keys.slice(i, i + config.batch), {
-            expireTime: sourceExpireTime,
-            memLimit: config.memLimit,
-          });
-          const written = await writeRecords(target.connections[1], read.records);
-          stats.written += written.written;
-          stats.vanished += written.deleted;
-        }
-        outcome.converged = round;
-        outcome.verify = await verify(connections, verifyConfig, checked);
-      }
-      return outcome;
-    } finally {
-      verifying.stop(true);
-    }
-  } finally {
-    for (const cleanup of cleanups.reverse()) {
-      try {
-        await cleanup();
-      } catch (error) {
-        log.warn(`Cleanup failed: ${(error as Error).message}`);
-      }
-    }
   }
-}
 
-/** How many times the snapshot copy starts over after a lost connection before the run gives up. */
-const COPY_ATTEMPTS = 5;
-
-/**
- * The snapshot copy, started over from the beginning after a lost connection (RESTORE ... REPLACE makes a
- * second pass safe; resuming from a checkpoint is on the road map). Other failures end the run.
- */
-async function copyWithRetries(
-  copyAll: () => Promise<void>,
-  reconnect: () => Promise<void>,
-  log: Logger,
-): Promise<void> {
-  for (let attempt = 1;; attempt++) {
-    try {
-      await copyAll();
-      return;
-    } catch (error) {
-      if (!(error instanceof ConnectionError) || attempt >= COPY_ATTEMPTS) throw error;
-      log.warn(`${error.message} during the copy; reconnecting`);
-      await reconnect();
-      log.warn(`Copying again from the start (attempt ${attempt + 1} of ${COPY_ATTEMPTS})`);
-    }
+  private scope(): CheckpointScope {
+    return {
+      source: this.source.name,
+      target: this.target.name,
+      db: `${this.config.source.db}->${this.config.target.db}`,
+      filters: this.config.filtersText,
+    };
   }
 }
 
 /**
- * After a lost connection: reopen both pools, once a second, for as long as the connection timeout (-o);
- * then give up with one line that says what happened.
+ * Refuse a copy of a database onto itself, however the two were named (an alias, an IPv6 address, a second
+ * port): the same run_id and the same database number. A live copy onto itself would feed its own writes
+ * back as events forever.
  */
-async function reconnectBoth(
-  source: OpenedServer,
-  target: OpenedServer,
-  timeoutMs: number,
-  log: Logger,
-): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  for (let attempt = 1;; attempt++) {
-    try {
-      await source.reopen();
-      await target.reopen();
-      log.warn(`Reconnected after ${attempt} attempt(s)`);
-      return;
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      if (performance.now() >= deadline) {
-        throw new ConnectionError(
-          error instanceof ConnectionError ? error.endpoint : "",
-          `Reconnecting failed for ${
-            Math.round(timeoutMs / 1000)
-          } s (${message}). Run again when both servers are reachable.`,
-        );
-      }
-      log.warn(`Reconnecting (attempt ${attempt}): ${message}`);
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-    }
+function refuseSelfCopy(source: Endpoint, target: Endpoint): void {
+  const [a, b] = [source.serverRunId, target.serverRunId];
+  if (a !== undefined && a === b && source.options.db === target.options.db) {
+    throw new OptionError(
+      `The source (${source.name}) and the target (${target.name}) are the same server and database ` +
+        `(run_id ${a.slice(0, 12)}…, db ${source.options.db}): name another target or database (-n)`,
+    );
   }
 }
 
-function describe(server: OpenedServer): string {
-  const connection = server.connections[0];
-  return `${connection.endpoint} (Redis ${server.hello.version ?? "?"}, RESP${server.hello.protocol})`;
+function describe(server: Endpoint): string {
+  return `${server.name} (Redis ${server.hello.version ?? "?"}, RESP${server.hello.protocol})`;
 }

@@ -1,50 +1,46 @@
 /**
- * The live phase: keyspace notifications -> de-duplicating ChangeQueue -> re-read (DUMP + expiry) ->
- * RESTORE, or DEL for keys gone from the source. Lost events are never dropped silently: a lost
- * subscription, a full queue, a flush or a restart of the source each log a warning, count a re-scan, and
- * run one (copy every key again, delete target keys the source no longer has).
+ * The live phase: keyspace notifications -> de-duplicating ChangeQueue -> batches copied through the
+ * transfer engine (`copyKeys`). Lost events are never dropped silently: a lost subscription, a full queue,
+ * a flush, a SWAPDB, a restart of the source or notifications turned off each log a warning, count a
+ * re-scan, and run one (`rescan`: copy every key again, delete target keys the source no longer has).
  *
- * Ordering contract: batches are copied only while no scan runs, and a key is never in two batches at once,
- * so an older value never overwrites a newer one. Events that arrive during a scan wait in the queue.
+ * Ordering contract: batches are copied only while no re-scan runs, and a key is never in two batches at
+ * once, so an older value never overwrites a newer one. Events that arrive during a re-scan wait.
  *
  * `follow()` returns when stopped (`stop()`, e.g. on SIGINT) or after `idleTimeoutMs` without events;
- * in-flight batches finish and the queue is drained first.
+ * in-flight batches finish and the queue is drained first. It rejects when a batch fails for good, when
+ * notifications cannot be kept on (NotificationsError), or when re-subscribing fails for good.
  */
-import { toText } from "../../resp/mod.ts";
-import type { RedisConnection } from "../redis/connection.ts";
-import { ConnectionError } from "../redis/errors.ts";
-import type { ConnectionOptions } from "../redis/options.ts";
-import type { Logger } from "../ui/log.ts";
+import type { Log } from "../log.ts";
 import { LatencyStats } from "../pipeline/latency.ts";
-import { readDumps } from "../readers/dump_reader.ts";
+import type { Endpoint } from "../redis/endpoint.ts";
+import { DEFAULT_RETRY, retry, type RetryPolicy, sleep } from "../retry.ts";
 import type { ScanOptions } from "../sources/key_scanner.ts";
-import { pruneTarget } from "../writers/prune.ts";
-import { AdaptiveWindow } from "../pipeline/snapshot.ts";
-import { writeRecords } from "../writers/restore_writer.ts";
-import type { ReplicationStats } from "../pipeline/stats.ts";
 import { type ChangedKey, ChangeQueue } from "./change_queue.ts";
 import { LossWatch } from "./loss_watch.ts";
-import { subscribeKeyspace, type Subscription } from "./subscriber.ts";
+import { NotificationGuard, PROBE_PREFIX } from "./notify_guard.ts";
+import { subscribeKeyspace, SubscribeRefusedError, type Subscription } from "./subscriber.ts";
 
 export interface LiveConfig {
   idleTimeoutMs?: number;
   flushIntervalMs: number;
   eventQueue: number;
+  /** Most keys in one batch. */
   batch: number;
   scan: ScanOptions;
-  memLimit?: number;
-  expireTime: boolean;
-  dryRun: boolean;
-  /** Payload bytes one DUMP round trip should bring back at most (see AdaptiveWindow). */
-  roundTripBytes: number;
+  configSet: boolean;
+  retry?: RetryPolicy;
+  /** Batches copied at the same time. */
+  parallel: number;
 }
 
-export interface LiveConnections {
-  /** For INFO polling and re-scan EXISTS checks. */
-  control: RedisConnection;
-  readers: RedisConnection[];
-  writers: RedisConnection[];
-  targetScanner: RedisConnection;
+export interface LiveCallbacks {
+  /** Copy these keys (read on the source, write or delete on the target); rejects when it fails for good. */
+  copyKeys(keys: Uint8Array[]): Promise<void>;
+  /** Copy everything again and prune the target. */
+  rescan(): Promise<void>;
+  /** Checks the target (reconnecting when needed); a reason to re-scan when it lost data (a restart). */
+  checkTarget?(): Promise<string | undefined>;
 }
 
 /** Counters of the live phase, read by progress and metrics. */
@@ -55,8 +51,10 @@ export class LiveStats {
   readonly lag = new LatencyStats();
 }
 
-const PROBE_PREFIX = new TextEncoder().encode("riot:probe:");
-const IN_FLIGHT_BATCHES_PER_CONNECTION = 2;
+const LOSS_CHECK_MS = 1000;
+const NOTIFY_CHECK_MS = 3000;
+const latin = new TextDecoder("latin1");
+const PROBE_BYTES = new TextEncoder().encode(PROBE_PREFIX);
 
 export class LiveFollower {
   readonly queue: ChangeQueue;
@@ -65,42 +63,30 @@ export class LiveFollower {
   private rescanReason: string | undefined;
   private stopping = false;
   private fatal: Error | undefined;
-  /** The first failure of a batch copy, raised by the follow loop (a batch task never rejects). */
   private batchFailure: unknown = undefined;
   private lastEventAt = performance.now();
   private readonly lossWatch: LossWatch;
-  private readonly window: AdaptiveWindow;
+  readonly guard: NotificationGuard;
 
   constructor(
-    private readonly source: ConnectionOptions,
-    private readonly connections: LiveConnections,
+    private readonly source: Endpoint,
     private readonly config: LiveConfig,
-    private readonly stats: ReplicationStats,
-    private readonly log: Logger,
-    /** Copies every key again (the snapshot copy); called for re-scans. */
-    private readonly copyAll: () => Promise<void>,
-    /** Replaces the source and target connections after one was lost; rejects when it gives up. */
-    private readonly reconnect?: () => Promise<void>,
+    private readonly callbacks: LiveCallbacks,
+    private readonly log: Log,
   ) {
     this.queue = new ChangeQueue(config.eventQueue);
-    this.window = new AdaptiveWindow(config.batch, config.roundTripBytes);
-    this.lossWatch = new LossWatch(() => this.connections.control);
+    this.lossWatch = new LossWatch(() => source.control);
+    this.guard = new NotificationGuard(() => source.control, source.name, config.configSet, log);
   }
 
-  /** Subscribe before anything is scanned, so that no change made during the snapshot is missed. */
+  /** Check notifications and subscribe before anything is scanned, so no change made meanwhile is missed. */
   async subscribe(): Promise<void> {
     await this.lossWatch.start();
-    this.subscription = await subscribeKeyspace(
-      this.source,
-      this.config.scan.pattern ?? "*",
-      (key, event) => {
-        this.onEvent(key, event);
-      },
-    );
-    this.watchSubscription(this.subscription);
+    await this.guard.check(false); // where CONFIG is refused, the probe needs the subscription first
+    this.subscription = await this.openSubscription();
+    if (this.guard.usesProbes) await this.guard.check();
   }
 
-  /** Ask for a re-scan (lost events); the reason is logged once when it starts. */
   requestRescan(reason: string): void {
     if (this.rescanReason === undefined) this.rescanReason = reason;
   }
@@ -109,117 +95,110 @@ export class LiveFollower {
     this.stopping = true;
   }
 
+  async close(): Promise<void> {
+    this.stopping = true;
+    this.subscription?.close();
+    await this.guard.restore().catch((error) =>
+      this.log.warn(`Could not restore notify-keyspace-events: ${(error as Error).message}`)
+    );
+  }
+
   async follow(): Promise<void> {
     const inFlight = new Set<Promise<void>>();
-    let turn = 0;
-    let nextLossCheck = performance.now() + 1000;
+    let nextLossCheck = performance.now() + LOSS_CHECK_MS;
+    let nextNotifyCheck = performance.now() + NOTIFY_CHECK_MS;
     this.lastEventAt = performance.now();
     for (;;) {
-      try {
-        if (this.fatal) {
-          await Promise.allSettled(inFlight);
-          throw this.fatal;
-        }
-        if (this.batchFailure !== undefined) {
-          const failure = this.batchFailure;
-          this.batchFailure = undefined;
-          throw failure;
-        }
-        if (performance.now() >= nextLossCheck) {
-          nextLossCheck = performance.now() + 1000;
-          const reason = await this.lossWatch.check();
-          if (reason) this.requestRescan(reason);
-        }
-        if (this.rescanReason !== undefined) {
-          await Promise.all(inFlight);
-          await this.rescan();
-          continue;
-        }
-        const idle = this.config.idleTimeoutMs !== undefined &&
-          performance.now() - this.lastEventAt >= this.config.idleTimeoutMs;
-        if ((this.stopping || idle) && this.queue.size === 0) {
-          // A last look for silent losses (a flush since the previous check) before declaring the end.
-          await Promise.all(inFlight);
-          if (this.batchFailure !== undefined) continue;
-          const reason = await this.lossWatch.check();
-          nextLossCheck = performance.now() + 1000;
-          if (reason === undefined) break;
-          this.requestRescan(reason);
-          continue;
-        }
-        const slots = Math.max(1, this.connections.writers.length * IN_FLIGHT_BATCHES_PER_CONNECTION);
-        if (this.queue.size === 0 || inFlight.size >= slots) {
-          if (inFlight.size >= slots) await Promise.race(inFlight);
-          else await this.queue.waitForChange(100);
-          continue;
-        }
-        // Let a batch fill for up to flushInterval, unless it is already full.
-        if (this.queue.size < this.window.size && !this.stopping) {
-          await this.queue.waitForChange(0);
-          await new Promise((resolve) => setTimeout(resolve, this.config.flushIntervalMs));
-        }
-        const batch = this.queue.takeBatch(this.window.size);
-        if (batch.length === 0) {
-          await Promise.race([...inFlight, this.queue.waitForChange(100)]);
-          continue;
-        }
-        const index = turn++;
-        const task: Promise<void> = this.copyBatch(batch, index)
-          .catch((error) => {
-            this.batchFailure ??= error;
-          })
-          .finally(() => inFlight.delete(task));
-        inFlight.add(task);
-      } catch (error) {
-        if (!(error instanceof ConnectionError) || this.reconnect === undefined || this.stopping) throw error;
-        // A lost source or target connection: nothing written in flight can be trusted to have landed, and
-        // changes made meanwhile left no events. Reconnect, then re-scan.
+      if (this.fatal) {
         await Promise.allSettled(inFlight);
-        this.batchFailure = undefined;
-        this.log.warn(`${error.message}; reconnecting`);
-        await this.reconnect();
-        await this.lossWatch.start();
-        nextLossCheck = performance.now() + 1000;
-        this.requestRescan(`the connection to ${error.endpoint} was lost`);
+        throw this.fatal;
       }
+      if (this.batchFailure !== undefined) {
+        await Promise.allSettled(inFlight);
+        throw this.batchFailure;
+      }
+      const now = performance.now();
+      if (now >= nextLossCheck) {
+        nextLossCheck = now + LOSS_CHECK_MS;
+        await this.checkLosses();
+      }
+      if (now >= nextNotifyCheck) {
+        nextNotifyCheck = now + NOTIFY_CHECK_MS;
+        const reason = await this.withRetry(() => this.guard.check());
+        if (reason) this.requestRescan(reason);
+      }
+      if (this.rescanReason !== undefined) {
+        await Promise.all(inFlight);
+        await this.rescan();
+        continue;
+      }
+      const idle = this.config.idleTimeoutMs !== undefined &&
+        performance.now() - this.lastEventAt >= this.config.idleTimeoutMs;
+      if ((this.stopping || idle) && this.queue.size === 0) {
+        // A last look for silent losses (a flush since the previous check) before declaring the end.
+        await Promise.all(inFlight);
+        if (this.batchFailure !== undefined) continue;
+        await this.checkLosses();
+        nextLossCheck = performance.now() + LOSS_CHECK_MS;
+        if (this.rescanReason === undefined) break;
+        continue;
+      }
+      if (this.queue.size === 0 || inFlight.size >= this.config.parallel) {
+        if (inFlight.size >= this.config.parallel) await Promise.race(inFlight);
+        else await this.queue.waitForChange(100);
+        continue;
+      }
+      // Let a batch fill for up to flushInterval, unless it is already full.
+      if (this.queue.size < this.config.batch && !this.stopping) {
+        await sleep(this.config.flushIntervalMs);
+      }
+      const batch = this.queue.takeBatch(this.config.batch);
+      if (batch.length === 0) {
+        await Promise.race([...inFlight, this.queue.waitForChange(100)]);
+        continue;
+      }
+      const task: Promise<void> = this.copyBatch(batch)
+        .catch((error) => {
+          this.batchFailure ??= error;
+        })
+        .finally(() => inFlight.delete(task));
+      inFlight.add(task);
     }
     await Promise.all(inFlight);
-    this.subscription?.close();
+  }
+
+  private async checkLosses(): Promise<void> {
+    const reason = await this.withRetry(() => this.lossWatch.check()) ?? await this.callbacks.checkTarget?.();
+    if (reason) this.requestRescan(reason);
+  }
+
+  /** A control command, retried over a lost connection (a restart shows up in the loss watch after). */
+  private withRetry<T>(run: () => Promise<T>): Promise<T> {
+    return retry(run, this.config.retry ?? DEFAULT_RETRY, {
+      beforeRetry: () => this.source.reconnect(),
+      onRetry: (error, attempt, delay) =>
+        this.log.warn(
+          `${(error as Error).message}; reconnecting to the source (attempt ${attempt}) in ${delay} ms`,
+        ),
+    });
   }
 
   private onEvent(key: Uint8Array, _event: string): void {
     this.live.events++;
     this.lastEventAt = performance.now();
-    if (startsWith(key, PROBE_PREFIX)) return;
+    if (startsWith(key, PROBE_BYTES)) {
+      this.guard.sawKey(latin.decode(key));
+      return;
+    }
     if (this.config.scan.filter && !this.config.scan.filter(key)) return;
     if (!this.queue.add(key)) {
       this.requestRescan(`the event queue is full (--event-queue ${this.config.eventQueue} keys)`);
     }
   }
 
-  private async copyBatch(batch: ChangedKey[], index: number): Promise<void> {
-    const reader = this.connections.readers[index % this.connections.readers.length];
-    const writer = this.connections.writers[index % this.connections.writers.length];
+  private async copyBatch(batch: ChangedKey[]): Promise<void> {
     try {
-      let keys = batch.map((entry) => entry.key);
-      if (this.config.scan.type !== undefined) keys = await this.ofType(reader, keys, this.config.scan.type);
-      const read = await readDumps(reader, keys, {
-        expireTime: this.config.expireTime,
-        memLimit: this.config.memLimit,
-      });
-      let weight = 0;
-      for (const record of read.records) weight += record.dump?.length ?? 0;
-      this.window.observe(keys.length, weight);
-      this.stats.roundTripBytes = Math.max(this.stats.roundTripBytes, weight);
-      this.stats.read += read.records.length;
-      this.stats.addSkipped(read.skipped);
-      this.stats.addFailures(read.failures);
-      if (this.config.dryRun) return;
-      const result = await writeRecords(writer, read.records);
-      this.stats.written += result.written;
-      this.stats.vanished += result.deleted;
-      this.stats.bytes += result.bytes;
-      this.stats.addFailures(result.failures);
+      await this.callbacks.copyKeys(batch.map((entry) => entry.key));
       const now = performance.now();
       this.live.applied += batch.length;
       for (const entry of batch) this.live.lag.add(now - entry.since);
@@ -228,62 +207,50 @@ export class LiveFollower {
     }
   }
 
-  /** Keys of `type` (as --key-type asks), plus keys gone from the source (deleted on the target). */
-  private async ofType(reader: RedisConnection, keys: Uint8Array[], type: string): Promise<Uint8Array[]> {
-    const types = await reader.pipeline(keys.map((key) => ["TYPE", key]));
-    return keys.filter((_, i) => {
-      const name = toText(types[i]);
-      return name === type || name === "none";
-    });
-  }
-
   private async rescan(): Promise<void> {
     const reason = this.rescanReason!;
     this.rescanReason = undefined;
     this.live.rescans++;
     this.log.warn(`Events may have been lost: ${reason}. Re-scanning the source to repair the target.`);
     this.queue.clear();
-    await this.copyAll();
-    if (!this.config.dryRun) {
-      const deleted = await pruneTarget(
-        this.connections.targetScanner,
-        this.connections.control,
-        this.connections.writers[0],
-        this.config.scan,
-      );
-      this.stats.vanished += deleted;
-    }
+    await this.callbacks.rescan();
     this.log.warn(`Re-scan ${this.live.rescans} done.`);
+  }
+
+  private async openSubscription(): Promise<Subscription> {
+    const patterns = [this.config.scan.pattern ?? "*"];
+    if (patterns[0] !== "*") patterns.push(`${PROBE_PREFIX}*`);
+    const connection = await this.source.dedicated("riot-events");
+    const subscription = await subscribeKeyspace(
+      connection,
+      this.source.options.db,
+      patterns,
+      (key, event) => this.onEvent(key, event),
+    );
+    this.watchSubscription(subscription);
+    return subscription;
   }
 
   private watchSubscription(subscription: Subscription): void {
     subscription.lost.then(async (error) => {
       if (this.stopping) return;
       this.log.warn(`Lost the notification connection (${error.message}); re-subscribing.`);
-      for (let attempt = 1;; attempt++) {
-        try {
-          this.subscription = await subscribeKeyspace(
-            this.source,
-            this.config.scan.pattern ?? "*",
-            (key, event) => {
-              this.onEvent(key, event);
-            },
-          );
-          this.watchSubscription(this.subscription);
-          this.requestRescan("the notification connection was lost");
-          return;
-        } catch (retryError) {
-          if (this.stopping) return;
-          if (attempt >= 30) {
-            this.fatal = new Error(
-              `Cannot re-subscribe to keyspace notifications after ${attempt} attempts (${
+      try {
+        this.subscription = await this.withRetry(() => this.openSubscription());
+        // Notifications may be off after a restart; the guard checks before the re-scan copies anything.
+        await this.withRetry(() => this.guard.check());
+        this.requestRescan("the notification connection was lost");
+      } catch (retryError) {
+        if (this.stopping) return;
+        this.fatal =
+          retryError instanceof SubscribeRefusedError || (retryError as Error).name === "NotificationsError"
+            ? retryError as Error
+            : new Error(
+              `Cannot re-subscribe to keyspace notifications (${
                 (retryError as Error).message
-              }): live replication stops rather than miss changes. Run it again when the source is reachable.`,
+              }): live replication ` +
+                `stops rather than miss changes. Run it again when the source is reachable.`,
             );
-            return;
-          }
-          await new Promise((resolve) => setTimeout(resolve, 1000));
-        }
       }
     });
   }

@@ -1,26 +1,48 @@
 /**
  * Signs that notifications were lost without a trace, polled from `INFO` on the source every second:
  * a different run_id (the server restarted), more FLUSHDB/FLUSHALL calls than before (a flush emits no
- * per-key events), or counters that went down (CONFIG RESETSTAT: a flush may be hidden, so assume one).
+ * per-key events), more SWAPDB calls (a whole database swapped in), or counters that went down (CONFIG
+ * RESETSTAT: a flush may be hidden, so assume one).
  */
 import type { RedisConnection } from "../redis/connection.ts";
 import { toText } from "../../resp/mod.ts";
 
-interface Snapshot {
+export interface LossSnapshot {
   runId: string;
   flushes: number;
+  swaps: number;
 }
 
-async function read(connection: RedisConnection): Promise<Snapshot> {
-  const info = toText(await connection.call("INFO", "server", "commandstats"));
+/** The parts of `INFO server commandstats` text that tell of lost events. */
+export function parseLossInfo(info: string): LossSnapshot {
   const runId = /run_id:(\w+)/.exec(info)?.[1] ?? "";
   let flushes = 0;
   for (const match of info.matchAll(/cmdstat_flush(?:db|all):calls=(\d+)/g)) flushes += Number(match[1]);
-  return { runId, flushes };
+  const swaps = Number(/cmdstat_swapdb:calls=(\d+)/.exec(info)?.[1] ?? 0);
+  return { runId, flushes, swaps };
+}
+
+/** Why events may have been lost between two snapshots, or undefined. */
+export function lossReason(before: LossSnapshot, now: LossSnapshot): string | undefined {
+  if (now.runId !== before.runId) return "the source restarted (its run_id changed)";
+  if (now.flushes > before.flushes) {
+    return "FLUSHDB/FLUSHALL ran on the source (a flush sends no per-key events)";
+  }
+  if (now.swaps > before.swaps) {
+    return "SWAPDB ran on the source (a swapped database sends no per-key events)";
+  }
+  if (now.flushes < before.flushes || now.swaps < before.swaps) {
+    return "the source's command statistics were reset (a flush could be hidden)";
+  }
+  return undefined;
+}
+
+async function read(connection: RedisConnection): Promise<LossSnapshot> {
+  return parseLossInfo(toText(await connection.call("INFO", "server", "commandstats")));
 }
 
 export class LossWatch {
-  private last: Snapshot | undefined;
+  private last: LossSnapshot | undefined;
 
   constructor(private readonly connection: () => RedisConnection) {}
 
@@ -31,15 +53,8 @@ export class LossWatch {
   /** A reason when events may have been lost since the previous check, else undefined. */
   async check(): Promise<string | undefined> {
     const now = await read(this.connection());
-    const before = this.last!;
+    const before = this.last ?? now;
     this.last = now;
-    if (now.runId !== before.runId) return "the source restarted (its run_id changed)";
-    if (now.flushes > before.flushes) {
-      return "FLUSHDB/FLUSHALL ran on the source (a flush sends no per-key events)";
-    }
-    if (now.flushes < before.flushes) {
-      return "the source's command statistics were reset (a flush could be hidden)";
-    }
-    return undefined;
+    return lossReason(before, now);
   }
 }

@@ -1,23 +1,45 @@
 /**
- * The one record type that flows from readers to writers. Keys and payloads are bytes end to end.
+ * The one record type that flows from readers to writers. Keys, payloads and arguments are bytes end to
+ * end.
  *
- * `expireAt`: absolute unix time in ms, `NO_EXPIRY` (-1) for a key without TTL, `GONE` (-2) when the key no
- * longer exists on the source (the writer deletes it on the target).
+ * - `dump`: a DUMP payload and its absolute expiry (`expireAt`, unix ms, or `NO_EXPIRY`); the writer
+ *   restores it with REPLACE, so writing the same record twice is harmless.
+ * - `commands`: the key written by ordinary commands (type-based copy, imports); `origin` names where the
+ *   record came from (a file line, a row) for reports. The commands must be safe to send twice.
+ * - `delete`: the key is gone from the source; the writer deletes it on the target.
  */
-export const NO_EXPIRY = -1;
-export const GONE = -2;
+import type { Command } from "../../resp/mod.ts";
 
-export interface KeyRecord {
+export const NO_EXPIRY = -1;
+
+export interface DumpRecord {
+  kind: "dump";
   key: Uint8Array;
-  /** DUMP payload; null when the key is gone or was skipped. */
-  dump: Uint8Array | null;
+  payload: Uint8Array;
   expireAt: number;
 }
 
-/** Why a key was not copied. `reason` is the server's words or ours; `advice` says what to do. */
-export interface KeyFailure {
+export interface CommandsRecord {
+  kind: "commands";
   key: Uint8Array;
-  stage: "read" | "write";
-  reason: string;
-  advice: string;
+  commands: Command[];
+  origin?: string;
+}
+
+export interface DeleteRecord {
+  kind: "delete";
+  key: Uint8Array;
+}
+
+export type KeyRecord = DumpRecord | CommandsRecord | DeleteRecord;
+
+/** Bytes a record holds in memory (its weight in the bounded queue). */
+export function recordWeight(record: KeyRecord): number {
+  if (record.kind === "dump") return record.key.length + record.payload.length;
+  if (record.kind === "delete") return record.key.length;
+  let bytes = record.key.length;
+  for (const command of record.commands) {
+    for (const arg of command) bytes += arg instanceof Uint8Array ? arg.length : 16;
+  }
+  return bytes;
 }

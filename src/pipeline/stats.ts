@@ -1,7 +1,8 @@
 /**
  * Counters of a replication, shared by its stages. Stages only increment; progress and the summary read.
  */
-import type { KeyFailure } from "./record.ts";
+import type { KeyFailure } from "./failure.ts";
+import type { SkippedKey } from "./stages.ts";
 
 /** How many failures are kept with their key for the report; the rest are only counted. */
 export const MAX_LISTED_FAILURES = 100;
@@ -22,8 +23,11 @@ export class ReplicationStats {
   /** Seconds the snapshot copy took, and keys it wrote (undefined in liveonly mode). */
   copySeconds: number | undefined;
   copyWritten: number | undefined;
+  /** Batches sent again after a lost connection or a busy server, and the records in them. */
+  retries = 0;
+  resent = 0;
   readonly failures: KeyFailure[] = [];
-  readonly skippedKeys: { key: Uint8Array; bytes: number }[] = [];
+  readonly skippedKeys: SkippedKey[] = [];
   /** Failures counted per reason (server message without the key-specific part). */
   readonly failureReasons = new Map<string, { count: number; advice: string }>();
 
@@ -37,7 +41,7 @@ export class ReplicationStats {
     }
   }
 
-  addSkipped(skipped: { key: Uint8Array; bytes: number }[]): void {
+  addSkipped(skipped: SkippedKey[]): void {
     this.skipped += skipped.length;
     for (const entry of skipped) {
       if (this.skippedKeys.length < MAX_LISTED_FAILURES) this.skippedKeys.push(entry);

@@ -69,6 +69,11 @@ export class RedisConnection {
   pubsubMode = false;
   /** Receives pushes (RESP3) and pub/sub messages and confirmations (RESP2, when pubsubMode). */
   onPush: PushHandler | undefined;
+  /**
+   * Receives an error reply that answers no queued command: the refusal of a SUBSCRIBE sent with
+   * `sendUnanswered()` (NOPERM on channels). Without a handler such a reply kills the connection.
+   */
+  onUnansweredError: ((error: ErrorReply) => void) | undefined;
 
   private readonly decoder = new RespDecoder();
   private readonly queue: Batch[] = [];
@@ -277,6 +282,10 @@ export class RedisConnection {
       return;
     }
     const batch = this.queue[this.queueHead];
+    if (batch === undefined && value instanceof ErrorReply && this.onUnansweredError) {
+      this.onUnansweredError(value);
+      return;
+    }
     if (batch === undefined) {
       throw new ConnectionError(this.endpoint, `${this.endpoint} sent a reply nobody asked for`);
     }

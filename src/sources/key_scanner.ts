@@ -1,9 +1,10 @@
 /**
  * Key reader: walks the source keyspace with `SCAN cursor [MATCH p] [COUNT n] [TYPE t]` and yields the
- * keys in batches (one batch per SCAN reply), filtered by the client-side globs.
+ * keys of each SCAN reply with the cursor after it, filtered by the client-side globs.
  *
  * SCAN guarantees every key present for the whole scan is returned at least once (maybe more). The
- * cursor is kept as the server's bytes (an unsigned 64-bit number).
+ * cursor is kept as the server's bytes (an unsigned 64-bit number); it is stateless on the server, so a
+ * scan can go on from a cursor on another connection, or in another run.
  */
 import { ErrorReply, type RespValue } from "../../resp/mod.ts";
 import type { RedisConnection } from "../redis/connection.ts";
@@ -20,33 +21,50 @@ export interface ScanStats {
   scanned: number;
 }
 
-const ZERO = new Uint8Array([0x30]);
+export interface ScanPage {
+  keys: Uint8Array[];
+  /** The cursor after this page ("0" when the scan is complete). */
+  cursor: string;
+}
 
+const latin = new TextDecoder("latin1");
+
+/** One page per SCAN reply, empty pages included, from `start` ("0": the beginning). */
+export async function* scanPages(
+  connection: () => RedisConnection,
+  options: ScanOptions,
+  stats: ScanStats = { scanned: 0 },
+  start = "0",
+): AsyncGenerator<ScanPage> {
+  const tail: (string | number)[] = [];
+  if (options.pattern !== undefined) tail.push("MATCH", options.pattern);
+  tail.push("COUNT", options.count);
+  if (options.type !== undefined) tail.push("TYPE", options.type);
+  // Two SCAN round trips overlap with the consumer: the next SCAN is sent before this page is yielded.
+  let pending: Promise<RespValue> = sendScan(connection(), start, tail);
+  for (;;) {
+    const reply = await pending;
+    if (!Array.isArray(reply) || reply.length !== 2 || !(reply[0] instanceof Uint8Array)) {
+      throw new ErrorReply(`ERR unexpected SCAN reply from ${connection().endpoint}`);
+    }
+    const cursor = latin.decode(reply[0]);
+    const done = cursor === "0";
+    if (!done) pending = sendScan(connection(), cursor, tail);
+    const keys = reply[1] as Uint8Array[];
+    stats.scanned += keys.length;
+    yield { keys: options.filter ? keys.filter(options.filter) : keys, cursor };
+    if (done) return;
+  }
+}
+
+/** The keys of a whole scan in batches (one per non-empty SCAN reply). */
 export async function* scanKeys(
   connection: RedisConnection,
   options: ScanOptions,
   stats: ScanStats = { scanned: 0 },
 ): AsyncGenerator<Uint8Array[]> {
-  let cursor: Uint8Array = ZERO;
-  const tail: (string | number)[] = [];
-  if (options.pattern !== undefined) tail.push("MATCH", options.pattern);
-  tail.push("COUNT", options.count);
-  if (options.type !== undefined) tail.push("TYPE", options.type);
-  // Two SCAN round trips overlap with the consumer: the next SCAN is sent before this batch is yielded.
-  let pending: Promise<RespValue> = sendScan(connection, cursor, tail);
-  for (;;) {
-    const reply = await pending;
-    if (!Array.isArray(reply) || reply.length !== 2 || !(reply[0] instanceof Uint8Array)) {
-      throw new ErrorReply(`ERR unexpected SCAN reply from ${connection.endpoint}`);
-    }
-    cursor = reply[0];
-    const done = cursor.length === 1 && cursor[0] === 0x30;
-    if (!done) pending = sendScan(connection, cursor, tail);
-    const keys = reply[1] as Uint8Array[];
-    stats.scanned += keys.length;
-    const kept = options.filter ? keys.filter(options.filter) : keys;
-    if (kept.length > 0) yield kept;
-    if (done) return;
+  for await (const page of scanPages(() => connection, options, stats)) {
+    if (page.keys.length > 0) yield page.keys;
   }
 }
 
@@ -56,7 +74,7 @@ export async function* scanKeys(
  */
 function sendScan(
   connection: RedisConnection,
-  cursor: Uint8Array,
+  cursor: string,
   tail: (string | number)[],
 ): Promise<RespValue> {
   const reply = connection.call("SCAN", cursor, ...tail);

@@ -7,6 +7,11 @@
  * + `PEXPIRETIME`; equal payloads are equal values, differing payloads are compared as data by type, so an
  * encoding difference is not a diff). With `rounds` > 1, differing keys are re-checked after `pauseMs`,
  * so keys that were changing during the check are not reported as lasting differences.
+ *
+ * A key missing on one side whose expiry on the other side has passed (or passes within the TTL
+ * tolerance) expired during the check: it is counted as `expired`, not as a difference. Without key
+ * filters, the scan of the target for keys only there is skipped when DBSIZE of the target equals the
+ * number of source keys found on it (nothing else can be there); `targetPassSkipped` says so.
  */
 import { ErrorReply, type RespValue, toText } from "../../resp/mod.ts";
 import type { RedisConnection } from "../redis/connection.ts";
@@ -30,6 +35,8 @@ export interface VerifyConfig {
   maxRemembered?: number;
   /** Keys whose MEMORY USAGE on the source is above this were skipped on purpose: not checked, counted. */
   memLimit?: number;
+  /** Stops the scans early; the result is then marked `stopped`. */
+  signal?: AbortSignal;
 }
 
 export interface Diff {
@@ -44,8 +51,14 @@ export interface VerifyResult {
   missing: number;
   extra: number;
   ttl: number;
+  /** Keys that expired while they were checked (missing on one side, expiry passed on the other). */
+  expired: number;
   /** Source keys left out because they are above memLimit. */
   skipped: number;
+  /** True when the scan for keys only in the target was skipped because DBSIZE proved there are none. */
+  targetPassSkipped?: boolean;
+  /** True when a stop signal ended the verification early (the counts are partial). */
+  stopped?: boolean;
   /** Differing keys (up to maxRemembered), after the last round. */
   diffs: Diff[];
   rounds: number;
@@ -87,65 +100,144 @@ export async function verify(
   progress: VerifyProgress = { checked: 0 },
 ): Promise<VerifyResult> {
   const started = performance.now();
-  const limit = config.maxRemembered ?? 100_000;
-  const counts = { ok: 0, value: 0, missing: 0, extra: 0, ttl: 0 };
+  const tally = new Tally(config.maxRemembered ?? 100_000);
   let skipped = 0;
-  let diffs: Diff[] = [];
-  const remember = (found: Diff[]) => {
-    for (const diff of found) {
-      counts[diff.kind === "type" ? "value" : diff.kind]++;
-      if (diffs.length < limit) diffs.push(diff);
-    }
-  };
+  /** Source keys found on the target too (whatever their state): what DBSIZE of the target must equal. */
+  let onBoth = 0;
   let next = 0;
   const pick = <T>(list: T[]) => list[next++ % list.length];
 
-  const sourcePass = runBatches(connections.sourceScanner, config, async (all) => {
+  await runBatches(connections.sourceScanner, config, async (all) => {
     const source = pick(connections.sources);
     const keys = config.memLimit === undefined ? all : await underLimit(source, all, config.memLimit);
     skipped += all.length - keys.length;
-    const { ok, found } = await checkKeys(source, pick(connections.targets), keys, config);
-    counts.ok += ok;
-    remember(found);
+    const checked = await checkKeys(source, pick(connections.targets), keys, config);
+    tally.add(checked);
+    onBoth += checked.onBoth;
     progress.checked += all.length;
   });
-  const targetPass = runBatches(connections.targetScanner, config, async (keys) => {
-    const source = pick(connections.sources);
-    // One multi-key EXISTS answers the common case (every key is on the source) in one command;
-    // only a batch with a missing key is looked at key by key.
-    const present = await source.call("EXISTS", ...keys);
-    if (present === keys.length) return;
-    const replies = await source.pipelineKeys([["EXISTS"]], keys);
-    const extra = keys.filter((_, i) => replies[i] === 0);
-    if (extra.length === 0) return;
-    // Re-check with both sides: the key may have appeared on the source meanwhile. Keys now on both
-    // sides are not counted here: the source pass counts the keys it sees.
-    const { found } = await checkKeys(source, pick(connections.targets), extra, config);
-    remember(found.filter((diff) => diff.kind === "extra"));
-  });
-  await Promise.all([sourcePass, targetPass]);
+  const unfiltered = config.scan.pattern === undefined && config.scan.type === undefined &&
+    config.scan.filter === undefined && config.memLimit === undefined;
+  const targetSize = unfiltered ? await dbSizeOf(connections.targetScanner) : undefined;
+  const targetPassSkipped = targetSize !== undefined && targetSize === onBoth;
+  if (!targetPassSkipped && !config.signal?.aborted) {
+    await runBatches(connections.targetScanner, config, async (keys) => {
+      const source = pick(connections.sources);
+      // One multi-key EXISTS answers the common case (every key is on the source) in one command;
+      // only a batch with a missing key is looked at key by key.
+      const present = await source.call("EXISTS", ...keys);
+      if (present === keys.length) return;
+      const replies = await source.pipelineKeys([["EXISTS"]], keys);
+      const extra = keys.filter((_, i) => replies[i] === 0);
+      if (extra.length === 0) return;
+      // Re-check with both sides: the key may have appeared on the source meanwhile. Keys now on both
+      // sides are not counted here: the source pass counts the keys it sees.
+      const checked = await checkKeys(source, pick(connections.targets), extra, config);
+      tally.add({
+        ok: 0,
+        expired: checked.expired,
+        onBoth: 0,
+        found: checked.found.filter((d) => d.kind === "extra"),
+      });
+    });
+  }
+  const rounds = await recheck(tally, connections, config, pick);
+  return {
+    ...tally.counts,
+    skipped,
+    diffs: tally.diffs,
+    rounds,
+    seconds: (performance.now() - started) / 1000,
+    targetPassSkipped,
+    stopped: config.signal?.aborted,
+  };
+}
 
+/** Verify only `keys` (the keys a liveonly run copied), in batches. */
+export async function verifyKeys(
+  connections: VerifyConnections,
+  keys: Uint8Array[],
+  config: VerifyConfig,
+  progress: VerifyProgress = { checked: 0 },
+): Promise<VerifyResult> {
+  const started = performance.now();
+  const tally = new Tally(config.maxRemembered ?? 100_000);
+  let next = 0;
+  const pick = <T>(list: T[]) => list[next++ % list.length];
+  for (let at = 0; at < keys.length && !config.signal?.aborted; at += config.batch) {
+    const slice = keys.slice(at, at + config.batch);
+    tally.add(await checkKeys(pick(connections.sources), pick(connections.targets), slice, config));
+    progress.checked += slice.length;
+  }
+  const rounds = await recheck(tally, connections, config, pick);
+  return {
+    ...tally.counts,
+    skipped: 0,
+    diffs: tally.diffs,
+    rounds,
+    seconds: (performance.now() - started) / 1000,
+    stopped: config.signal?.aborted,
+  };
+}
+
+/** Counts and remembered diffs of a verification. */
+class Tally {
+  readonly counts = { ok: 0, value: 0, missing: 0, extra: 0, ttl: 0, expired: 0 };
+  diffs: Diff[] = [];
+  constructor(private readonly limit: number) {}
+
+  add(checked: Checked): void {
+    this.counts.ok += checked.ok;
+    this.counts.expired += checked.expired;
+    for (const diff of checked.found) {
+      this.counts[counter(diff)]++;
+      if (this.diffs.length < this.limit) this.diffs.push(diff);
+    }
+  }
+}
+
+function counter(diff: Diff): "value" | "missing" | "extra" | "ttl" {
+  return diff.kind === "type" ? "value" : diff.kind;
+}
+
+/** Re-check remembered diffs after a pause, up to `config.rounds` rounds in all; returns the rounds run. */
+async function recheck(
+  tally: Tally,
+  connections: VerifyConnections,
+  config: VerifyConfig,
+  pick: <T>(list: T[]) => T,
+): Promise<number> {
   let rounds = 1;
-  while (rounds < config.rounds && diffs.length > 0) {
+  while (rounds < config.rounds && tally.diffs.length > 0 && !config.signal?.aborted) {
     await new Promise((resolve) => setTimeout(resolve, config.pauseMs));
     rounds++;
     const again: Diff[] = [];
-    for (let i = 0; i < diffs.length; i += config.batch) {
-      const slice = diffs.slice(i, i + config.batch);
-      for (const diff of slice) counts[diff.kind === "type" ? "value" : diff.kind]--;
-      const { ok, found } = await checkKeys(
+    for (let i = 0; i < tally.diffs.length; i += config.batch) {
+      const slice = tally.diffs.slice(i, i + config.batch);
+      for (const diff of slice) tally.counts[counter(diff)]--;
+      const checked = await checkKeys(
         pick(connections.sources),
         pick(connections.targets),
         slice.map((diff) => diff.key),
         config,
       );
-      counts.ok += ok;
-      for (const diff of found) counts[diff.kind === "type" ? "value" : diff.kind]++;
-      again.push(...found);
+      tally.counts.ok += checked.ok;
+      tally.counts.expired += checked.expired;
+      for (const diff of checked.found) tally.counts[counter(diff)]++;
+      again.push(...checked.found);
     }
-    diffs = again;
+    tally.diffs = again;
   }
-  return { ...counts, skipped, diffs, rounds, seconds: (performance.now() - started) / 1000 };
+  return rounds;
+}
+
+async function dbSizeOf(connection: RedisConnection): Promise<number | undefined> {
+  try {
+    const reply = await connection.call("DBSIZE");
+    return typeof reply === "number" ? reply : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The keys whose MEMORY USAGE is at most `limit` (the copy skipped the others on purpose). */
@@ -177,6 +269,7 @@ async function runBatches(
     if (inFlight.size >= 8) await Promise.race(inFlight);
   };
   for await (const keys of scanKeys(scanner, config.scan)) {
+    if (config.signal?.aborted) break;
     pending.push(...keys);
     if (pending.length >= config.batch) {
       await launch(pending);
@@ -188,24 +281,41 @@ async function runBatches(
   if (failure) throw failure.error;
 }
 
+export interface Checked {
+  ok: number;
+  /** Keys missing on one side whose expiry on the other has passed: not differences. */
+  expired: number;
+  /** Keys present on both sides (ok or not). */
+  onBoth: number;
+  found: Diff[];
+}
+
 /** Classify keys; keys gone from both sides are not counted at all. */
 export async function checkKeys(
   source: RedisConnection,
   target: RedisConnection,
   keys: Uint8Array[],
   config: VerifyConfig,
-): Promise<{ ok: number; found: Diff[] }> {
+): Promise<Checked> {
   const [left, right] = await Promise.all([
     readSides(source, keys, config.mode, config.sourceExpireTime),
     readSides(target, keys, config.mode, config.targetExpireTime),
   ]);
   let ok = 0;
+  let expired = 0;
+  let onBoth = 0;
   const found: Diff[] = [];
+  const expiredBy = Date.now() + config.ttlToleranceMs;
   const toCompare: { index: number; type: string }[] = [];
   for (let i = 0; i < keys.length; i++) {
     const a = left[i];
     const b = right[i];
     if (!a.present && !b.present) continue;
+    if (a.present !== b.present && expiresBy(a.present ? a : b, expiredBy)) {
+      expired++;
+      continue;
+    }
+    if (a.present && b.present) onBoth++;
     if (!b.present) found.push({ key: keys[i], kind: "missing", detail: "only in source" });
     else if (!a.present) found.push({ key: keys[i], kind: "extra", detail: "only in target" });
     else if (config.mode === "quick" && a.type !== b.type) {
@@ -245,7 +355,12 @@ export async function checkKeys(
       } else ok++;
     });
   }
-  return { ok, found };
+  return { ok, expired, onBoth, found };
+}
+
+/** True when the key on this side carries an expiry at or before `time`. */
+function expiresBy(side: Side, time: number): boolean {
+  return side.expireAt !== -1 && side.expireAt <= time;
 }
 
 async function readSides(

@@ -1,7 +1,7 @@
 /** The counters that --metrics-port serves during a live replication. */
-import type { MetricsSource } from "../ui/metrics.ts";
+import type { MetricsSource } from "./metrics.ts";
 import type { ReplicationStats } from "../pipeline/stats.ts";
-import type { LiveFollower } from "./follower.ts";
+import type { LiveFollower } from "../live/follower.ts";
 
 export function liveMetrics(stats: ReplicationStats, follower: LiveFollower): MetricsSource {
   return () => ({
