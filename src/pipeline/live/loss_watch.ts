@@ -6,21 +6,37 @@
 import type { RedisConnection } from "../../redis/connection.ts";
 import { toText } from "../../../resp/mod.ts";
 
-interface Snapshot {
+export interface LossSnapshot {
   runId: string;
   flushes: number;
 }
 
-async function read(connection: RedisConnection): Promise<Snapshot> {
-  const info = toText(await connection.call("INFO", "server", "commandstats"));
+/** What INFO server + commandstats says about losses: the run_id and the FLUSHDB + FLUSHALL calls. Pure. */
+export function parseLossInfo(info: string): LossSnapshot {
   const runId = /run_id:(\w+)/.exec(info)?.[1] ?? "";
   let flushes = 0;
   for (const match of info.matchAll(/cmdstat_flush(?:db|all):calls=(\d+)/g)) flushes += Number(match[1]);
   return { runId, flushes };
 }
 
+/** Why events may have been lost between two snapshots, or undefined when nothing says so. Pure. */
+export function lossReason(before: LossSnapshot, now: LossSnapshot): string | undefined {
+  if (now.runId !== before.runId) return "the source restarted (its run_id changed)";
+  if (now.flushes > before.flushes) {
+    return "FLUSHDB/FLUSHALL ran on the source (a flush sends no per-key events)";
+  }
+  if (now.flushes < before.flushes) {
+    return "the source's command statistics were reset (a flush could be hidden)";
+  }
+  return undefined;
+}
+
+async function read(connection: RedisConnection): Promise<LossSnapshot> {
+  return parseLossInfo(toText(await connection.call("INFO", "server", "commandstats")));
+}
+
 export class LossWatch {
-  private last: Snapshot | undefined;
+  private last: LossSnapshot | undefined;
 
   constructor(private readonly connection: () => RedisConnection) {}
 
@@ -33,13 +49,6 @@ export class LossWatch {
     const now = await read(this.connection());
     const before = this.last!;
     this.last = now;
-    if (now.runId !== before.runId) return "the source restarted (its run_id changed)";
-    if (now.flushes > before.flushes) {
-      return "FLUSHDB/FLUSHALL ran on the source (a flush sends no per-key events)";
-    }
-    if (now.flushes < before.flushes) {
-      return "the source's command statistics were reset (a flush could be hidden)";
-    }
-    return undefined;
+    return lossReason(before, now);
   }
 }
