@@ -78,6 +78,8 @@ export interface SameDataOptions {
   ttlToleranceMs?: number;
   /** When given, the number of keys both sides must have (guards against two empty servers). */
   count?: number;
+  /** When given, only these source keys are expected on the target (a filtered copy), and nothing else. */
+  keys?: string[];
 }
 
 /**
@@ -89,7 +91,17 @@ export async function assertSameData(
   target: Endpoint,
   options: SameDataOptions = {},
 ): Promise<void> {
-  const [left, right] = await Promise.all([dataOf(source, options.db), dataOf(target, options.db)]);
+  const [all, right] = await Promise.all([dataOf(source, options.db), dataOf(target, options.db)]);
+  let left = all;
+  if (options.keys !== undefined) {
+    left = new Map();
+    for (const name of options.keys) {
+      const id = idOf(new TextEncoder().encode(name));
+      const state = all.get(id);
+      assert.ok(state, `${name} is not on the source`);
+      left.set(id, state);
+    }
+  }
   const tolerance = options.ttlToleranceMs ?? 0;
   const problems: string[] = [];
   for (const [id, a] of left) {

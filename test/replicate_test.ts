@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import type { RespValue } from "../resp/mod.ts";
 import { riot } from "./_riot.ts";
 import { compare, jsonOf, keysOf, raw, replicate, uri } from "./_replicate_util.ts";
+import { assertSameData } from "./_digest.ts";
 import { RedisServer, redisServerMissing } from "./_server.ts";
 
 const ignore = !!redisServerMissing;
@@ -188,6 +189,7 @@ Deno.test({
     assert.equal(run.out, "OK:3 V:0 >:0 <:0 T:0\n");
     assert.deepEqual(await keysOf(target, 3), ["a", "b", "c"]);
     assert.equal(await target.cli("-n", "3", "GET", "b"), "in db 3: b");
+    await assertSameData(source, target, { db: 3, count: 3 });
     assert.deepEqual(await keysOf(target, 0), []);
     assert.deepEqual(await keysOf(target, 4), []);
   },
@@ -235,6 +237,7 @@ Deno.test({
       assert.equal(run.code, 0, `${args.join(" ")}: ${run.err}`);
       assert.equal(run.out, `OK:${expected.length} V:0 >:0 <:0 T:0\n`, args.join(" "));
       assert.deepEqual(await keysOf(target), expected, args.join(" "));
+      await assertSameData(source, target, { keys: expected });
     }
   },
 });
@@ -280,6 +283,7 @@ Deno.test({
     assert.match(run.err, /^warning: {3}skipped: big \(\d{6} bytes\)$/m);
     assert.match(run.err, /^ {2}1 key\(s\) above --mem-limit were not verified$/m);
     assert.deepEqual(await keysOf(target), ["small:1", "small:2"]);
+    await assertSameData(source, target, { keys: ["small:1", "small:2"] });
 
     await target.cli("FLUSHALL");
     const json = jsonOf(await replicate(source, target, "--mem-limit", "100kb", "--json"));
@@ -305,6 +309,7 @@ Deno.test({
     const roomy = await replicate(source, target, "--mem-limit", "1mb");
     assert.equal(roomy.code, 0, roomy.err);
     assert.equal(roomy.out, "OK:3 V:0 >:0 <:0 T:0\n");
+    await assertSameData(source, target, { count: 3 });
   },
 });
 
@@ -392,6 +397,7 @@ Deno.test({
       assert.equal(run.code, 0, `${form.join(" ")}: ${run.err}`);
       assert.equal(run.out, "OK:3 V:0 >:0 <:0 T:0\n", form.join(" "));
       assert.deepEqual(await keysOf(target), ["a", "b", "c"], form.join(" "));
+      await assertSameData(source, target, { count: 3 });
     }
   },
 });
@@ -456,6 +462,7 @@ Deno.test({
     const run = await replicate(source, target);
     assert.equal(run.code, 0, run.err);
     assert.equal(run.out, "OK:1234 V:0 >:0 <:0 T:0\n");
+    await assertSameData(source, target, { count: 1234 });
     assert.match(
       run.err,
       /^Copied 1234 keys in [\d.]+ s \([\d.]+[kM]? keys\/s\): scanned 1234, read 1234, written 1234, vanished 0, skipped 0, failed 0, [\d.]+ (B|KiB|MiB)\n$/,
@@ -476,7 +483,7 @@ Deno.test({
       [result.verify.ok, result.verify.value, result.verify.missing, result.verify.extra, result.verify.ttl],
       [1234, 0, 0, 0, 0],
     );
-    assert.equal(await target.cli("DBSIZE"), "1234");
+    await assertSameData(source, target, { count: 1234 });
   },
 });
 
@@ -495,5 +502,6 @@ Deno.test({
     assert.equal(run.out, "OK:2000 V:0 >:0 <:0 T:0\n");
     // Each INFO through redis-cli is one connection too: riot opened the rest (1 worker + 1 for SCAN).
     assert.equal(await received() - before - 1, 2);
+    await assertSameData(source, target, { count: 2000 });
   },
 });
