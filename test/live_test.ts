@@ -6,9 +6,8 @@ import { runMain } from "../src/cli/main.ts";
 import { connect } from "../src/redis/connect.ts";
 import type { RedisConnection } from "../src/redis/connection.ts";
 import { DEFAULT_CONNECTION } from "../src/redis/options.ts";
-import { freePort, RedisServer, redisServerMissing } from "./_server.ts";
+import { freePort, RedisServer, serverTest } from "./_server.ts";
 
-const ignore = !!redisServerMissing;
 const REPO = new URL("..", import.meta.url).pathname;
 
 interface Run {
@@ -111,9 +110,8 @@ async function writeMix(connection: RedisConnection, keys: number, durationMs: n
   }
 }
 
-Deno.test({
+serverTest({
   name: "live: concurrent writers during snapshot and live phase end identical (quick and full compare)",
-  ignore,
   async fn() {
     await using src = await RedisServer.start({ notifyKeyspaceEvents: "KA" });
     await using tgt = await RedisServer.start();
@@ -145,9 +143,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "live: a killed notification connection re-subscribes, re-scans and converges",
-  ignore,
   async fn() {
     await using src = await RedisServer.start({ notifyKeyspaceEvents: "KA" });
     await using tgt = await RedisServer.start();
@@ -172,9 +169,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "live: notifications off -> exit 1 with advice; --config-set enables and restores them",
-  ignore,
   async fn() {
     await using src = await RedisServer.start();
     await using tgt = await RedisServer.start();
@@ -195,9 +191,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "live: FLUSHDB on the source during the live phase is repaired by a re-scan",
-  ignore,
   async fn() {
     await using src = await RedisServer.start({ notifyKeyspaceEvents: "KA" });
     await using tgt = await RedisServer.start();
@@ -219,9 +214,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "live: --idle-timeout ends the run by itself",
-  ignore,
   async fn() {
     await using src = await RedisServer.start({ notifyKeyspaceEvents: "KA" });
     await using tgt = await RedisServer.start();
@@ -234,9 +228,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "live: SIGINT to the CLI process stops following, verifies and exits 0",
-  ignore,
   async fn() {
     await using src = await RedisServer.start({ notifyKeyspaceEvents: "KA" });
     await using tgt = await RedisServer.start();
@@ -285,9 +278,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "live: --metrics-port serves Prometheus metrics during the run",
-  ignore,
   async fn() {
     await using src = await RedisServer.start({ notifyKeyspaceEvents: "KA" });
     await using tgt = await RedisServer.start();
@@ -315,9 +307,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "live: --mode liveonly copies only keys written after the start",
-  ignore,
   async fn() {
     await using src = await RedisServer.start({ notifyKeyspaceEvents: "KA" });
     await using tgt = await RedisServer.start();
@@ -340,9 +331,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "live: where CONFIG is refused, a probe proves notifications arrive (or the run stops with advice)",
-  ignore,
   async fn() {
     const noConfig = [{ name: "app", password: "app-secret", rules: "~* &* +@all -config" }];
     await using src = await RedisServer.start({ notifyKeyspaceEvents: "KA", aclUsers: noConfig });
@@ -363,9 +353,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "live: an overflowing --event-queue is repaired by a re-scan, never dropped silently",
-  ignore,
   async fn() {
     await using src = await RedisServer.start({ notifyKeyspaceEvents: "KA" });
     await using tgt = await RedisServer.start();
@@ -386,9 +375,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "live: --json reports the live counters and lag next to the replication and verification",
-  ignore,
   async fn() {
     await using src = await RedisServer.start({ notifyKeyspaceEvents: "KA" });
     await using tgt = await RedisServer.start();
@@ -410,9 +398,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "live: a restart of the source or the target is survived: reconnect, re-scan, converge",
-  ignore,
   async fn() {
     await using src = await RedisServer.start({ notifyKeyspaceEvents: "KA" });
     await using tgt = await RedisServer.start();

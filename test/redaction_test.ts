@@ -8,10 +8,7 @@ import { connect } from "../src/redis/connect.ts";
 import { ConnectionError } from "../src/redis/errors.ts";
 import { DEFAULT_CONNECTION } from "../src/redis/options.ts";
 import { riot } from "./_riot.ts";
-import { RedisServer, redisServerMissing } from "./_server.ts";
-
-const ignore = !!redisServerMissing;
-const skipped = redisServerMissing ? ` (skipped: ${redisServerMissing})` : "";
+import { RedisServer, serverTest } from "./_server.ts";
 
 const PASSWORD = "Pa55-w0rd!x";
 
@@ -20,10 +17,8 @@ function echoingServer(): Promise<RedisServer> {
   return RedisServer.start({ args: ["--rename-command", "AUTH", "", "--rename-command", "HELLO", ""] });
 }
 
-Deno.test({
-  name:
-    `connect() removes the password from a handshake error that quotes it (RESP3 and RESP2, with a user)${skipped}`,
-  ignore,
+serverTest({
+  name: `connect() removes the password from a handshake error that quotes it (RESP3 and RESP2, with a user)`,
   async fn() {
     await using server = await echoingServer();
     for (const resp of [3, 2] as const) {
@@ -48,9 +43,8 @@ Deno.test({
   },
 });
 
-Deno.test({
-  name: `riot never prints a password the server quotes back: -a, --user, source and target URIs${skipped}`,
-  ignore,
+serverTest({
+  name: `riot never prints a password the server quotes back: -a, --user, source and target URIs`,
   async fn() {
     await using echoing = await echoingServer();
     await using plain = await RedisServer.start();

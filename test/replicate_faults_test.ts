@@ -7,13 +7,10 @@ import assert from "node:assert/strict";
 import { riot } from "./_riot.ts";
 import { compare, jsonOf, raw, uri } from "./_replicate_util.ts";
 import { TcpProxy } from "./_proxy.ts";
-import { RedisServer, redisServerMissing } from "./_server.ts";
+import { RedisServer, serverTest } from "./_server.ts";
 
-const ignore = !!redisServerMissing;
-
-Deno.test({
+serverTest({
   name: "riot replicate counts keys deleted during the copy as vanished and copies every other key",
-  ignore,
   async fn() {
     await using source = await RedisServer.start();
     await using target = await RedisServer.start();
@@ -72,10 +69,9 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name:
     "riot replicate reconnects and copies again from the start when the source connection is cut mid-copy",
-  ignore,
   async fn() {
     await using source = await RedisServer.start();
     await using target = await RedisServer.start();
@@ -108,10 +104,9 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name:
     "riot replicate sizes DUMP round trips by payload bytes, so a run of big keys stays within --queue-bytes",
-  ignore,
   async fn() {
     await using source = await RedisServer.start();
     await using target = await RedisServer.start();

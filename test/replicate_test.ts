@@ -8,16 +8,13 @@ import type { RespValue } from "../resp/mod.ts";
 import { riot } from "./_riot.ts";
 import { compare, jsonOf, keysOf, raw, replicate, uri } from "./_replicate_util.ts";
 import { assertSameData } from "./_digest.ts";
-import { RedisServer, redisServerMissing } from "./_server.ts";
-
-const ignore = !!redisServerMissing;
+import { RedisServer, serverTest } from "./_server.ts";
 
 const encoder = new TextEncoder();
 const bytes = (text: string) => encoder.encode(text);
 
-Deno.test({
+serverTest({
   name: "riot replicate copies every type: DEBUG DIGEST-VALUE equal per key and compare --mode full exits 0",
-  ignore,
   async fn() {
     await using source = await RedisServer.start();
     await using target = await RedisServer.start();
@@ -81,9 +78,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "riot replicate copies binary keys, invalid UTF-8 and empty values byte for byte",
-  ignore,
   async fn() {
     await using source = await RedisServer.start();
     await using target = await RedisServer.start();
@@ -124,9 +120,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "riot replicate keeps each TTL to the millisecond: PEXPIRETIME equal on the target",
-  ignore,
   async fn() {
     await using source = await RedisServer.start();
     await using target = await RedisServer.start();
@@ -156,9 +151,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "riot replicate -n 3 copies database 3 and nothing else",
-  ignore,
   async fn() {
     await using source = await RedisServer.start();
     await using target = await RedisServer.start();
@@ -195,9 +189,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "riot replicate --key-pattern, --key-type, --key-include and --key-exclude copy only matching keys",
-  ignore,
   async fn() {
     await using source = await RedisServer.start();
     await using target = await RedisServer.start();
@@ -242,9 +235,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "riot replicate --dry-run reads every key, writes nothing and exits 0",
-  ignore,
   async fn() {
     await using source = await RedisServer.start();
     await using target = await RedisServer.start();
@@ -265,9 +257,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "riot replicate --mem-limit skips and lists a big key, and the verification leaves it out (exit 0)",
-  ignore,
   async fn() {
     await using source = await RedisServer.start();
     await using target = await RedisServer.start();
@@ -313,9 +304,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "riot replicate to a target out of memory exits 1 with the OOM reason, advice and --json failures",
-  ignore,
   async fn() {
     await using source = await RedisServer.start();
     await using target = await RedisServer.start({
@@ -346,9 +336,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "riot replicate to a target user without +restore exits 1 with NOPERM and permission advice",
-  ignore,
   async fn() {
     await using source = await RedisServer.start();
     await using target = await RedisServer.start({
@@ -375,9 +364,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "riot replicate accepts the redis-cli form, two URIs and --source-port/--target-port alike",
-  ignore,
   async fn() {
     await using source = await RedisServer.start();
     await using target = await RedisServer.start();
@@ -402,9 +390,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "riot replicate rejects conflicting sources, unknown options and a missing target with exit 2",
-  ignore,
   async fn() {
     await using source = await RedisServer.start();
     await using target = await RedisServer.start();
@@ -451,9 +438,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "riot replicate prints OK:N V:0 >:0 <:0 T:0 on stdout, and with --json one object with written N",
-  ignore,
   async fn() {
     await using source = await RedisServer.start();
     await using target = await RedisServer.start();
@@ -487,9 +473,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "riot replicate keeps within -m/--pool: -m 2 copies with one worker connection per side",
-  ignore,
   async fn() {
     await using source = await RedisServer.start();
     await using target = await RedisServer.start();

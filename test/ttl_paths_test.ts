@@ -10,10 +10,7 @@ import assert from "node:assert/strict";
 import type { Command } from "../resp/mod.ts";
 import { compare, raw, uri } from "./_replicate_util.ts";
 import { riot } from "./_riot.ts";
-import { RedisServer, redisServerMissing } from "./_server.ts";
-
-const ignore = !!redisServerMissing;
-const skipped = redisServerMissing ? ` (skipped: ${redisServerMissing})` : "";
+import { RedisServer, serverTest } from "./_server.ts";
 
 /** An ACL user that may do everything but PEXPIRETIME, as on a server before 7.0. */
 const NO_EXPIRETIME = { name: "old", password: "old-pw", rules: "~* &* +@all -pexpiretime" };
@@ -47,10 +44,8 @@ async function bigEncodings(server: RedisServer): Promise<void> {
   }
 }
 
-Deno.test({
-  name:
-    `riot compare --mode full compares TTLs of equal values whose DUMP payloads differ (encodings)${skipped}`,
-  ignore,
+serverTest({
+  name: `riot compare --mode full compares TTLs of equal values whose DUMP payloads differ (encodings)`,
   async fn() {
     await using source = await RedisServer.start();
     await using target = await RedisServer.start();
@@ -104,9 +99,8 @@ Deno.test({
   },
 });
 
-Deno.test({
-  name: `riot replicate from a source without PEXPIRETIME keeps TTLs through PTTL and its clock${skipped}`,
-  ignore,
+serverTest({
+  name: `riot replicate from a source without PEXPIRETIME keeps TTLs through PTTL and its clock`,
   async fn() {
     await using source = await RedisServer.start({ aclUsers: [NO_EXPIRETIME] });
     await using target = await RedisServer.start();
@@ -144,9 +138,8 @@ Deno.test({
   },
 });
 
-Deno.test({
-  name: `riot compare where one side lacks PEXPIRETIME turns PTTL into an expiry with its clock${skipped}`,
-  ignore,
+serverTest({
+  name: `riot compare where one side lacks PEXPIRETIME turns PTTL into an expiry with its clock`,
   async fn() {
     await using source = await RedisServer.start({ aclUsers: [NO_EXPIRETIME] });
     await using target = await RedisServer.start({ aclUsers: [NO_EXPIRETIME] });
@@ -190,10 +183,8 @@ Deno.test({
   },
 });
 
-Deno.test({
-  name:
-    `riot replicate to a target without PEXPIRETIME verifies TTLs through PTTL (quick and full)${skipped}`,
-  ignore,
+serverTest({
+  name: `riot replicate to a target without PEXPIRETIME verifies TTLs through PTTL (quick and full)`,
   async fn() {
     await using source = await RedisServer.start();
     await using target = await RedisServer.start({ aclUsers: [NO_EXPIRETIME] });
