@@ -2,11 +2,20 @@
  * RespDecoder's maxBulkLength on bulks inside aggregates: the decoder takes runs of bulks inside an array by
  * a fast path of its own, so the limit is tested there too, for the first, a middle and the last element,
  * inside maps, sets, pushes and nested arrays, at N (decodes) and N+1 (ProtocolError), fed whole, byte by
- * byte, at seeded random split points and cut in two at every byte. Pure: runs with `permissions: "none"`.
+ * byte, at seeded random split points and cut in two at every byte (`everyCut`). Pure: runs with
+ * `permissions: "none"`.
  */
 import assert from "node:assert/strict";
-import { BIG_BULK, ProtocolError, RespDecoder, RespMap, RespPush, RespSet, type RespValue } from "./mod.ts";
-import { assertProtocolError, bytesOf, decodeAll, NONE, SPLITS, wire } from "./_decoder_test_util.ts";
+import { BIG_BULK, RespMap, RespPush, RespSet, type RespValue } from "./mod.ts";
+import {
+  assertProtocolError,
+  bytesOf,
+  decodeAll,
+  everyCut,
+  NONE,
+  SPLITS,
+  wire,
+} from "./_decoder_test_util.ts";
 
 const LIMIT = 10;
 const AT = "0123456789"; // LIMIT bytes
@@ -54,37 +63,6 @@ const CASES: NestedCase[] = [
   },
 ];
 
-/**
- * Decode `bytes` fed as two chunks cut at `i` (a fresh buffer each, as socket reads are), draining after
- * each feed; asserts nothing is left over.
- */
-function decodeCut(bytes: Uint8Array, i: number): RespValue[] {
-  const decoder = new RespDecoder({ maxBulkLength: LIMIT });
-  const values: RespValue[] = [];
-  for (const chunk of [bytes.slice(0, i), bytes.slice(i)]) {
-    decoder.feed(chunk);
-    for (let value = decoder.next(); value !== undefined; value = decoder.next()) values.push(value);
-  }
-  assert.equal(decoder.midReply, false, `cut at ${i}: not mid-reply at the end`);
-  assert.equal(decoder.bufferedBytes, 0, `cut at ${i}: nothing left buffered`);
-  return values;
-}
-
-/** Decoding `bytes` cut in two at `i` throws a ProtocolError. */
-function assertCutThrows(bytes: Uint8Array, i: number): void {
-  const decoder = new RespDecoder({ maxBulkLength: LIMIT });
-  assert.throws(
-    () => {
-      for (const chunk of [bytes.slice(0, i), bytes.slice(i)]) {
-        decoder.feed(chunk);
-        while (decoder.next() !== undefined);
-      }
-    },
-    ProtocolError,
-    `cut at ${i}`,
-  );
-}
-
 for (const testCase of CASES) {
   Deno.test({
     name: `RespDecoder enforces maxBulkLength on the ${testCase.name}: N decodes, N+1 throws ProtocolError`,
@@ -92,18 +70,17 @@ for (const testCase of CASES) {
     fn() {
       const atLimit = wire(testCase.template.replace("@", bulk(AT)));
       const overLimit = wire(testCase.template.replace("@", bulk(OVER)));
-      for (const split of SPLITS) {
+      for (const split of [...SPLITS, ...everyCut(atLimit.length)]) {
+        const shown = JSON.stringify(split);
         assert.deepEqual(
           decodeAll(atLimit, split, { maxBulkLength: LIMIT }),
           [testCase.value],
-          `N, ${split}`,
+          `N, ${shown}`,
         );
+      }
+      for (const split of [...SPLITS, ...everyCut(overLimit.length)]) {
         assertProtocolError(overLimit, split, { maxBulkLength: LIMIT });
       }
-      for (let i = 0; i <= atLimit.length; i++) {
-        assert.deepEqual(decodeCut(atLimit, i), [testCase.value], `N, cut at ${i}`);
-      }
-      for (let i = 0; i <= overLimit.length; i++) assertCutThrows(overLimit, i);
     },
   });
 }
@@ -117,10 +94,12 @@ Deno.test({
     const element = (n: number) => wire(`$${n}\r\n`, body.subarray(0, n), "\r\n");
     const atLimit = wire("*3\r\n$1\r\nx\r\n", element(limit), "$1\r\nx\r\n");
     const overLimit = wire("*3\r\n$1\r\nx\r\n", element(limit + 1), "$1\r\nx\r\n");
-    for (const split of SPLITS) {
+    for (const split of [...SPLITS, ...everyCut(atLimit.length)]) {
       const [value] = decodeAll(atLimit, split, { maxBulkLength: limit });
-      assert.ok(Array.isArray(value) && value.length === 3, `N, ${split}`);
+      assert.ok(Array.isArray(value) && value.length === 3, `N, ${JSON.stringify(split)}`);
       assert.equal((value[1] as Uint8Array).length, limit);
+    }
+    for (const split of [...SPLITS, ...everyCut(overLimit.length)]) {
       assertProtocolError(overLimit, split, { maxBulkLength: limit });
     }
   },
