@@ -4,7 +4,7 @@
  * batch until `done()`. Pure: runs with permissions "none".
  */
 import assert from "node:assert/strict";
-import { ChangeQueue } from "../src/pipeline/live/change_queue.ts";
+import { ChangeQueue } from "../src/live/change_queue.ts";
 
 const NONE = { permissions: "none" } as const;
 const key = (text: string) => new TextEncoder().encode(text);

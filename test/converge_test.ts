@@ -112,7 +112,7 @@ serverTest({
   },
 });
 
-// The converge loop drops the failures of its re-copy (pipeline/replication.ts: the result of
+// The converge loop drops the failures of its re-copy (src/jobs/replicate.ts: the result of
 // writeRecords is only counted as written/deleted): a RESTORE the target refuses during converge is
 // neither counted nor named, so the run ends with ">:N" and no reason. The lead fixes it in the engine;
 // enable this test then.

@@ -3,7 +3,7 @@
  * statistics or a restart is reported once, at the first check after it, and quiet polls say nothing.
  */
 import assert from "node:assert/strict";
-import { LossWatch } from "../src/pipeline/live/loss_watch.ts";
+import { LossWatch } from "../src/live/loss_watch.ts";
 import type { RedisConnection } from "../src/redis/connection.ts";
 import { raw } from "./_replicate_util.ts";
 import { RedisServer, serverTest } from "./_server.ts";

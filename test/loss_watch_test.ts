@@ -4,7 +4,7 @@
  * re-scan; nothing else does. Pure: runs with permissions "none".
  */
 import assert from "node:assert/strict";
-import { lossReason, type LossSnapshot, parseLossInfo } from "../src/pipeline/live/loss_watch.ts";
+import { lossReason, type LossSnapshot, parseLossInfo } from "../src/live/loss_watch.ts";
 
 const NONE = { permissions: "none" } as const;
 
