@@ -8,6 +8,7 @@ import { riot } from "./_riot.ts";
 import { compare, jsonOf, raw, uri } from "./_replicate_util.ts";
 import { TcpProxy } from "./_proxy.ts";
 import { RedisServer, serverTest } from "./_server.ts";
+import { assertSameData } from "./_digest.ts";
 
 serverTest({
   name: "riot replicate counts keys deleted during the copy as vanished and copies every other key",
@@ -101,6 +102,7 @@ serverTest({
     assert.match(run.err, /during the copy; reconnecting/);
     assert.match(run.err, /Copying again from the start \(attempt 2 of 5\)/);
     assert.equal(run.out, `OK:${total} V:0 >:0 <:0 T:0\n`);
+    await assertSameData(source, target, { count: total });
   },
 });
 
@@ -140,5 +142,6 @@ serverTest({
       `one round trip brought ${json.replication.maxRoundTripBytes} bytes`,
     );
     assert.equal(json.verify.ok, 150);
+    await assertSameData(source, target, { count: 150 });
   },
 });
