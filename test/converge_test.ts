@@ -15,7 +15,7 @@ import { RedisServer, serverTest } from "./_server.ts";
 const IDLE_LIVEONLY = ["--mode", "liveonly", "--idle-timeout", "300"];
 
 serverTest({
-  name: `riot replicate --converge 1 deletes a key found only on the target after the copy`,
+  name: "riot replicate --converge 1 deletes a key found only on the target after the copy",
   async fn() {
     await using source = await RedisServer.start();
     await using target = await RedisServer.start();
@@ -38,7 +38,7 @@ serverTest({
 });
 
 serverTest({
-  name: `riot replicate --converge 1 copies keys the run missed, with their TTLs, and exits 0`,
+  name: "riot replicate --converge 1 repairs keys a liveonly run missed or left different, TTLs too",
   async fn() {
     await using source = await RedisServer.start({ notifyKeyspaceEvents: "KA" });
     await using target = await RedisServer.start();
@@ -85,7 +85,7 @@ serverTest({
 });
 
 serverTest({
-  name: `riot replicate --converge 2 runs at most 2 rounds, then exits 1 as a key still differs`,
+  name: "riot replicate --converge 2 runs at most 2 rounds, then exits 1 as a key still differs",
   async fn() {
     await using source = await RedisServer.start();
     // DEL is refused on the target, so the stale key can never be repaired.

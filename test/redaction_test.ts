@@ -18,7 +18,7 @@ function echoingServer(): Promise<RedisServer> {
 }
 
 serverTest({
-  name: `connect() removes the password from a handshake error that quotes it (RESP3 and RESP2, with a user)`,
+  name: "connect() removes the password from a handshake error that quotes it (RESP3 and RESP2, with a user)",
   async fn() {
     await using server = await echoingServer();
     for (const resp of [3, 2] as const) {
@@ -44,7 +44,7 @@ serverTest({
 });
 
 serverTest({
-  name: `riot never prints a password the server quotes back: -a, --user, source and target URIs`,
+  name: "riot never prints a password the server quotes back: -a, --user, source and target URIs",
   async fn() {
     await using echoing = await echoingServer();
     await using plain = await RedisServer.start();

@@ -45,7 +45,7 @@ async function bigEncodings(server: RedisServer): Promise<void> {
 }
 
 serverTest({
-  name: `riot compare --mode full compares TTLs of equal values whose DUMP payloads differ (encodings)`,
+  name: "riot compare --mode full compares TTLs of equal values whose DUMP payloads differ (encodings)",
   async fn() {
     await using source = await RedisServer.start();
     await using target = await RedisServer.start();
@@ -100,7 +100,7 @@ serverTest({
 });
 
 serverTest({
-  name: `riot replicate from a source without PEXPIRETIME keeps TTLs through PTTL and its clock`,
+  name: "riot replicate from a source without PEXPIRETIME keeps TTLs through PTTL and its clock",
   async fn() {
     await using source = await RedisServer.start({ aclUsers: [NO_EXPIRETIME] });
     await using target = await RedisServer.start();
@@ -139,7 +139,7 @@ serverTest({
 });
 
 serverTest({
-  name: `riot compare where one side lacks PEXPIRETIME turns PTTL into an expiry with its clock`,
+  name: "riot compare where one side lacks PEXPIRETIME turns PTTL into an expiry with its clock",
   async fn() {
     await using source = await RedisServer.start({ aclUsers: [NO_EXPIRETIME] });
     await using target = await RedisServer.start({ aclUsers: [NO_EXPIRETIME] });
@@ -184,7 +184,7 @@ serverTest({
 });
 
 serverTest({
-  name: `riot replicate to a target without PEXPIRETIME verifies TTLs through PTTL (quick and full)`,
+  name: "riot replicate to a target without PEXPIRETIME verifies TTLs through PTTL (quick and full)",
   async fn() {
     await using source = await RedisServer.start();
     await using target = await RedisServer.start({ aclUsers: [NO_EXPIRETIME] });
