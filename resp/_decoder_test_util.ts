@@ -52,13 +52,25 @@ export function wire(...parts: (string | Uint8Array)[]): Uint8Array {
 
 /**
  * Split points: one chunk, every byte alone, seeded random cuts of up to 200 bytes (some empty chunks
- * included), or seeded random cuts of up to `max` bytes.
+ * included), seeded random cuts of up to `max` bytes, or two chunks cut after `cutAt` bytes.
  */
-export type Split = "whole" | "bytes" | number | [seed: number, max: number];
+export type Split = "whole" | "bytes" | number | [seed: number, max: number] | { cutAt: number };
 export const SPLITS: Split[] = ["whole", "bytes", ...SEEDS];
+
+/** Two-chunk cuts of an input of `length` bytes: at every byte up to 2 KiB, else every 509th and the ends. */
+export function everyCut(length: number): Split[] {
+  const step = length <= 2048 ? 1 : 509;
+  const cuts = new Set<number>();
+  for (let at = 0; at <= length; at += step) cuts.add(at);
+  for (let at = 0; at < 16; at++) cuts.add(Math.min(at, length)).add(Math.max(0, length - at));
+  return [...cuts].sort((a, b) => a - b).map((cutAt) => ({ cutAt }));
+}
 
 export function chunks(bytes: Uint8Array, split: Split): Uint8Array[] {
   if (split === "whole") return [bytes];
+  if (typeof split === "object" && !Array.isArray(split)) {
+    return [bytes.slice(0, split.cutAt), bytes.slice(split.cutAt)];
+  }
   if (split === "bytes") return Array.from(bytes, (byte) => Uint8Array.of(byte));
   const [seed, max] = typeof split === "number" ? [split, 200] : split;
   const random = prng(seed);

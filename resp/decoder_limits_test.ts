@@ -1,7 +1,7 @@
 /**
  * RespDecoder limits: each of maxBulkLength, maxAggregateLength, maxDepth and maxLineLength at N (decodes)
- * and N+1 (ProtocolError), and over-long input refused before it is complete. Pure: every test runs with
- * `permissions: "none"`.
+ * and N+1 (ProtocolError), fed whole, byte by byte, at seeded split points and cut in two at every byte;
+ * and over-long input refused before it is complete. Pure: every test runs with `permissions: "none"`.
  */
 import assert from "node:assert/strict";
 import {
@@ -18,7 +18,15 @@ import {
   type RespValue,
   RespVerbatim,
 } from "./mod.ts";
-import { assertProtocolError, bytesOf, decodeAll, NONE, SPLITS, wire } from "./_decoder_test_util.ts";
+import {
+  assertProtocolError,
+  bytesOf,
+  decodeAll,
+  everyCut,
+  NONE,
+  SPLITS,
+  wire,
+} from "./_decoder_test_util.ts";
 
 interface LimitCase {
   name: string;
@@ -193,8 +201,11 @@ for (const limit of LIMIT_CASES) {
     name: `RespDecoder enforces ${limit.name}: N decodes, N+1 throws ProtocolError`,
     ...NONE,
     fn() {
-      for (const split of SPLITS) {
-        assert.deepEqual(decodeAll(limit.atLimit, split, limit.limits), [limit.value], `N, split ${split}`);
+      for (const split of [...SPLITS, ...everyCut(limit.atLimit.length)]) {
+        const shown = JSON.stringify(split);
+        assert.deepEqual(decodeAll(limit.atLimit, split, limit.limits), [limit.value], `N, split ${shown}`);
+      }
+      for (const split of [...SPLITS, ...everyCut(limit.overLimit.length)]) {
         assertProtocolError(limit.overLimit, split, limit.limits);
       }
     },

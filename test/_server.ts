@@ -285,5 +285,28 @@ async function findMissingTools(): Promise<string | undefined> {
   return undefined;
 }
 
-/** Undefined when redis-server and redis-cli are on PATH, else why not; tests use `ignore: !!redisServerMissing`. */
+/** Undefined when redis-server and redis-cli are on PATH, else why not (see `serverTest`). */
 export const redisServerMissing: string | undefined = await findMissingTools();
+
+/**
+ * A test definition that needs redis-server, as `Deno.test` should get it given `missing` (the reason the
+ * tools are missing, or undefined): unchanged when they are there; else ignored, with its name ending in
+ * "(skipped: redis-server not found)", so that the skip and its cause show in every test report.
+ */
+export function withServerCheck(
+  definition: Deno.TestDefinition,
+  missing: string | undefined,
+): Deno.TestDefinition {
+  if (missing === undefined) return definition;
+  const tool = /^(\S+) is not on PATH/.exec(missing)?.[1] ?? "redis-server";
+  return { ...definition, name: `${definition.name} (skipped: ${tool} not found)`, ignore: true };
+}
+
+/** `Deno.test` for a test that needs redis-server and redis-cli; see `withServerCheck`. */
+export function serverTest(definition: Deno.TestDefinition): void {
+  Deno.test(withServerCheck(definition, redisServerMissing));
+}
+
+if (redisServerMissing !== undefined) {
+  console.warn(`Tests that need redis-server are skipped: ${redisServerMissing}`);
+}

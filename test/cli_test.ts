@@ -4,9 +4,7 @@ import assert from "node:assert/strict";
 import "../src/commands/ping.ts";
 import { runMain } from "../src/cli/main.ts";
 import { VERSION } from "../src/version.ts";
-import { freePort, RedisServer, redisServerMissing } from "./_server.ts";
-
-const ignore = !!redisServerMissing;
+import { freePort, RedisServer, serverTest } from "./_server.ts";
 
 interface Run {
   code: number;
@@ -79,9 +77,8 @@ Deno.test("runMain() ping --help lists the ping options", async () => {
   assert.ok((await riot(["--help"])).out.includes("ping"), "listed in riot --help");
 });
 
-Deno.test({
+serverTest({
   name: "runMain() ping --count 3 prints three replies and a summary",
-  ignore,
   async fn() {
     await using server = await RedisServer.start();
     const run = await riot(["ping", "--count", "3", "--interval", "0", "-p", String(server.port)]);
@@ -100,9 +97,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "runMain() takes connection options before the command, and those after it win",
-  ignore,
   async fn() {
     await using server = await RedisServer.start();
     const port = String(server.port);
@@ -122,9 +118,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "runMain() ping --json prints one JSON object without the password",
-  ignore,
   async fn() {
     await using server = await RedisServer.start({ password: "secret" });
     const run = await riot([
@@ -170,9 +165,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "runMain() ping -l prints the redis-cli --latency line",
-  ignore,
   async fn() {
     await using server = await RedisServer.start();
     const run = await riot(["ping", "-l", "--count", "20", "--interval", "1ms", "-p", String(server.port)]);
@@ -183,9 +177,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "runMain() ping with a wrong password exits 1 with one line that does not contain it",
-  ignore,
   async fn() {
     await using server = await RedisServer.start({ password: "right-one" });
     const port = String(server.port);
@@ -236,9 +229,8 @@ Deno.test("runMain() keeps the password of a -u URI out of every error", async (
   }
 });
 
-Deno.test({
+serverTest({
   name: "main.ts exits 0 for --version and a ping, 2 for bad usage, 1 for a refused password",
-  ignore,
   async fn() {
     await using server = await RedisServer.start({ password: "pw-123" });
     const port = String(server.port);
@@ -259,9 +251,9 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "main.ts ping --count 0 stops on SIGINT, prints the summary and exits 0",
-  ignore: ignore || Deno.build.os === "windows",
+  ignore: Deno.build.os === "windows",
   async fn() {
     await using server = await RedisServer.start();
     const child = spawnRiot(["ping", "-p", String(server.port), "--count", "0", "--interval", "5ms"]);

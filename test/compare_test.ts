@@ -9,10 +9,8 @@ import { riot, type Run } from "./_riot.ts";
 import { connect } from "../src/redis/connect.ts";
 import type { RedisConnection } from "../src/redis/connection.ts";
 import { DEFAULT_CONNECTION } from "../src/redis/options.ts";
-import { RedisServer, redisServerMissing } from "./_server.ts";
+import { RedisServer, serverTest } from "./_server.ts";
 import { TcpProxy } from "./_proxy.ts";
-
-const ignore = !!redisServerMissing;
 
 type Endpoint = { host: string; port: number };
 
@@ -84,9 +82,8 @@ async function twoServers() {
   }
 }
 
-Deno.test({
+serverTest({
   name: "riot compare counts a value difference as V in full mode, and quick mode does not see it",
-  ignore,
   async fn() {
     await using servers = await twoServers();
     const { source, target } = servers;
@@ -108,9 +105,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "riot compare counts a type difference as V in quick and full mode",
-  ignore,
   async fn() {
     await using servers = await twoServers();
     const { source, target } = servers;
@@ -127,9 +123,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "riot compare counts keys only in the source as > and keys only in the target as <",
-  ignore,
   async fn() {
     await using servers = await twoServers();
     const { source, target } = servers;
@@ -149,9 +144,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "riot compare counts a TTL off by more than --ttl-tolerance as T, and within it as OK",
-  ignore,
   async fn() {
     await using servers = await twoServers();
     const { source, target } = servers;
@@ -185,9 +179,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "riot compare --mode full counts equal data in different encodings as OK (RESP3 and RESP2)",
-  ignore,
   async fn() {
     await using servers = await twoServers();
     const { source, target } = servers;
@@ -246,9 +239,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "riot compare --mode full sees a stream whose consumer groups differ although its entries are equal",
-  ignore,
   async fn() {
     await using servers = await twoServers();
     const { source, target } = servers;
@@ -267,9 +259,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "riot compare puts one planted difference of each kind in its own counter",
-  ignore,
   async fn() {
     await using servers = await twoServers();
     const { source, target } = servers;
@@ -286,9 +277,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "riot compare --show-diffs 2 lists two differing keys and says how many more there are",
-  ignore,
   async fn() {
     await using servers = await twoServers();
     const { source, target } = servers;
@@ -311,9 +301,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "riot compare --json prints one object with the counters, rounds, seconds and diffs",
-  ignore,
   async fn() {
     await using servers = await twoServers();
     const { source, target } = servers;
@@ -367,9 +356,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "riot compare --rounds re-checks a key fixed during the pause and ends with no difference",
-  ignore,
   async fn() {
     await using servers = await twoServers();
     const { source, target } = servers;
@@ -406,10 +394,9 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name:
     "riot compare whose source connection is cut mid-way exits 1 with the reason, never with partial counts",
-  ignore,
   async fn() {
     await using servers = await twoServers();
     const { source, target } = servers;

@@ -7,11 +7,9 @@ import { RedisConnection } from "../src/redis/connection.ts";
 import { AuthError, ConnectionError, TimeoutError } from "../src/redis/errors.ts";
 import { type ConnectionOptions, DEFAULT_CONNECTION } from "../src/redis/options.ts";
 import { toConnectionOptions } from "../src/cli/connection_flags.ts";
-import { freePort, RedisServer, redisServerMissing } from "./_server.ts";
+import { freePort, RedisServer, serverTest } from "./_server.ts";
 import { TcpProxy } from "./_proxy.ts";
 import { getTlsFiles } from "./_tls.ts";
-
-const ignore = !!redisServerMissing;
 
 function options(server: { host: string; port: number }, extra: Partial<ConnectionOptions> = {}) {
   return { ...DEFAULT_CONNECTION, host: server.host, port: server.port, timeoutMs: 5_000, ...extra };
@@ -53,9 +51,8 @@ function listener(serve: (conn: Deno.Conn) => Promise<void>) {
   };
 }
 
-Deno.test({
+serverTest({
   name: "RedisConnection over TCP answers PING and round-trips all 256 byte values",
-  ignore,
   async fn() {
     await using server = await RedisServer.start();
     const connection = await connect(options(server));
@@ -72,9 +69,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "RedisConnection.pipeline() answers 10,000 commands in order",
-  ignore,
   async fn() {
     await using server = await RedisServer.start();
     const connection = await connect(options(server));
@@ -90,9 +86,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "RedisConnection.pipeline() returns an ErrorReply for one bad command, the others succeed",
-  ignore,
   async fn() {
     await using server = await RedisServer.start();
     const connection = await connect(options(server));
@@ -120,9 +115,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "connectWithHello() speaks RESP3 by default and RESP2 with resp: 2",
-  ignore,
   async fn() {
     await using server = await RedisServer.start();
     const three = await connectWithHello(options(server));
@@ -148,9 +142,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "connect() with db: 3 (-n 3) puts keys in database 3",
-  ignore,
   async fn() {
     await using server = await RedisServer.start();
     const connection = await connect(toConnectionOptions([{ port: server.port, db: 3 }], { get: () => "" }));
@@ -167,10 +160,9 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name:
     "connect() authenticates with requirepass and rejects a wrong or missing password without printing it",
-  ignore,
   async fn() {
     const password = "s3cr3t-pw";
     await using server = await RedisServer.start({ password });
@@ -194,9 +186,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "connect() authenticates an ACL user and rejects a wrong user password",
-  ignore,
   async fn() {
     await using server = await RedisServer.start({
       aclUsers: [{ name: "alice", password: "wonderland" }],
@@ -216,9 +207,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "toConnectionOptions() takes the password from REDISCLI_AUTH when none is given",
-  ignore,
   async fn() {
     await using server = await RedisServer.start({ password: "from-env" });
     const env = { get: (name: string) => name === "REDISCLI_AUTH" ? "from-env" : undefined };
@@ -234,9 +224,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "connect() over a unix socket",
-  ignore,
   async fn() {
     await using server = await RedisServer.start({ unixSocket: true });
     const connection = await connect(options(server, { socket: server.socketPath, port: 1 }));
@@ -253,9 +242,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "connect() with TLS accepts the right CA and a client certificate, rejects an untrusted CA",
-  ignore,
   async fn() {
     const tls = await getTlsFiles();
     await using server = await RedisServer.start({ tls: true });
@@ -339,9 +327,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "RedisConnection rejects every pending command at once when the connection is cut",
-  ignore,
   async fn() {
     await using server = await RedisServer.start();
     await using proxy = await TcpProxy.start(server.host, server.port);
@@ -367,9 +354,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "RedisConnection rejects pending commands when CLIENT KILL closes it",
-  ignore,
   async fn() {
     await using server = await RedisServer.start();
     const victim = await connect(options(server, { clientName: "victim" }));
@@ -391,9 +377,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "RedisConnection sends RESP3 pub/sub pushes to onPush, never to a pending command",
-  ignore,
   async fn() {
     await using server = await RedisServer.start();
     const subscriber = await connect(options(server));
@@ -424,9 +409,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "RedisConnection.pipeline() waits for window room and keeps the order of its callers",
-  ignore,
   async fn() {
     await using server = await RedisServer.start();
     await using proxy = await TcpProxy.start(server.host, server.port);
@@ -469,9 +453,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "connect() with --sni verifies another name than the host; --insecure skips only the hostname check",
-  ignore,
   async fn() {
     const tls = await getTlsFiles();
     await using server = await RedisServer.start({ tls: true });

@@ -13,9 +13,8 @@ import { countsByType, DataGenerator } from "../src/generate/data_generator.ts";
 import { parseTypes, resolveGenerateConfig } from "../src/generate/generate_config.ts";
 import { generate } from "../src/generate/generate_data.ts";
 import { Prng } from "../src/generate/prng.ts";
-import { RedisServer, redisServerMissing } from "./_server.ts";
+import { RedisServer, serverTest } from "./_server.ts";
 
-const ignore = !!redisServerMissing;
 const ALL_TYPES = "string,hash,list,set,zset,stream";
 
 /** Runs riot with captured stdout and stderr. */
@@ -113,9 +112,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "riot generate writes --count keys spread over the types, with the configured sizes",
-  ignore,
   async fn() {
     await using server = await RedisServer.start();
     const summary = await generateOn(server, "--count", "600", "--types", ALL_TYPES, "--seed", "1");
@@ -142,9 +140,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "riot generate --seed writes identical data (DEBUG DIGEST) and a different seed does not",
-  ignore,
   async fn() {
     await using a = await RedisServer.start();
     await using b = await RedisServer.start();
@@ -163,9 +160,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "riot generate --ttl-ratio 0.5 puts a TTL within --ttl-min..--ttl-max on about half the keys",
-  ignore,
   async fn() {
     await using server = await RedisServer.start();
     const args = ["--count", "1000", "--types", "string,hash,stream", "--ttl-ratio", "0.5"];
@@ -188,9 +184,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "riot generate -n writes to that database; options after the command override those before",
-  ignore,
   async fn() {
     await using server = await RedisServer.start();
     const result = await riotWith(
@@ -214,9 +209,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "riot generate counts error replies, prints the first few and exits 1",
-  ignore,
   async fn() {
     await using server = await RedisServer.start({ args: ["--maxmemory", "2mb"] });
     const result = await riotWith(
@@ -252,9 +246,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "generate() rejects with the connection error when the server cannot be reached",
-  ignore,
   async fn() {
     const server = await RedisServer.start();
     const port = server.port;

@@ -4,7 +4,7 @@ import { toText } from "../resp/mod.ts";
 import { globMatch, keyFilter } from "../src/sources/glob.ts";
 import { connect } from "../src/redis/connect.ts";
 import { DEFAULT_CONNECTION } from "../src/redis/options.ts";
-import { RedisServer, redisServerMissing } from "./_server.ts";
+import { RedisServer, serverTest } from "./_server.ts";
 
 const encoder = new TextEncoder();
 const KEYS = [
@@ -62,9 +62,8 @@ const PATTERNS = [
   "[!a]",
 ];
 
-Deno.test({
+serverTest({
   name: "globMatch() matches exactly the keys that KEYS returns, for each pattern",
-  ignore: !!redisServerMissing,
   async fn() {
     await using server = await RedisServer.start();
     const connection = await connect({ ...DEFAULT_CONNECTION, port: server.port });

@@ -1,11 +1,9 @@
 /** Tests of the test harness itself: real redis-server processes, TLS material and the TCP proxy. */
 
 import assert from "node:assert/strict";
-import { RedisServer, redisServerMissing } from "./_server.ts";
+import { RedisServer, serverTest, withServerCheck } from "./_server.ts";
 import { TcpProxy } from "./_proxy.ts";
 import { getTlsFiles } from "./_tls.ts";
-
-const ignore = !!redisServerMissing;
 
 /** Reads until `expected` bytes have arrived or the peer closes; returns what was read. */
 async function readAtLeast(conn: Deno.Conn, expected: number): Promise<string> {
@@ -25,9 +23,8 @@ async function rawPing(conn: Deno.Conn): Promise<string> {
   return await readAtLeast(conn, "+PONG\r\n".length);
 }
 
-Deno.test({
+serverTest({
   name: "RedisServer.start() serves PING to cli() and to a raw socket",
-  ignore,
   async fn() {
     await using server = await RedisServer.start();
     assert.equal(server.host, "127.0.0.1");
@@ -40,18 +37,16 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "RedisServer.cli() rejects on an error reply",
-  ignore,
   async fn() {
     await using server = await RedisServer.start();
     await assert.rejects(server.cli("NOSUCHCOMMAND"), /unknown command/);
   },
 });
 
-Deno.test({
+serverTest({
   name: "RedisServer.start() with password and aclUsers enforces AUTH",
-  ignore,
   async fn() {
     await using server = await RedisServer.start({
       password: "default secret",
@@ -72,9 +67,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "RedisServer.start() with unixSocket serves PING on socketPath",
-  ignore,
   async fn() {
     await using server = await RedisServer.start({ unixSocket: true });
     assert.ok(server.socketPath?.startsWith(server.dir));
@@ -85,9 +79,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "RedisServer.start() with tls accepts the test CA and rejects an untrusted one",
-  ignore,
   async fn() {
     await using server = await RedisServer.start({ tls: true });
     const tls = await getTlsFiles();
@@ -124,9 +117,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "RedisServer.restart() keeps the port and serves again",
-  ignore,
   async fn() {
     await using server = await RedisServer.start({ password: "pw" });
     const { port, pid } = server;
@@ -140,9 +132,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "TcpProxy forwards PING and cutAll() closes the client side",
-  ignore,
   async fn() {
     await using server = await RedisServer.start();
     await using proxy = await TcpProxy.start(server.host, server.port);
@@ -160,9 +151,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "TcpProxy.pause() holds bytes until resume(), setDelay() slows each chunk",
-  ignore,
   async fn() {
     await using server = await RedisServer.start();
     await using proxy = await TcpProxy.start(server.host, server.port);
@@ -185,5 +175,45 @@ Deno.test({
     assert.equal(await rawPing(conn), "+PONG\r\n");
     assert.ok(performance.now() - start >= 90, "a round trip is delayed once each way");
     proxy.setDelay(0);
+  },
+});
+
+Deno.test({
+  name: "withServerCheck() ignores a test whose tools are missing and says which in its name",
+  permissions: "none",
+  fn() {
+    const fn = () => {};
+    const definition = { name: "copies keys", fn };
+    assert.equal(withServerCheck(definition, undefined), definition, "unchanged when the tools are there");
+    assert.deepEqual(
+      withServerCheck(
+        definition,
+        "redis-server is not on PATH: install redis-server (e.g. apt-get install redis-server)",
+      ),
+      { name: "copies keys (skipped: redis-server not found)", fn, ignore: true },
+    );
+    assert.equal(
+      withServerCheck(definition, "redis-cli is not on PATH: install redis-server").name,
+      "copies keys (skipped: redis-cli not found)",
+    );
+  },
+});
+
+Deno.test({
+  name: "serverTest() where redis-server is not on PATH: the test is ignored and its name says why",
+  async fn() {
+    // The same test file, run by a second `deno test` whose PATH has no redis-server.
+    const file = new URL("./restore_writer_test.ts", import.meta.url).pathname;
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: ["test", "--allow-all", "--no-check", file],
+      env: { PATH: "/nonexistent", NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(output.stdout) + new TextDecoder().decode(output.stderr);
+    assert.equal(output.code, 0, text);
+    assert.match(text, /\(skipped: redis-server not found\) \.\.\. ignored/);
+    assert.match(text, /Tests that need redis-server are skipped: redis-server is not on PATH/);
+    assert.doesNotMatch(text, / \.\.\. ok/, "nothing ran as if it had passed");
   },
 });

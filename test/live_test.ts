@@ -6,9 +6,9 @@ import { runMain } from "../src/cli/main.ts";
 import { connect } from "../src/redis/connect.ts";
 import type { RedisConnection } from "../src/redis/connection.ts";
 import { DEFAULT_CONNECTION } from "../src/redis/options.ts";
-import { freePort, RedisServer, redisServerMissing } from "./_server.ts";
+import { freePort, RedisServer, serverTest } from "./_server.ts";
+import { assertSameData } from "./_digest.ts";
 
-const ignore = !!redisServerMissing;
 const REPO = new URL("..", import.meta.url).pathname;
 
 interface Run {
@@ -111,9 +111,8 @@ async function writeMix(connection: RedisConnection, keys: number, durationMs: n
   }
 }
 
-Deno.test({
+serverTest({
   name: "live: concurrent writers during snapshot and live phase end identical (quick and full compare)",
-  ignore,
   async fn() {
     await using src = await RedisServer.start({ notifyKeyspaceEvents: "KA" });
     await using tgt = await RedisServer.start();
@@ -139,15 +138,15 @@ Deno.test({
       const compared = await compare.done;
       assert.equal(compared.code, 0, compared.err + compared.out);
       assert.match(compared.out, /V:0 >:0 <:0 T:0/);
+      await assertSameData(src, tgt);
     } finally {
       writer.close();
     }
   },
 });
 
-Deno.test({
+serverTest({
   name: "live: a killed notification connection re-subscribes, re-scans and converges",
-  ignore,
   async fn() {
     await using src = await RedisServer.start({ notifyKeyspaceEvents: "KA" });
     await using tgt = await RedisServer.start();
@@ -165,16 +164,15 @@ Deno.test({
       assert.match(result.err, /re-scan/i);
       assert.match(result.err, /notification connection/);
       assert.match(result.out, /V:0 >:0 <:0 T:0/);
-      assert.equal(await dbsize(tgt), await dbsize(src));
+      await assertSameData(src, tgt);
     } finally {
       writer.close();
     }
   },
 });
 
-Deno.test({
+serverTest({
   name: "live: notifications off -> exit 1 with advice; --config-set enables and restores them",
-  ignore,
   async fn() {
     await using src = await RedisServer.start();
     await using tgt = await RedisServer.start();
@@ -195,9 +193,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "live: FLUSHDB on the source during the live phase is repaired by a re-scan",
-  ignore,
   async fn() {
     await using src = await RedisServer.start({ notifyKeyspaceEvents: "KA" });
     await using tgt = await RedisServer.start();
@@ -211,17 +208,15 @@ Deno.test({
       const result = await run.done;
       assert.equal(result.code, 0, result.err + result.out);
       assert.match(result.err, /FLUSHDB/);
-      assert.equal(await dbsize(src), 5);
-      assert.equal(await dbsize(tgt), 5);
+      await assertSameData(src, tgt, { count: 5 });
     } finally {
       writer.close();
     }
   },
 });
 
-Deno.test({
+serverTest({
   name: "live: --idle-timeout ends the run by itself",
-  ignore,
   async fn() {
     await using src = await RedisServer.start({ notifyKeyspaceEvents: "KA" });
     await using tgt = await RedisServer.start();
@@ -234,9 +229,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "live: SIGINT to the CLI process stops following, verifies and exits 0",
-  ignore,
   async fn() {
     await using src = await RedisServer.start({ notifyKeyspaceEvents: "KA" });
     await using tgt = await RedisServer.start();
@@ -285,9 +279,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "live: --metrics-port serves Prometheus metrics during the run",
-  ignore,
   async fn() {
     await using src = await RedisServer.start({ notifyKeyspaceEvents: "KA" });
     await using tgt = await RedisServer.start();
@@ -315,9 +308,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "live: --mode liveonly copies only keys written after the start",
-  ignore,
   async fn() {
     await using src = await RedisServer.start({ notifyKeyspaceEvents: "KA" });
     await using tgt = await RedisServer.start();
@@ -340,9 +332,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "live: where CONFIG is refused, a probe proves notifications arrive (or the run stops with advice)",
-  ignore,
   async fn() {
     const noConfig = [{ name: "app", password: "app-secret", rules: "~* &* +@all -config" }];
     await using src = await RedisServer.start({ notifyKeyspaceEvents: "KA", aclUsers: noConfig });
@@ -363,9 +354,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "live: an overflowing --event-queue is repaired by a re-scan, never dropped silently",
-  ignore,
   async fn() {
     await using src = await RedisServer.start({ notifyKeyspaceEvents: "KA" });
     await using tgt = await RedisServer.start();
@@ -378,17 +368,16 @@ Deno.test({
       const result = await run.done;
       assert.equal(result.code, 0, result.err + result.out);
       assert.match(result.err, /event queue is full/);
-      assert.equal(await dbsize(tgt), 2010);
       assert.match(result.out, /OK:2010 V:0 >:0 <:0 T:0/);
+      await assertSameData(src, tgt, { count: 2010 });
     } finally {
       writer.close();
     }
   },
 });
 
-Deno.test({
+serverTest({
   name: "live: --json reports the live counters and lag next to the replication and verification",
-  ignore,
   async fn() {
     await using src = await RedisServer.start({ notifyKeyspaceEvents: "KA" });
     await using tgt = await RedisServer.start();
@@ -410,9 +399,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "live: a restart of the source or the target is survived: reconnect, re-scan, converge",
-  ignore,
   async fn() {
     await using src = await RedisServer.start({ notifyKeyspaceEvents: "KA" });
     await using tgt = await RedisServer.start();
@@ -430,7 +418,7 @@ Deno.test({
       assert.equal(result.code, 0, result.err + result.out);
       assert.match(result.err, /reconnect/i);
       assert.match(result.err, /Re-scanning/);
-      assert.equal(await dbsize(tgt), await dbsize(src), `${restarted}: both sides hold the same keys`);
+      await assertSameData(src, tgt); // both sides hold the same data after the restart
       assert.match(result.out, /V:0 >:0 <:0 T:0/);
     }
   },

@@ -7,13 +7,11 @@ import assert from "node:assert/strict";
 import { riot } from "./_riot.ts";
 import { compare, jsonOf, raw, uri } from "./_replicate_util.ts";
 import { TcpProxy } from "./_proxy.ts";
-import { RedisServer, redisServerMissing } from "./_server.ts";
+import { RedisServer, serverTest } from "./_server.ts";
+import { assertSameData } from "./_digest.ts";
 
-const ignore = !!redisServerMissing;
-
-Deno.test({
+serverTest({
   name: "riot replicate counts keys deleted during the copy as vanished and copies every other key",
-  ignore,
   async fn() {
     await using source = await RedisServer.start();
     await using target = await RedisServer.start();
@@ -72,10 +70,9 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name:
     "riot replicate reconnects and continues from the SCAN cursor when the source connection is cut mid-copy",
-  ignore,
   async fn() {
     await using source = await RedisServer.start();
     await using target = await RedisServer.start();
@@ -108,13 +105,13 @@ Deno.test({
     );
     assert.doesNotMatch(run.err, /from the start/);
     assert.equal(run.out, `OK:${total} V:0 >:0 <:0 T:0\n`);
+    await assertSameData(source, target, { count: total });
   },
 });
 
-Deno.test({
+serverTest({
   name:
     "riot replicate sizes DUMP round trips by payload bytes, so a run of big keys stays within --queue-bytes",
-  ignore,
   async fn() {
     await using source = await RedisServer.start();
     await using target = await RedisServer.start();
@@ -148,5 +145,6 @@ Deno.test({
       `one round trip brought ${json.replication.maxRoundTripBytes} bytes`,
     );
     assert.equal(json.verify.ok, 150);
+    await assertSameData(source, target, { count: 150 });
   },
 });

@@ -7,16 +7,14 @@ import assert from "node:assert/strict";
 import type { RespValue } from "../resp/mod.ts";
 import { riot } from "./_riot.ts";
 import { compare, jsonOf, keysOf, raw, replicate, uri } from "./_replicate_util.ts";
-import { RedisServer, redisServerMissing } from "./_server.ts";
-
-const ignore = !!redisServerMissing;
+import { assertSameData } from "./_digest.ts";
+import { RedisServer, serverTest } from "./_server.ts";
 
 const encoder = new TextEncoder();
 const bytes = (text: string) => encoder.encode(text);
 
-Deno.test({
+serverTest({
   name: "riot replicate copies every type: DEBUG DIGEST-VALUE equal per key and compare --mode full exits 0",
-  ignore,
   async fn() {
     await using source = await RedisServer.start();
     await using target = await RedisServer.start();
@@ -80,9 +78,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "riot replicate copies binary keys, invalid UTF-8 and empty values byte for byte",
-  ignore,
   async fn() {
     await using source = await RedisServer.start();
     await using target = await RedisServer.start();
@@ -123,9 +120,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "riot replicate keeps each TTL to the millisecond: PEXPIRETIME equal on the target",
-  ignore,
   async fn() {
     await using source = await RedisServer.start();
     await using target = await RedisServer.start();
@@ -155,9 +151,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "riot replicate -n 3 copies database 3 and nothing else",
-  ignore,
   async fn() {
     await using source = await RedisServer.start();
     await using target = await RedisServer.start();
@@ -188,14 +183,14 @@ Deno.test({
     assert.equal(run.out, "OK:3 V:0 >:0 <:0 T:0\n");
     assert.deepEqual(await keysOf(target, 3), ["a", "b", "c"]);
     assert.equal(await target.cli("-n", "3", "GET", "b"), "in db 3: b");
+    await assertSameData(source, target, { db: 3, count: 3 });
     assert.deepEqual(await keysOf(target, 0), []);
     assert.deepEqual(await keysOf(target, 4), []);
   },
 });
 
-Deno.test({
+serverTest({
   name: "riot replicate --key-pattern, --key-type, --key-include and --key-exclude copy only matching keys",
-  ignore,
   async fn() {
     await using source = await RedisServer.start();
     await using target = await RedisServer.start();
@@ -235,13 +230,13 @@ Deno.test({
       assert.equal(run.code, 0, `${args.join(" ")}: ${run.err}`);
       assert.equal(run.out, `OK:${expected.length} V:0 >:0 <:0 T:0\n`, args.join(" "));
       assert.deepEqual(await keysOf(target), expected, args.join(" "));
+      await assertSameData(source, target, { keys: expected });
     }
   },
 });
 
-Deno.test({
+serverTest({
   name: "riot replicate --dry-run reads every key, writes nothing and exits 0",
-  ignore,
   async fn() {
     await using source = await RedisServer.start();
     await using target = await RedisServer.start();
@@ -262,9 +257,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "riot replicate --mem-limit skips and lists a big key, and the verification leaves it out (exit 0)",
-  ignore,
   async fn() {
     await using source = await RedisServer.start();
     await using target = await RedisServer.start();
@@ -280,6 +274,7 @@ Deno.test({
     assert.match(run.err, /^warning: {3}skipped: big \(\d{6} bytes\)$/m);
     assert.match(run.err, /^ {2}1 key\(s\) above --mem-limit were not verified$/m);
     assert.deepEqual(await keysOf(target), ["small:1", "small:2"]);
+    await assertSameData(source, target, { keys: ["small:1", "small:2"] });
 
     await target.cli("FLUSHALL");
     const json = jsonOf(await replicate(source, target, "--mem-limit", "100kb", "--json"));
@@ -305,12 +300,12 @@ Deno.test({
     const roomy = await replicate(source, target, "--mem-limit", "1mb");
     assert.equal(roomy.code, 0, roomy.err);
     assert.equal(roomy.out, "OK:3 V:0 >:0 <:0 T:0\n");
+    await assertSameData(source, target, { count: 3 });
   },
 });
 
-Deno.test({
+serverTest({
   name: "riot replicate to a target out of memory exits 1 with the OOM reason, advice and --json failures",
-  ignore,
   async fn() {
     await using source = await RedisServer.start();
     await using target = await RedisServer.start({
@@ -341,9 +336,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "riot replicate to a target user without +restore exits 1 with NOPERM and permission advice",
-  ignore,
   async fn() {
     await using source = await RedisServer.start();
     await using target = await RedisServer.start({
@@ -370,9 +364,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "riot replicate accepts the redis-cli form, two URIs and --source-port/--target-port alike",
-  ignore,
   async fn() {
     await using source = await RedisServer.start();
     await using target = await RedisServer.start();
@@ -392,13 +385,13 @@ Deno.test({
       assert.equal(run.code, 0, `${form.join(" ")}: ${run.err}`);
       assert.equal(run.out, "OK:3 V:0 >:0 <:0 T:0\n", form.join(" "));
       assert.deepEqual(await keysOf(target), ["a", "b", "c"], form.join(" "));
+      await assertSameData(source, target, { count: 3 });
     }
   },
 });
 
-Deno.test({
+serverTest({
   name: "riot replicate rejects conflicting sources, unknown options and a missing target with exit 2",
-  ignore,
   async fn() {
     await using source = await RedisServer.start();
     await using target = await RedisServer.start();
@@ -445,9 +438,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+serverTest({
   name: "riot replicate prints OK:N V:0 >:0 <:0 T:0 on stdout, and with --json one object with written N",
-  ignore,
   async fn() {
     await using source = await RedisServer.start();
     await using target = await RedisServer.start();
@@ -456,6 +448,7 @@ Deno.test({
     const run = await replicate(source, target);
     assert.equal(run.code, 0, run.err);
     assert.equal(run.out, "OK:1234 V:0 >:0 <:0 T:0\n");
+    await assertSameData(source, target, { count: 1234 });
     assert.match(
       run.err,
       /^Copied 1234 keys in [\d.]+ s \([\d.]+[kM]? keys\/s\): scanned 1234, read 1234, written 1234, vanished 0, skipped 0, failed 0, [\d.]+ (B|KiB|MiB)\n$/,
@@ -476,13 +469,12 @@ Deno.test({
       [result.verify.ok, result.verify.value, result.verify.missing, result.verify.extra, result.verify.ttl],
       [1234, 0, 0, 0, 0],
     );
-    assert.equal(await target.cli("DBSIZE"), "1234");
+    await assertSameData(source, target, { count: 1234 });
   },
 });
 
-Deno.test({
+serverTest({
   name: "riot replicate keeps within -m/--pool: -m 2 copies with one worker connection per side",
-  ignore,
   async fn() {
     await using source = await RedisServer.start();
     await using target = await RedisServer.start();
@@ -495,5 +487,6 @@ Deno.test({
     assert.equal(run.out, "OK:2000 V:0 >:0 <:0 T:0\n");
     // Each INFO through redis-cli is one connection too: riot opened the rest (1 worker + 1 for SCAN).
     assert.equal(await received() - before - 1, 2);
+    await assertSameData(source, target, { count: 2000 });
   },
 });

@@ -17,7 +17,7 @@ import {
   type RespValue,
   RespVerbatim,
 } from "../resp/mod.ts";
-import { RedisServer, redisServerMissing } from "./_server.ts";
+import { RedisServer, redisServerMissing, serverTest } from "./_server.ts";
 
 const utf8 = new TextEncoder();
 const bytes = (text: string) => utf8.encode(text);
@@ -119,9 +119,8 @@ async function checkProtocol(conn: RawConnection, protocol: "resp2" | "resp3"): 
   assert.deepEqual(await conn.read(expected.length), expected, `pipelined DEBUG PROTOCOL in ${protocol}`);
 }
 
-Deno.test({
+serverTest({
   name: "RespDecoder decodes every DEBUG PROTOCOL type from redis-server in RESP2 and RESP3",
-  ignore: redisServerMissing !== undefined,
   async fn() {
     await using server = await RedisServer.start();
     {
@@ -149,9 +148,8 @@ function prng(seed: number): () => number {
   };
 }
 
-Deno.test({
+serverTest({
   name: "RespDecoder returns 10,000 pipelined replies in order (SET/GET/INCR/RPUSH/LRANGE, binary values)",
-  ignore: redisServerMissing !== undefined,
   async fn() {
     await using server = await RedisServer.start();
     using conn = await RawConnection.open(server);

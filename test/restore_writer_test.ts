@@ -4,13 +4,12 @@ import { connect } from "../src/redis/connect.ts";
 import { DEFAULT_CONNECTION } from "../src/redis/options.ts";
 import { NO_EXPIRY } from "../src/pipeline/record.ts";
 import { writeRecords } from "../src/writers/restore_writer.ts";
-import { RedisServer, redisServerMissing } from "./_server.ts";
+import { RedisServer, serverTest } from "./_server.ts";
 
 const encoder = new TextEncoder();
 
-Deno.test({
+serverTest({
   name: "writeRecords() reports a payload the target cannot read (version or checksum) per key, with advice",
-  ignore: !!redisServerMissing,
   async fn() {
     await using server = await RedisServer.start();
     const connection = await connect({ ...DEFAULT_CONNECTION, port: server.port });
