@@ -1,6 +1,13 @@
-/** riot: Redis Input/Output Tools. The only place that calls Deno.exit. */
-import "./src/commands/all.ts";
+/** riot: Redis Input/Output Tools. Builds the command list, runs it, and is the only place that calls Deno.exit. */
+import type { CommandModule } from "./src/cli/command.ts";
 import { runMain } from "./src/cli/main.ts";
+import { compareCommand } from "./src/commands/compare.ts";
+import { generateCommand } from "./src/commands/generate.ts";
+import { pingCommand } from "./src/commands/ping.ts";
+import { replicateCommand } from "./src/commands/replicate.ts";
+
+/** Every command, in the order `riot --help` lists them. */
+const COMMANDS: readonly CommandModule[] = [pingCommand, replicateCommand, generateCommand, compareCommand];
 
 const encoder = new TextEncoder();
 const code = await runMain(Deno.args, {
@@ -8,5 +15,5 @@ const code = await runMain(Deno.args, {
   err: (text) => Deno.stderr.writeSync(encoder.encode(text)),
   env: { get: (name) => Deno.env.get(name) },
   exit: (code) => Deno.exit(code),
-});
+}, COMMANDS);
 Deno.exit(code);

@@ -4,9 +4,8 @@
  */
 import { ConnectionError } from "../redis/errors.ts";
 import { OptionError } from "../redis/options.ts";
-import { COMMANDS, findCommand } from "../commands/registry.ts";
 import { Logger, type LogLevel } from "../ui/log.ts";
-import { type CommandContext, LOG_SPECS, parseCommandArgs } from "./command.ts";
+import { type CommandContext, type CommandModule, LOG_SPECS, parseCommandArgs } from "./command.ts";
 import { CONNECTION_SPECS } from "./connection_flags.ts";
 import { formatOptions, type OptionSpec, parseArgs, type ParsedValues, UsageError } from "./parse.ts";
 import { VERSION } from "../version.ts";
@@ -32,15 +31,16 @@ function levelOf(values: ParsedValues, fallback: LogLevel): LogLevel {
   return fallback;
 }
 
-export function rootHelp(): string {
-  const commands = COMMANDS.map((command) => `  ${command.name.padEnd(12)}${command.summary}`).join("\n");
+/** `riot --help`: usage, the commands given to runMain in their order, the global options. */
+export function rootHelp(commands: readonly CommandModule[]): string {
+  const list = commands.map((command) => `  ${command.name.padEnd(12)}${command.summary}`).join("\n");
   return `riot ${VERSION}: Redis Input/Output Tools
 
 Usage: riot [SOURCE OPTIONS] COMMAND [OPTIONS]
        riot -h SRC -p 6379 replicate -h TGT -p 6380 --live
 
 Commands:
-${commands}
+${list}
 
 Options before the command describe the source server (or the only one); options after it
 describe the target (replicate, compare) or override them. 'riot COMMAND --help' for each.
@@ -51,8 +51,15 @@ Exit codes: 0 success, 1 failure (or differences found), 2 bad usage.
 `;
 }
 
-/** Run riot with `args`; resolves with the exit code. Never calls Deno.exit. */
-export async function runMain(args: readonly string[], io: MainIo): Promise<number> {
+/**
+ * Run riot with `args` against the given commands (main.ts passes them all; a test may pass fewer);
+ * resolves with the exit code. Never calls Deno.exit.
+ */
+export async function runMain(
+  args: readonly string[],
+  io: MainIo,
+  commands: readonly CommandModule[],
+): Promise<number> {
   const log = new Logger("warn", { write: io.err });
   let debug = false;
   try {
@@ -67,15 +74,15 @@ export async function runMain(args: readonly string[], io: MainIo): Promise<numb
     const [name, ...rest] = global.rest;
     if (name === undefined || name === "help") {
       if (name === undefined && !global.values.help) {
-        io.err(rootHelp());
+        io.err(rootHelp(commands));
         return 2;
       }
-      io.out(rootHelp());
+      io.out(rootHelp(commands));
       return 0;
     }
-    const command = findCommand(name);
+    const command = commands.find((candidate) => candidate.name === name);
     if (!command) {
-      throw new UsageError(`Unknown command '${name}'. Commands: ${COMMANDS.map((c) => c.name).join(", ")}`);
+      throw new UsageError(`Unknown command '${name}'. Commands: ${commands.map((c) => c.name).join(", ")}`);
     }
     if (rest.includes("--help") || global.values.help) {
       io.out(`${command.usage}\nOptions:\n${formatOptions([...command.specs, ...LOG_SPECS])}\n`);

@@ -19,7 +19,6 @@ import { type CompareMode, differs, verify } from "../pipeline/verify.ts";
 import { openConnections, type OpenedServer } from "../redis/pool.ts";
 import { defaultProgressStyle, Progress, type ProgressStyle } from "../ui/progress.ts";
 import { reportVerify, verifyJson } from "../ui/report.ts";
-import { registerCommand } from "./registry.ts";
 
 const SPECS: readonly OptionSpec[] = [
   {
@@ -123,5 +122,3 @@ are not reported as lasting differences.
     }
   },
 };
-
-registerCommand(compareCommand);

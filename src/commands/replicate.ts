@@ -18,7 +18,6 @@ import { differs } from "../pipeline/verify.ts";
 import { formatLag } from "../ui/format.ts";
 import { defaultProgressStyle, type ProgressStyle } from "../ui/progress.ts";
 import { replicationSummary, reportNotCopied, reportVerify, statsJson, verifyJson } from "../ui/report.ts";
-import { registerCommand } from "./registry.ts";
 
 const SPECS: readonly OptionSpec[] = [
   {
@@ -230,5 +229,3 @@ Examples:
     return stats.failed > 0 || (verify !== undefined && differs(verify)) ? 1 : 0;
   },
 };
-
-registerCommand(replicateCommand);
