@@ -9,10 +9,10 @@ import { riot, type Run } from "./_riot.ts";
 import { connect } from "../src/redis/connect.ts";
 import { DEFAULT_CONNECTION } from "../src/redis/options.ts";
 import type { Command } from "../resp/mod.ts";
-import { countsByType, DataGenerator } from "../src/pipeline/data_generator.ts";
-import { parseTypes, resolveGenerateConfig } from "../src/pipeline/generate_config.ts";
-import { generate } from "../src/pipeline/generate_data.ts";
-import { Prng } from "../src/pipeline/prng.ts";
+import { countsByType, DataGenerator } from "../src/generate/data_generator.ts";
+import { parseTypes, resolveGenerateConfig } from "../src/generate/generate_config.ts";
+import { generate } from "../src/generate/generate_data.ts";
+import { Prng } from "../src/generate/prng.ts";
 import { RedisServer, redisServerMissing } from "./_server.ts";
 
 const ignore = !!redisServerMissing;

@@ -1,7 +1,7 @@
 /** globMatch() agrees with the server's own matching (KEYS), so client-side filters behave like SCAN MATCH. */
 import assert from "node:assert/strict";
 import { toText } from "../resp/mod.ts";
-import { globMatch, keyFilter } from "../src/pipeline/glob.ts";
+import { globMatch, keyFilter } from "../src/sources/glob.ts";
 import { connect } from "../src/redis/connect.ts";
 import { DEFAULT_CONNECTION } from "../src/redis/options.ts";
 import { RedisServer, redisServerMissing } from "./_server.ts";

@@ -1,7 +1,7 @@
 /** LatencyStats: pure, so these run with permissions "none". */
 
 import assert from "node:assert/strict";
-import { LatencyStats } from "../src/ui/latency.ts";
+import { LatencyStats } from "../src/pipeline/latency.ts";
 
 Deno.test({
   name: "LatencyStats reports NaN with no samples",

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { connect } from "../src/redis/connect.ts";
 import { DEFAULT_CONNECTION } from "../src/redis/options.ts";
 import { GONE, NO_EXPIRY } from "../src/pipeline/record.ts";
-import { writeRecords } from "../src/pipeline/restore_writer.ts";
+import { writeRecords } from "../src/writers/restore_writer.ts";
 import { RedisServer, redisServerMissing } from "./_server.ts";
 
 const encoder = new TextEncoder();

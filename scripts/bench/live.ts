@@ -8,7 +8,7 @@
  */
 import { connect } from "../../src/redis/connect.ts";
 import { DEFAULT_CONNECTION } from "../../src/redis/options.ts";
-import { Prng } from "../../src/pipeline/prng.ts";
+import { Prng } from "../../src/generate/prng.ts";
 import { RedisServer } from "../../test/_server.ts";
 import { machine, waitFor } from "./_bench_util.ts";
 

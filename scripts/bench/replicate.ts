@@ -12,7 +12,7 @@
 import { encodeCommands, toText } from "../../resp/mod.ts";
 import { connect } from "../../src/redis/connect.ts";
 import { DEFAULT_CONNECTION } from "../../src/redis/options.ts";
-import { scanKeys } from "../../src/pipeline/key_scanner.ts";
+import { scanKeys } from "../../src/sources/key_scanner.ts";
 import { RedisServer } from "../../test/_server.ts";
 import { machine, rate, run, waitFor } from "./_bench_util.ts";
 

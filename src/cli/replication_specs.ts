@@ -1,6 +1,6 @@
 /** Options shared by replicate and compare: what to read, how to verify, how to show progress. */
-import type { ScanOptions } from "../pipeline/key_scanner.ts";
-import { keyFilter } from "../pipeline/glob.ts";
+import type { ScanOptions } from "../sources/key_scanner.ts";
+import { keyFilter } from "../sources/glob.ts";
 import { type OptionSpec, type ParsedValues, UsageError } from "./parse.ts";
 
 export const KEY_SPECS: readonly OptionSpec[] = [

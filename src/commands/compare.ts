@@ -13,9 +13,9 @@ import {
   VERIFY_SPECS,
 } from "../cli/replication_specs.ts";
 import { resolveTwoServers, TWO_SERVER_SPECS } from "../cli/two_servers.ts";
-import { dbSize } from "../pipeline/dbsize.ts";
-import { supportsExpireTime } from "../pipeline/dump_reader.ts";
-import { type CompareMode, differs, verify } from "../pipeline/verify.ts";
+import { dbSize } from "../sources/dbsize.ts";
+import { supportsExpireTime } from "../readers/dump_reader.ts";
+import { type CompareMode, differs, verify } from "../verify/verify.ts";
 import { openConnections, type OpenedServer } from "../redis/pool.ts";
 import { defaultProgressStyle, Progress, type ProgressStyle } from "../ui/progress.ts";
 import { reportVerify, verifyJson } from "../ui/report.ts";

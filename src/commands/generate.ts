@@ -11,8 +11,8 @@ import {
   type GenerateConfig,
   parseTypes,
   resolveGenerateConfig,
-} from "../pipeline/generate_config.ts";
-import { generate, type GenerateProgress } from "../pipeline/generate_data.ts";
+} from "../generate/generate_config.ts";
+import { generate, type GenerateProgress } from "../generate/generate_data.ts";
 import { formatCount, formatDuration, formatThousands } from "../ui/format.ts";
 import { defaultProgressStyle, Progress, type ProgressStyle } from "../ui/progress.ts";
 

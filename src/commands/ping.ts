@@ -12,7 +12,7 @@ import { connect } from "../redis/connect.ts";
 import { ConnectionError } from "../redis/errors.ts";
 import { describeEndpoint } from "../redis/options.ts";
 import { encodeCommands, ErrorReply } from "../../resp/mod.ts";
-import { LatencyStats } from "../ui/latency.ts";
+import { LatencyStats } from "../pipeline/latency.ts";
 
 const DEFAULT_COUNT = 10;
 const DEFAULT_INTERVAL_MS = 100;

@@ -13,8 +13,8 @@ import {
   VERIFY_SPECS,
 } from "../cli/replication_specs.ts";
 import { resolveTwoServers, TWO_SERVER_SPECS } from "../cli/two_servers.ts";
-import { replicate, type ReplicationMode } from "../pipeline/replication.ts";
-import { differs } from "../pipeline/verify.ts";
+import { replicate, type ReplicationMode } from "../jobs/replicate.ts";
+import { differs } from "../verify/verify.ts";
 import { formatLag } from "../ui/format.ts";
 import { defaultProgressStyle, type ProgressStyle } from "../ui/progress.ts";
 import { replicationSummary, reportNotCopied, reportVerify, statsJson, verifyJson } from "../ui/report.ts";

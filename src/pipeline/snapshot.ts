@@ -7,11 +7,11 @@
  * thrown); rejects when a connection is lost, after stopping every stage.
  */
 import type { RedisConnection } from "../redis/connection.ts";
-import { readDumps } from "./dump_reader.ts";
-import { scanKeys, type ScanOptions } from "./key_scanner.ts";
+import { readDumps } from "../readers/dump_reader.ts";
+import { scanKeys, type ScanOptions } from "../sources/key_scanner.ts";
 import { BoundedQueue } from "./queue.ts";
 import type { KeyRecord } from "./record.ts";
-import { writeRecords } from "./restore_writer.ts";
+import { writeRecords } from "../writers/restore_writer.ts";
 import type { ReplicationStats } from "./stats.ts";
 
 export interface SnapshotConfig {

@@ -1,6 +1,6 @@
 /** Final reports of replicate and compare: the human lines (stderr/stdout) and the JSON shapes. */
 import type { ReplicationStats } from "../pipeline/stats.ts";
-import { type Diff, summaryLine, type VerifyResult } from "../pipeline/verify.ts";
+import { type Diff, summaryLine, type VerifyResult } from "../verify/verify.ts";
 import { formatBytes, formatCount } from "./format.ts";
 import type { Logger } from "./log.ts";
 

@@ -11,17 +11,17 @@ import type { Logger } from "../ui/log.ts";
 import { serveMetrics } from "../ui/metrics.ts";
 import { formatLag } from "../ui/format.ts";
 import { Progress, type ProgressStyle } from "../ui/progress.ts";
-import { dbSize } from "./dbsize.ts";
-import { supportsExpireTime } from "./dump_reader.ts";
-import type { ScanOptions } from "./key_scanner.ts";
-import { type LiveConfig, LiveFollower } from "./live/follower.ts";
-import { prepareNotifications } from "./live/prepare.ts";
-import { liveMetrics } from "./live/metrics.ts";
-import { readDumps } from "./dump_reader.ts";
-import { writeRecords } from "./restore_writer.ts";
-import { copySnapshot } from "./snapshot.ts";
-import { ReplicationStats } from "./stats.ts";
-import { type CompareMode, differs, verify, type VerifyResult } from "./verify.ts";
+import { dbSize } from "../sources/dbsize.ts";
+import { supportsExpireTime } from "../readers/dump_reader.ts";
+import type { ScanOptions } from "../sources/key_scanner.ts";
+import { type LiveConfig, LiveFollower } from "../live/follower.ts";
+import { prepareNotifications } from "../live/prepare.ts";
+import { liveMetrics } from "../live/metrics.ts";
+import { readDumps } from "../readers/dump_reader.ts";
+import { writeRecords } from "../writers/restore_writer.ts";
+import { copySnapshot } from "../pipeline/snapshot.ts";
+import { ReplicationStats } from "../pipeline/stats.ts";
+import { type CompareMode, differs, verify, type VerifyResult } from "../verify/verify.ts";
 
 export type ReplicationMode = "snapshot" | "live" | "liveonly";
 

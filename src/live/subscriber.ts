@@ -4,10 +4,10 @@
  * and the event. Delivery is at-most-once: when this connection is lost, events are lost, so `closed`
  * resolves and the follower re-subscribes and re-scans.
  */
-import { encodeCommand, type RespValue } from "../../../resp/mod.ts";
-import type { RedisConnection } from "../../redis/connection.ts";
-import { connect } from "../../redis/connect.ts";
-import type { ConnectionOptions } from "../../redis/options.ts";
+import { encodeCommand, type RespValue } from "../../resp/mod.ts";
+import type { RedisConnection } from "../redis/connection.ts";
+import { connect } from "../redis/connect.ts";
+import type { ConnectionOptions } from "../redis/options.ts";
 
 export type KeyEventHandler = (key: Uint8Array, event: string) => void;
 

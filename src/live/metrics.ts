@@ -1,6 +1,6 @@
 /** The counters that --metrics-port serves during a live replication. */
-import type { MetricsSource } from "../../ui/metrics.ts";
-import type { ReplicationStats } from "../stats.ts";
+import type { MetricsSource } from "../ui/metrics.ts";
+import type { ReplicationStats } from "../pipeline/stats.ts";
 import type { LiveFollower } from "./follower.ts";
 
 export function liveMetrics(stats: ReplicationStats, follower: LiveFollower): MetricsSource {

@@ -6,8 +6,8 @@
  * Needed: `K` (keyspace channel, which carries the key in the channel name) and every class of `A`
  * (g $ l s h z x e t d); `m` and `n` are not needed.
  */
-import { ErrorReply, toText } from "../../../resp/mod.ts";
-import type { RedisConnection } from "../../redis/connection.ts";
+import { ErrorReply, toText } from "../../resp/mod.ts";
+import type { RedisConnection } from "../redis/connection.ts";
 
 const NEEDED = ["K", "g", "$", "l", "s", "h", "z", "x", "e", "t", "d"];
 

@@ -4,7 +4,7 @@
  * Used by re-scans after lost events (a FLUSHDB, a dropped subscription), where deletions left no trace.
  */
 import type { RedisConnection } from "../redis/connection.ts";
-import { scanKeys, type ScanOptions } from "./key_scanner.ts";
+import { scanKeys, type ScanOptions } from "../sources/key_scanner.ts";
 
 export async function pruneTarget(
   targetScanner: RedisConnection,

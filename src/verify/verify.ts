@@ -10,7 +10,7 @@
  */
 import { ErrorReply, type RespValue, toText } from "../../resp/mod.ts";
 import type { RedisConnection } from "../redis/connection.ts";
-import { scanKeys, type ScanOptions } from "./key_scanner.ts";
+import { scanKeys, type ScanOptions } from "../sources/key_scanner.ts";
 import { bytesEqual, valuesEqual } from "./value_equal.ts";
 
 export type CompareMode = "quick" | "full";

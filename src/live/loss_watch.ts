@@ -3,8 +3,8 @@
  * a different run_id (the server restarted), more FLUSHDB/FLUSHALL calls than before (a flush emits no
  * per-key events), or counters that went down (CONFIG RESETSTAT: a flush may be hidden, so assume one).
  */
-import type { RedisConnection } from "../../redis/connection.ts";
-import { toText } from "../../../resp/mod.ts";
+import type { RedisConnection } from "../redis/connection.ts";
+import { toText } from "../../resp/mod.ts";
 
 interface Snapshot {
   runId: string;

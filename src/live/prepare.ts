@@ -6,9 +6,9 @@
  * - CONFIG refused (managed services): write and delete a probe key and wait for its event; go on with a
  *   warning when it arrives, stop when it does not.
  */
-import type { RedisConnection } from "../../redis/connection.ts";
-import { type ConnectionOptions, describeEndpoint } from "../../redis/options.ts";
-import type { Logger } from "../../ui/log.ts";
+import type { RedisConnection } from "../redis/connection.ts";
+import { type ConnectionOptions, describeEndpoint } from "../redis/options.ts";
+import type { Logger } from "../ui/log.ts";
 import {
   checkNotifications,
   enableNotifications,

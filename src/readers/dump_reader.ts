@@ -5,7 +5,7 @@
  */
 import { ErrorReply, type RespValue } from "../../resp/mod.ts";
 import type { RedisConnection } from "../redis/connection.ts";
-import { GONE, type KeyFailure, type KeyRecord, NO_EXPIRY } from "./record.ts";
+import { GONE, type KeyFailure, type KeyRecord, NO_EXPIRY } from "../pipeline/record.ts";
 
 const MEMORY_USAGE = [["MEMORY", "USAGE"]];
 const DUMP_EXPIRETIME = [["DUMP"], ["PEXPIRETIME"]];

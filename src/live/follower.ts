@@ -10,18 +10,18 @@
  * `follow()` returns when stopped (`stop()`, e.g. on SIGINT) or after `idleTimeoutMs` without events;
  * in-flight batches finish and the queue is drained first.
  */
-import { toText } from "../../../resp/mod.ts";
-import type { RedisConnection } from "../../redis/connection.ts";
-import { ConnectionError } from "../../redis/errors.ts";
-import type { ConnectionOptions } from "../../redis/options.ts";
-import type { Logger } from "../../ui/log.ts";
-import { LatencyStats } from "../../ui/latency.ts";
-import { readDumps } from "../dump_reader.ts";
-import type { ScanOptions } from "../key_scanner.ts";
-import { pruneTarget } from "../prune.ts";
-import { AdaptiveWindow } from "../snapshot.ts";
-import { writeRecords } from "../restore_writer.ts";
-import type { ReplicationStats } from "../stats.ts";
+import { toText } from "../../resp/mod.ts";
+import type { RedisConnection } from "../redis/connection.ts";
+import { ConnectionError } from "../redis/errors.ts";
+import type { ConnectionOptions } from "../redis/options.ts";
+import type { Logger } from "../ui/log.ts";
+import { LatencyStats } from "../pipeline/latency.ts";
+import { readDumps } from "../readers/dump_reader.ts";
+import type { ScanOptions } from "../sources/key_scanner.ts";
+import { pruneTarget } from "../writers/prune.ts";
+import { AdaptiveWindow } from "../pipeline/snapshot.ts";
+import { writeRecords } from "../writers/restore_writer.ts";
+import type { ReplicationStats } from "../pipeline/stats.ts";
 import { type ChangedKey, ChangeQueue } from "./change_queue.ts";
 import { LossWatch } from "./loss_watch.ts";
 import { subscribeKeyspace, type Subscription } from "./subscriber.ts";

@@ -6,7 +6,7 @@
  */
 import { type Command, ErrorReply } from "../../resp/mod.ts";
 import type { RedisConnection } from "../redis/connection.ts";
-import { GONE, type KeyFailure, type KeyRecord, NO_EXPIRY } from "./record.ts";
+import { GONE, type KeyFailure, type KeyRecord, NO_EXPIRY } from "../pipeline/record.ts";
 
 export interface WriteResult {
   written: number;
