@@ -6,8 +6,9 @@ import { ConnectionError } from "../redis/errors.ts";
 import { OptionError } from "../redis/options.ts";
 import { Logger, type LogLevel } from "../ui/log.ts";
 import { type CommandContext, type CommandModule, LOG_SPECS, parseCommandArgs } from "./command.ts";
-import { CONNECTION_SPECS } from "./connection_flags.ts";
+import { CONNECTION_SPECS, type Environment } from "./connection_flags.ts";
 import { formatOptions, type OptionSpec, parseArgs, type ParsedValues, UsageError } from "./parse.ts";
+import { uriSecrets } from "../redis/uri.ts";
 import { VERSION } from "../version.ts";
 
 const GLOBAL_SPECS: readonly OptionSpec[] = [
@@ -19,7 +20,8 @@ const GLOBAL_SPECS: readonly OptionSpec[] = [
 export interface MainIo {
   out: (text: string) => void;
   err: (text: string) => void;
-  env: { get(name: string): string | undefined };
+  /** The process environment, and a terminal to ask for passwords on (absent: never ask). */
+  env: Environment;
   /** Ends the process at once (main.ts: Deno.exit); absent in tests. */
   exit?: (code: number) => void;
 }
@@ -47,13 +49,14 @@ describe the target (replicate, compare) or override them. 'riot COMMAND --help'
 
 ${formatOptions(GLOBAL_SPECS)}
 
-Exit codes: 0 success, 1 failure (or differences found), 2 bad usage.
+Exit codes: 0 success, 1 failure (or differences found), 2 bad usage, 130 SIGINT, 143 SIGTERM.
 `;
 }
 
 /**
  * Run riot with `args` against the given commands (main.ts passes them all; a test may pass fewer);
- * resolves with the exit code. Never calls Deno.exit.
+ * resolves with the exit code. Never calls Deno.exit. With --json, a failure also prints
+ * `{"error": {"message", "exitCode"}}` on stdout, so that a script reading stdout always gets JSON.
  */
 export async function runMain(
   args: readonly string[],
@@ -61,12 +64,19 @@ export async function runMain(
   commands: readonly CommandModule[],
 ): Promise<number> {
   const log = new Logger("warn", { write: io.err });
+  for (const arg of args) for (const secret of uriSecrets(arg)) log.addSecret(secret);
+  log.addSecret(io.env.get("REDISCLI_AUTH"));
+  const end = args.indexOf("--");
+  const json = (end === -1 ? args : args.slice(0, end)).some((arg) =>
+    arg === "--json" || arg === "--json=true"
+  );
   let debug = false;
   try {
-    const global = parseArgs(args, GLOBAL_SPECS, "riot", true);
+    const names = commands.flatMap((command) => [command.name, ...command.aliases ?? []]);
+    const global = parseArgs(args, GLOBAL_SPECS, "riot", true, names);
     log.level = levelOf(global.values, "warn");
     debug = log.level === "debug";
-    log.addSecret(global.values.password as string | undefined);
+    addSecrets(log, global.values, io.env);
     if (global.values.version) {
       io.out(`riot ${VERSION}\n`);
       return 0;
@@ -80,7 +90,9 @@ export async function runMain(
       io.out(rootHelp(commands));
       return 0;
     }
-    const command = commands.find((candidate) => candidate.name === name);
+    const command = commands.find((candidate) =>
+      candidate.name === name || candidate.aliases?.includes(name)
+    );
     if (!command) {
       throw new UsageError(`Unknown command '${name}'. Commands: ${commands.map((c) => c.name).join(", ")}`);
     }
@@ -91,10 +103,7 @@ export async function runMain(
     const own = parseCommandArgs(command, rest).values;
     log.level = levelOf(own, log.level);
     debug = log.level === "debug";
-    log.addSecret(own.password as string | undefined);
-    for (const [key, value] of Object.entries(own)) {
-      if (key.endsWith(".password") && typeof value === "string") log.addSecret(value);
-    }
+    addSecrets(log, own, io.env);
     const context: CommandContext = {
       global: global.values,
       argv: rest,
@@ -105,7 +114,21 @@ export async function runMain(
     };
     return await command.run(context);
   } catch (error) {
-    return reportFailure(error, log, debug);
+    const code = reportFailure(error, log, debug);
+    if (json) {
+      const message = log.redact(error instanceof Error ? error.message : String(error));
+      io.out(`${JSON.stringify({ error: { message, exitCode: code } })}\n`);
+    }
+    return code;
+  }
+}
+
+/** Passwords given as options (-a, --source-pass, ...) and read from --pass-env variables. */
+function addSecrets(log: Logger, values: ParsedValues, env: Environment): void {
+  for (const [key, value] of Object.entries(values)) {
+    if (typeof value !== "string") continue;
+    if (key === "password" || key.endsWith(".password")) log.addSecret(value);
+    if (key === "passEnv" || key.endsWith(".passEnv")) log.addSecret(env.get(value));
   }
 }
 

@@ -31,6 +31,13 @@ const SPECS: readonly OptionSpec[] = [
     defaultText: "quick",
   },
   {
+    long: "quick",
+    kind: "flag",
+    key: "mode",
+    value: "quick",
+    help: "Same as --mode quick (RIOT's spelling)",
+  },
+  {
     long: "pause",
     kind: "duration",
     key: "pause",
