@@ -5,6 +5,7 @@ import { compareCommand } from "./src/commands/compare.ts";
 import { generateCommand } from "./src/commands/generate.ts";
 import { pingCommand } from "./src/commands/ping.ts";
 import { replicateCommand } from "./src/commands/replicate.ts";
+import { askSecretOnTerminal } from "./src/ui/ask_secret.ts";
 
 /** Every command, in the order `riot --help` lists them. */
 const COMMANDS: readonly CommandModule[] = [pingCommand, replicateCommand, generateCommand, compareCommand];
@@ -13,7 +14,7 @@ const encoder = new TextEncoder();
 const code = await runMain(Deno.args, {
   out: (text) => Deno.stdout.writeSync(encoder.encode(text)),
   err: (text) => Deno.stderr.writeSync(encoder.encode(text)),
-  env: { get: (name) => Deno.env.get(name) },
+  env: { get: (name) => Deno.env.get(name), askSecret: askSecretOnTerminal },
   exit: (code) => Deno.exit(code),
 }, COMMANDS);
 Deno.exit(code);

@@ -163,3 +163,43 @@ Deno.test({
     assert.ok(!/src#pw|tgt\/pw/.test(run.out + run.err));
   },
 });
+
+const MAIN = new URL("../main.ts", import.meta.url).pathname;
+const scriptMissing = new Deno.Command("script", { args: ["--version"], stdout: "null", stderr: "null" })
+  .output().then((output) => !output.success, () => true);
+
+Deno.test({
+  name: "main.ts -a without a value asks on the terminal and never echoes the password",
+  ignore: ignore || await scriptMissing,
+  async fn() {
+    await using server = await RedisServer.start({ password: "typed#secret" });
+    // `script` gives riot a pseudo-terminal; what riot and the terminal print comes back on stdout.
+    const command = `${Deno.execPath()} run -A --no-check ${MAIN} ping -p ${server.port} -a --count 1`;
+    const child = new Deno.Command("script", {
+      args: ["-qec", command, "/dev/null"],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let screen = "";
+    while (!screen.includes("Password: ")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      screen += value;
+    }
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode("typed#secret\r"));
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      screen += value;
+    }
+    await writer.close().catch(() => {});
+    const status = await child.status;
+    await child.stderr.cancel();
+    assert.equal(status.code, 0, screen);
+    assert.match(screen, new RegExp(`PONG from 127\\.0\\.0\\.1:${server.port}`));
+    assert.ok(!screen.includes("typed"), `echoed: ${screen}`);
+  },
+});
