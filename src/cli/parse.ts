@@ -167,9 +167,14 @@ function accepts(spec: OptionSpec, raw: string): boolean {
 }
 
 function convert(spec: OptionSpec, typed: string, shown: string): string | number {
-  const raw = spec.normalize ? spec.normalize(typed) : typed;
-  if (spec.choices && !spec.choices.includes(raw)) {
-    throw new UsageError(`${shown} must be one of ${spec.choices.join(", ")} (got '${typed}')`);
+  let raw = spec.normalize ? spec.normalize(typed) : typed;
+  if (spec.choices) {
+    // Case does not matter (RIOT's --mode LIVE, --progress LOG); the spelling of the choice is kept.
+    const choice = spec.choices.find((one) => one.toLowerCase() === raw.toLowerCase());
+    if (choice === undefined) {
+      throw new UsageError(`${shown} must be one of ${spec.choices.join(", ")} (got '${typed}')`);
+    }
+    raw = choice;
   }
   let value: number;
   switch (spec.kind) {

@@ -241,6 +241,7 @@ export function toGenerateConfig(values: Record<string, unknown>): GenerateConfi
 
 export const generateCommand: CommandModule = {
   name: "generate",
+  aliases: ["gen"],
   summary: "Fill a Redis with synthetic data (tests, demos, benchmarks)",
   usage: USAGE,
   specs: [...CONNECTION_SPECS, ...GENERATE_SPECS],

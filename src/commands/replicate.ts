@@ -26,7 +26,9 @@ const SPECS: readonly OptionSpec[] = [
     key: "mode",
     arg: "MODE",
     choices: ["snapshot", "live", "liveonly"],
-    help: "snapshot: copy once; live: copy then follow changes; liveonly: follow changes only",
+    normalize: (raw) => raw.toLowerCase() === "scan" ? "snapshot" : raw,
+    help:
+      "snapshot (or RIOT's scan): copy once; live: copy then follow changes; liveonly: follow changes only",
     defaultText: "snapshot",
   },
   { long: "live", kind: "flag", key: "live", help: "Same as --mode live" },
@@ -125,6 +127,7 @@ const SPECS: readonly OptionSpec[] = [
 
 export const replicateCommand: CommandModule = {
   name: "replicate",
+  aliases: ["sync"],
   summary: "Copy every key of a source Redis to a target, then verify",
   usage: `Usage: riot [SOURCE OPTIONS] replicate [TARGET OPTIONS] [OPTIONS]
        riot replicate SOURCE_URI TARGET_URI [OPTIONS]
