@@ -179,3 +179,15 @@ Deno.test("runMain() --json prints a JSON error object on stdout for a usage err
   assert.equal(unknown.code, 2);
   assert.match(JSON.parse(unknown.out).error.message, /^Unknown option --nope/);
 });
+
+Deno.test("runMain() --json prints a JSON error object on stdout for a runtime failure", async () => {
+  const run = await riot(["ping", "--json", "-p", CLOSED, "--count", "1"]);
+  assert.equal(run.code, 1, run.err);
+  assert.deepEqual(JSON.parse(run.out), {
+    error: {
+      message:
+        `Cannot connect to 127.0.0.1:${CLOSED}: connection refused. Check that Redis runs there and the host and port (-h, -p) are right.`,
+      exitCode: 1,
+    },
+  });
+});
