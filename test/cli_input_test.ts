@@ -132,6 +132,11 @@ const BAD_INPUT: BadInput[] = [
     message:
       /^-a\/--pass needs a value: there is no terminal to ask on\. Give it, or use --pass-env VAR or REDISCLI_AUTH$/,
   },
+  {
+    args: ["-p", CLOSED, "-a", "ping"],
+    message: /^-a\/--pass needs a value: there is no terminal to ask on/,
+  },
+  { args: ["ping", "-p", CLOSED, "-o", "0"], message: /^-o must be at least 1ms$/ },
   // Options that name their side.
   { args: ["-p", "1", "replicate", "-p", "0"], message: /^the target's -p must be at least 1$/ },
   { args: ["replicate", "a:1", "--target-port", "0"], message: /^--target-port must be at least 1$/ },

@@ -35,7 +35,11 @@ function levelOf(values: ParsedValues, fallback: LogLevel): LogLevel {
 
 /** `riot --help`: usage, the commands given to runMain in their order, the global options. */
 export function rootHelp(commands: readonly CommandModule[]): string {
-  const list = commands.map((command) => `  ${command.name.padEnd(12)}${command.summary}`).join("\n");
+  const list = commands.map((command) =>
+    `  ${command.name.padEnd(12)}${command.summary}${
+      command.aliases?.length ? ` (also: ${command.aliases.join(", ")})` : ""
+    }`
+  ).join("\n");
   return `riot ${VERSION}: Redis Input/Output Tools
 
 Usage: riot [SOURCE OPTIONS] COMMAND [OPTIONS]

@@ -201,10 +201,10 @@ function convert(spec: OptionSpec, typed: string, shown: string): string | numbe
       return raw;
   }
   if (spec.min !== undefined && value < spec.min) {
-    throw new UsageError(`${shown} must be at least ${spec.min}`);
+    throw new UsageError(`${shown} must be at least ${spec.min}${spec.kind === "duration" ? "ms" : ""}`);
   }
   if (spec.max !== undefined && value > spec.max) {
-    throw new UsageError(`${shown} must be at most ${spec.max}`);
+    throw new UsageError(`${shown} must be at most ${spec.max}${spec.kind === "duration" ? "ms" : ""}`);
   }
   return value;
 }
