@@ -138,10 +138,35 @@ Deno.test({
       "LIVE",
       "--idle-timeout",
       "1s",
+      "--notification-queue",
+      "5000",
       "--progress",
       "none",
     ]);
     assert.equal(run.code, 0, run.err);
     assert.deepEqual(await keysOf(target), ["k"]);
+  },
+});
+
+Deno.test({
+  name: "RIOT 3's --scan-match and --no-verify: only matching keys, and no verification",
+  ignore,
+  async fn() {
+    await using source = await RedisServer.start();
+    await using target = await RedisServer.start();
+    await source.cli("MSET", "a1", "x", "b1", "x");
+    const run = await riot([
+      "replicate",
+      hostPort(source),
+      hostPort(target),
+      "--scan-match",
+      "a*",
+      "--no-verify",
+      "--progress",
+      "none",
+    ]);
+    assert.equal(run.code, 0, run.err);
+    assert.ok(!/OK:\d/.test(run.out), run.out);
+    assert.deepEqual(await keysOf(target), ["a1"]);
   },
 });

@@ -15,7 +15,7 @@ export const CONNECTION_SPECS: readonly OptionSpec[] = [
     key: "host",
     aliases: ["host"],
     arg: "HOST",
-    help: "Server host (also --host)",
+    help: "Server host",
     defaultText: "127.0.0.1",
   },
   {

@@ -242,7 +242,10 @@ export function formatOptions(specs: readonly OptionSpec[]): string {
     const names = `${spec.short ? `-${spec.short}, ` : "    "}--${spec.long}${
       spec.arg ? ` ${spec.arg}` : ""
     }`;
-    const extra = spec.defaultText ? ` (default: ${spec.defaultText})` : "";
+    const also = spec.aliases?.length
+      ? ` (also ${spec.aliases.map((alias) => `--${alias}`).join(", ")})`
+      : "";
+    const extra = `${also}${spec.defaultText ? ` (default: ${spec.defaultText})` : ""}`;
     return [names, `${spec.help}${extra}`];
   });
   const width = Math.min(34, Math.max(...rows.map(([names]) => names.length)) + 2);

@@ -20,6 +20,7 @@ const READ_FROM = [
 export const KEY_SPECS: readonly OptionSpec[] = [
   {
     long: "key-pattern",
+    aliases: ["scan-match"],
     kind: "string",
     key: "keyPattern",
     arg: "GLOB",
@@ -27,6 +28,7 @@ export const KEY_SPECS: readonly OptionSpec[] = [
   },
   {
     long: "key-type",
+    aliases: ["scan-type"],
     kind: "string",
     key: "keyType",
     arg: "TYPE",

@@ -69,6 +69,7 @@ const SPECS: readonly OptionSpec[] = [
     help: "Verification after the copy: quick (existence, type, TTL) or full (values too)",
     defaultText: "quick",
   },
+  { long: "no-verify", kind: "flag", key: "compare", value: "none", help: "Same as --compare none (RIOT 3)" },
   ...VERIFY_SPECS,
   {
     long: "idle-timeout",
@@ -90,6 +91,7 @@ const SPECS: readonly OptionSpec[] = [
   },
   {
     long: "event-queue",
+    aliases: ["notification-queue"],
     kind: "int",
     key: "eventQueue",
     arg: "N",
