@@ -72,19 +72,24 @@ export function parseArgs(
   );
   const byShort = new Map(specs.filter((spec) => spec.short).map((spec) => [spec.short!, spec]));
   const values: ParsedValues = {};
-  const setBy = new Map<string, string>();
+  /** Which option set each value, and how it was written: for "--quick conflicts with --mode". */
+  const setBy = new Map<string, { spec: OptionSpec; shown: string }>();
   const positionals: string[] = [];
-  /** True when `token` is an option of these specs (or a command name): it cannot be a left-out value. */
+  /**
+   * True when `token` is an option of these specs written alone (`-h`, `--host`, `--host=x`) or a command
+   * name: it cannot be the value of an option whose value may be left out. (`-a -secret` keeps its value.)
+   */
   const isOption = (token: string | undefined) =>
     token !== undefined && (commandNames.includes(token) ||
       (token.startsWith("--") && byLong.has(token.slice(2).split("=")[0])) ||
-      (/^-[^-\d]/.test(token) && byShort.has(token[1])));
+      (token.length === 2 && token[0] === "-" && byShort.has(token[1])));
+  /** The same option again: the later wins. Another option for the same value: an error unless equal. */
   const set = (spec: OptionSpec, shown: string, value: ParsedValues[string]) => {
     const earlier = setBy.get(spec.key);
-    if (earlier !== undefined && earlier !== shown && values[spec.key] !== value && spec.kind !== "list") {
-      throw new UsageError(`${shown} conflicts with ${earlier}: give one of them`);
+    if (earlier !== undefined && earlier.spec !== spec && values[spec.key] !== value) {
+      throw new UsageError(`${shown} conflicts with ${earlier.shown}: give one of them`);
     }
-    setBy.set(spec.key, shown);
+    setBy.set(spec.key, { spec, shown });
     values[spec.key] = value;
   };
   for (let i = 0; i < argv.length; i++) {
