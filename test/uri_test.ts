@@ -142,6 +142,7 @@ Deno.test({
       assert.throws(() => parseRedisUri(uri), (error) => {
         assert.ok(error instanceof OptionError);
         assert.ok(!/secret|top/.test(error.message), error.message);
+        assert.ok(!error.message.includes(":***@"), `userinfo hidden whole: ${error.message}`);
         return true;
       });
     }
@@ -167,6 +168,9 @@ Deno.test({
     assert.equal(redactUri("redis://u:p?w/x@h:1/0"), "redis://u:***@h:1/0");
     assert.equal(redactUri("redis://h/0?password=p#w&db=1"), "redis://h/0?password=***&db=1");
     assert.equal(redactUri("pw@h:1"), "***@h:1");
+    // Text that did not parse: nothing of the userinfo is shown.
+    assert.equal(redactUri("redis://alice:p/w@h/x", false), "redis://***@h/x");
+    assert.equal(redactUri("redis://:p@h", false), "redis://***@h");
   },
 });
 

@@ -43,7 +43,9 @@ export function resolveTwoServers(
 ): TwoServers {
   if (positionals.length > 2) {
     throw new UsageError(
-      `Too many arguments: ${positionals.slice(2).map(redactUri).join(" ")} (expected at most SOURCE TARGET)`,
+      `Too many arguments: ${
+        positionals.slice(2).map((text) => redactUri(text, false)).join(" ")
+      } (expected at most SOURCE TARGET)`,
     );
   }
   const sourceFlags = pickPrefixed(own, "source");

@@ -24,10 +24,12 @@ const HOST_PORT = /^(\[[0-9a-f:.]+\]|[a-z0-9_.-]+):(\d+)$/i;
 const PLAIN_USER = /^[a-z0-9._~!$&'()*+,;=%-]+$/i;
 
 /**
- * The URI with its userinfo (up to the last `@`) and any `password=` value replaced by `***`; a plain user
- * name stays (`redis://alice:***@h`). Works on any text, parseable or not.
+ * The URI with its userinfo (up to the last `@`) and any `password=` value replaced by `***`. With
+ * `keepUser` (for URIs that parsed) a plain user name stays (`redis://alice:***@h`); without it (for text
+ * that did not parse, where no part of the userinfo can be trusted to be the user) everything between
+ * `://` and the last `@` goes. Works on any text.
  */
-export function redactUri(uri: string): string {
+export function redactUri(uri: string, keepUser = true): string {
   const scheme = SCHEME.exec(uri);
   const prefix = scheme ? scheme[0] : "";
   let rest = uri.slice(prefix.length);
@@ -37,7 +39,7 @@ export function redactUri(uri: string): string {
     const auth = rest.slice(0, at);
     const colon = auth.indexOf(":");
     const user = colon === -1 ? "" : auth.slice(0, colon);
-    const shownUser = colon === -1 ? "" : PLAIN_USER.test(user) || user === "" ? `${user}:` : "";
+    const shownUser = !keepUser || colon === -1 ? "" : PLAIN_USER.test(user) || user === "" ? `${user}:` : "";
     rest = `${shownUser}***${rest.slice(at)}`;
   }
   return prefix + rest.replace(/([?&]password=)[^&]*/gi, "$1***");
@@ -48,7 +50,7 @@ export function redactUri(uri: string): string {
  * redacted URI; never anything else.
  */
 export function parseRedisUri(uri: string): Partial<ConnectionOptions> {
-  const shown = redactUri(uri);
+  const shown = redactUri(uri, false);
   const fail = (what: string) => new OptionError(`Invalid URI ${shown}: ${what}`);
   const scheme = SCHEME.exec(uri);
   if (!scheme) {
