@@ -1,12 +1,20 @@
-/** riot: Redis Input/Output Tools. The only place that calls Deno.exit. */
-import "./src/commands/all.ts";
+/** riot: Redis Input/Output Tools. Builds the command list, runs it, and is the only place that calls Deno.exit. */
+import type { CommandModule } from "./src/cli/command.ts";
 import { runMain } from "./src/cli/main.ts";
+import { compareCommand } from "./src/commands/compare.ts";
+import { generateCommand } from "./src/commands/generate.ts";
+import { pingCommand } from "./src/commands/ping.ts";
+import { replicateCommand } from "./src/commands/replicate.ts";
+import { askSecretOnTerminal } from "./src/ui/ask_secret.ts";
+
+/** Every command, in the order `riot --help` lists them. */
+const COMMANDS: readonly CommandModule[] = [pingCommand, replicateCommand, generateCommand, compareCommand];
 
 const encoder = new TextEncoder();
 const code = await runMain(Deno.args, {
   out: (text) => Deno.stdout.writeSync(encoder.encode(text)),
   err: (text) => Deno.stderr.writeSync(encoder.encode(text)),
-  env: { get: (name) => Deno.env.get(name) },
+  env: { get: (name) => Deno.env.get(name), askSecret: askSecretOnTerminal },
   exit: (code) => Deno.exit(code),
-});
+}, COMMANDS);
 Deno.exit(code);

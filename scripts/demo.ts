@@ -3,12 +3,15 @@
  * the source with a mixed data set, replicates it live while a writer keeps changing keys, verifies, and
  * stops both servers. Touches no server it did not start.
  */
-import "../src/commands/all.ts";
 import { runMain } from "../src/cli/main.ts";
+import { generateCommand } from "../src/commands/generate.ts";
+import { replicateCommand } from "../src/commands/replicate.ts";
 import { connect } from "../src/redis/connect.ts";
 import { DEFAULT_CONNECTION } from "../src/redis/options.ts";
 import { RedisServer, redisServerMissing } from "../test/_server.ts";
 
+/** The commands the demo runs. */
+const DEMO_COMMANDS = [generateCommand, replicateCommand];
 const encoder = new TextEncoder();
 const say = (text: string) => console.error(`\n== ${text}`);
 const io = {
@@ -45,6 +48,7 @@ let code = await runMain(
     "log",
   ],
   io,
+  DEMO_COMMANDS,
 );
 if (code !== 0) Deno.exit(code);
 
@@ -79,6 +83,7 @@ code = await runMain(
     "log",
   ],
   io,
+  DEMO_COMMANDS,
 );
 await writing;
 writer.close();

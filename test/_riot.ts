@@ -1,6 +1,18 @@
 /** Runs riot in-process, as main.ts would, with stdout and stderr captured and an empty environment. */
-import "../src/commands/all.ts";
+import type { CommandModule } from "../src/cli/command.ts";
 import { runMain } from "../src/cli/main.ts";
+import { compareCommand } from "../src/commands/compare.ts";
+import { generateCommand } from "../src/commands/generate.ts";
+import { pingCommand } from "../src/commands/ping.ts";
+import { replicateCommand } from "../src/commands/replicate.ts";
+
+/** The commands main.ts runs, in the same order. */
+export const COMMANDS: readonly CommandModule[] = [
+  pingCommand,
+  replicateCommand,
+  generateCommand,
+  compareCommand,
+];
 
 export interface Run {
   code: number;
@@ -15,6 +27,6 @@ export async function riot(args: string[], env: Record<string, string> = {}): Pr
     out: (text) => out += text,
     err: (text) => err += text,
     env: { get: (name) => env[name] },
-  });
+  }, COMMANDS);
   return { code, out, err };
 }

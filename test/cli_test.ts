@@ -1,8 +1,8 @@
 /** The CLI end to end: runMain in-process with captured output, and main.ts as a real process for exit codes. */
 
 import assert from "node:assert/strict";
-import "../src/commands/ping.ts";
 import { runMain } from "../src/cli/main.ts";
+import { pingCommand } from "../src/commands/ping.ts";
 import { VERSION } from "../src/version.ts";
 import { freePort, RedisServer, serverTest } from "./_server.ts";
 
@@ -20,7 +20,7 @@ async function riot(args: string[], env: Record<string, string> = {}): Promise<R
     out: (text) => out += text,
     err: (text) => err += text,
     env: { get: (name) => env[name] },
-  });
+  }, [pingCommand]);
   return { code, out, err };
 }
 

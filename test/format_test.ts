@@ -163,6 +163,24 @@ Deno.test({
 });
 
 Deno.test({
+  name: "formatProgressLine() never shows more done than the total: a total passed grows and becomes a guess",
+  permissions,
+  fn() {
+    // Live mode: keys written during the copy (new keys, changes) count too, so done can pass DBSIZE.
+    const line = { label: "copying", done: 12_500, total: 10_000, rate: 4_500, elapsedMs: 2_000 };
+    assert.equal(formatProgressLine(line), "copying: 12.5k/~12.5k (100%) 4.5k/s eta 0ms");
+    assert.equal(
+      formatProgressLine(line, 10),
+      "copying [==========] 12.5k/~12.5k 100% 4.5k/s eta 0ms",
+    );
+    assert.equal(
+      formatProgressLine({ ...line, final: true }),
+      "copying: 12.5k/~12.5k (100%) 4.5k/s in 2.0s",
+    );
+  },
+});
+
+Deno.test({
   name: "fitColumns() cuts long lines with an ellipsis",
   permissions,
   fn() {

@@ -1,8 +1,8 @@
 /** Live replication end to end: runMain in-process (and main.ts as a process for SIGINT) against real servers. */
 
 import assert from "node:assert/strict";
-import "../src/commands/all.ts";
 import { runMain } from "../src/cli/main.ts";
+import { COMMANDS } from "./_riot.ts";
 import { connect } from "../src/redis/connect.ts";
 import type { RedisConnection } from "../src/redis/connection.ts";
 import { DEFAULT_CONNECTION } from "../src/redis/options.ts";
@@ -26,7 +26,7 @@ function riot(args: string[]): { done: Promise<Run>; output: { out: string; err:
     out: (text) => output.out += text,
     err: (text) => output.err += text,
     env: { get: () => undefined },
-  }).then((code) => ({ code, out: output.out, err: output.err, ms: performance.now() - started }));
+  }, COMMANDS).then((code) => ({ code, out: output.out, err: output.err, ms: performance.now() - started }));
   return { done, output };
 }
 

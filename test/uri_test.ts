@@ -1,14 +1,13 @@
-/** parseRedisUri, redactUri and describeEndpoint: pure, so these run with permissions "none". */
+/** parseRedisUri, redactUri, redactSecrets and describeEndpoint: pure, so these run with permissions "none". */
 
 import assert from "node:assert/strict";
 import {
   type ConnectionOptions,
   describeEndpoint,
   OptionError,
-  parseRedisUri,
   redactSecrets,
-  redactUri,
 } from "../src/redis/options.ts";
+import { parseRedisUri, redactUri } from "../src/redis/uri.ts";
 
 const cases: { uri: string; expected: Partial<ConnectionOptions> }[] = [
   { uri: "redis://localhost", expected: { tls: false, host: "localhost" } },
@@ -43,6 +42,27 @@ const cases: { uri: string; expected: Partial<ConnectionOptions> }[] = [
     uri: "unix://alice:pw@/run/redis.sock?db=1",
     expected: { user: "alice", password: "pw", socket: "/run/redis.sock", db: 1 },
   },
+  // Passwords as redis-cli users write them: everything between `://` and the last `@` is the userinfo, so
+  // reserved characters need no %-escape.
+  { uri: "redis://:pw#frag@host", expected: { password: "pw#frag", tls: false, host: "host" } },
+  { uri: "redis://pw#frag@host:7", expected: { password: "pw#frag", tls: false, host: "host", port: 7 } },
+  { uri: "redis://:p?w@h:1", expected: { password: "p?w", tls: false, host: "h", port: 1 } },
+  { uri: "redis://:p/w@h:1/2", expected: { password: "p/w", tls: false, host: "h", port: 1, db: 2 } },
+  { uri: "redis://u:p:w@h", expected: { user: "u", password: "p:w", tls: false, host: "h" } },
+  { uri: "redis://:p w+x@h", expected: { password: "p w+x", tls: false, host: "h" } },
+  { uri: "redis://:p%25w@h", expected: { password: "p%w", tls: false, host: "h" } },
+  {
+    uri: "rediss://:a#b?c/d@e:f@h:6380",
+    expected: { password: "a#b?c/d@e:f", tls: true, host: "h", port: 6380 },
+  },
+  { uri: "redis://h?password=a+b%2B", expected: { password: "a+b+", tls: false, host: "h" } },
+  // Port 80 is a port like any other (a URL parser for http would drop it as the default).
+  { uri: "redis://h:80", expected: { tls: false, host: "h", port: 80 } },
+  { uri: "redis://h:6380?timeout=500ms", expected: { tls: false, host: "h", port: 6380, timeoutMs: 500 } },
+  // RIOT's host:port form.
+  { uri: "localhost:6379", expected: { tls: false, host: "localhost", port: 6379 } },
+  { uri: "Cache-1.example.com:6380", expected: { tls: false, host: "cache-1.example.com", port: 6380 } },
+  { uri: "[::1]:7000", expected: { tls: false, host: "::1", port: 7000 } },
 ];
 
 for (const { uri, expected } of cases) {
@@ -56,9 +76,21 @@ for (const { uri, expected } of cases) {
 }
 
 const bad: { uri: string; message: RegExp }[] = [
-  { uri: "localhost:6379", message: /expected redis:\/\/, rediss:\/\/ or unix:\/\// },
+  { uri: "localhost", message: /expected redis:\/\/, rediss:\/\/, unix:\/\/ or host:port/ },
   { uri: "http://h:80", message: /unknown scheme http/ },
-  { uri: "redis://h:99999", message: /cannot parse it/ },
+  { uri: "redis://h:99999", message: /port must be 1 to 65535, got 99999/ },
+  { uri: "redis://h:0", message: /port must be 1 to 65535, got 0/ },
+  { uri: "redis://h:", message: /port must be 1 to 65535, got ''/ },
+  { uri: "redis://h:12ab", message: /port must be 1 to 65535, got 12ab/ },
+  { uri: "redis://ho st:1", message: /'ho st' is not a host name/ },
+  { uri: "redis://h#x", message: /'#' after the host/ },
+  { uri: "redis://h?foo=1", message: /unknown option 'foo'.*db, password, user, timeout, insecure/ },
+  { uri: "redis://h/0/1", message: /database must be a number >= 0, got 0\/1/ },
+  { uri: "redis://:p%zzw@h", message: /bad %-escape in the password: write a literal % as %25/ },
+  { uri: "redis://:p%2@h", message: /bad %-escape in the password/ },
+  { uri: "redis://:%ff@h", message: /bad %-escape in the password/ },
+  { uri: "redis://u%zz:p@h", message: /bad %-escape in the user name/ },
+  { uri: "redis://h?password=%zz", message: /bad %-escape in the password/ },
   { uri: "redis://h/abc", message: /database must be a number >= 0, got abc/ },
   { uri: "redis://h/-1", message: /database must be a number >= 0/ },
   { uri: "redis://h?db=x", message: /database must be a number/ },
@@ -95,11 +127,22 @@ Deno.test({
         "redis://h/x?password=topsecret",
         "unix:///?password=topsecret",
         "ftp://u:topsecret@h",
+        "topsecret@h",
+        "redis://:top#secret@h:99999",
+        "redis://top#secret@h:99999",
+        "redis://:top?secret@h:99999",
+        "redis://u:top/secret@h:99999",
+        "redis://alice:top:secret@h:99999",
+        "redis://:top%zzsecret@h",
+        "redis://:top%secret@h",
+        "redis://h:99999?password=top#secret",
+        "unix://top%zzsecret@/tmp/r.sock",
       ]
     ) {
       assert.throws(() => parseRedisUri(uri), (error) => {
         assert.ok(error instanceof OptionError);
-        assert.ok(!/secret/.test(error.message), error.message);
+        assert.ok(!/secret|top/.test(error.message), error.message);
+        assert.ok(!error.message.includes(":***@"), `userinfo hidden whole: ${error.message}`);
         return true;
       });
     }
@@ -119,6 +162,15 @@ Deno.test({
     assert.equal(redactUri("unix://u:pw@/run/r.sock"), "unix://u:***@/run/r.sock");
     assert.equal(redactUri("unix:///tmp/a@b.sock"), "unix:///tmp/a@b.sock", "a path is not userinfo");
     assert.equal(redactUri("not a uri"), "not a uri");
+    // Everything up to the last @ is hidden when the user part is not plain.
+    assert.equal(redactUri("redis://:pw#frag@host"), "redis://:***@host");
+    assert.equal(redactUri("redis://pw#frag:x@host"), "redis://***@host");
+    assert.equal(redactUri("redis://u:p?w/x@h:1/0"), "redis://u:***@h:1/0");
+    assert.equal(redactUri("redis://h/0?password=p#w&db=1"), "redis://h/0?password=***&db=1");
+    assert.equal(redactUri("pw@h:1"), "***@h:1");
+    // Text that did not parse: nothing of the userinfo is shown.
+    assert.equal(redactUri("redis://alice:p/w@h/x", false), "redis://***@h/x");
+    assert.equal(redactUri("redis://:p@h", false), "redis://***@h");
   },
 });
 

@@ -4,6 +4,7 @@
  * defaults that the options after the command override, for replicate/compare they describe the source.
  */
 import type { Logger } from "../ui/log.ts";
+import type { Environment } from "./connection_flags.ts";
 import { type OptionSpec, parseArgs, type ParsedValues } from "./parse.ts";
 
 export interface CommandContext {
@@ -11,7 +12,7 @@ export interface CommandContext {
   global: ParsedValues;
   /** Options and arguments after the command name. */
   argv: string[];
-  env: { get(name: string): string | undefined };
+  env: Environment;
   log: Logger;
   /** Writes to stdout (results, JSON). */
   out: (text: string) => void;
@@ -21,6 +22,8 @@ export interface CommandContext {
 
 export interface CommandModule {
   name: string;
+  /** Other names it answers to (RIOT's: `sync` for replicate, `gen` for generate). */
+  aliases?: readonly string[];
   summary: string;
   /** Usage lines and explanation printed by --help, before the option list. */
   usage: string;

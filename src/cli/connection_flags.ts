@@ -3,7 +3,8 @@
  * `toConnectionOptions` turns parsed values into a ConnectionOptions: defaults, then the URI, then each
  * explicit option, then REDISCLI_AUTH when no password was given.
  */
-import { type ConnectionOptions, DEFAULT_CONNECTION, OptionError, parseRedisUri } from "../redis/options.ts";
+import { type ConnectionOptions, DEFAULT_CONNECTION, OptionError } from "../redis/options.ts";
+import { parseRedisUri, redactUri } from "../redis/uri.ts";
 import { type OptionSpec, type ParsedValues, UsageError } from "./parse.ts";
 
 export const CONNECTION_SPECS: readonly OptionSpec[] = [
@@ -12,6 +13,7 @@ export const CONNECTION_SPECS: readonly OptionSpec[] = [
     short: "h",
     kind: "string",
     key: "host",
+    aliases: ["host"],
     arg: "HOST",
     help: "Server host",
     defaultText: "127.0.0.1",
@@ -42,7 +44,15 @@ export const CONNECTION_SPECS: readonly OptionSpec[] = [
     kind: "string",
     key: "password",
     arg: "PASSWORD",
-    help: "Password (or set REDISCLI_AUTH)",
+    bare: true,
+    help: "Password; without a value, asked for on the terminal (or see --pass-env, REDISCLI_AUTH)",
+  },
+  {
+    long: "pass-env",
+    kind: "string",
+    key: "passEnv",
+    arg: "VAR",
+    help: "Read the password from the environment variable VAR (keeps it off the command line)",
   },
   {
     long: "uri",
@@ -55,12 +65,13 @@ export const CONNECTION_SPECS: readonly OptionSpec[] = [
   {
     long: "timeout",
     short: "o",
-    kind: "number",
+    kind: "duration",
+    unit: "s",
     key: "timeout",
-    arg: "SEC",
-    min: 0.001,
-    help: "Connect and command timeout in seconds",
-    defaultText: "60",
+    arg: "TIME",
+    min: 1,
+    help: "Connect and command timeout: seconds, or with a unit (500ms, 30s, 2m)",
+    defaultText: "60s",
   },
   {
     long: "db",
@@ -112,6 +123,7 @@ export const CONNECTION_SPECS: readonly OptionSpec[] = [
     key: "resp",
     arg: "2|3",
     choices: ["2", "3"],
+    normalize: (raw) => raw.replace(/^resp/i, ""),
     help: "Protocol version",
     defaultText: "3",
   },
@@ -128,6 +140,7 @@ export function prefixedConnectionSpecs(prefix: "source" | "target"): OptionSpec
     ...spec,
     short: undefined,
     long: `${prefix}-${spec.long}`,
+    aliases: spec.aliases?.map((alias) => `${prefix}-${alias}`),
     key: `${prefix}.${spec.key}`,
     help: `${prefix === "source" ? "Source" : "Target"}: ${lowerFirst(spec.help)}`,
   }));
@@ -147,48 +160,94 @@ export function hasConnectionValues(values: ParsedValues): boolean {
   return CONNECTION_SPECS.some((spec) => values[spec.key] !== undefined);
 }
 
+/** What toConnectionOptions reads besides the options: the environment, and a terminal to ask on. */
+export interface Environment {
+  get(name: string): string | undefined;
+  /**
+   * Ask for a secret on the terminal without echoing it; undefined when there is no terminal. Absent in
+   * tests and scripts that have no terminal.
+   */
+  askSecret?(prompt: string): string | undefined;
+}
+
+/** How the options of one layer are spelled in messages: `-p/--port` or, with a prefix, `--target-port`. */
+export interface ConnectionNames {
+  /** "source", "target", or undefined for the only server. */
+  side?: "source" | "target";
+  /** Per layer: the prefix of its options (`--source-port`), undefined for the plain ones. */
+  prefixes?: readonly ("source" | "target" | undefined)[];
+}
+
+/** Options a URI always states (it names the server), and those it states only when it has them. */
+const ADDRESS_KEYS = new Set(["host", "port", "socket"]);
+const STATED_KEYS = new Set(["db", "user", "password", "passEnv"]);
+const TLS_KEYS = new Set(["tls", "caFile", "certFile", "keyFile", "insecure", "sni"]);
+
 /**
- * Layers, later wins: defaults, `uri` (or `values.uri`), then explicit values. `env` supplies
- * REDISCLI_AUTH when no layer set a password.
+ * Layers, later wins: defaults, the URI (`uri`, or the last layer's `uri` value), then explicit values.
+ * A flag that restates what the URI says differently (`redis://a:1 -p 3`, `redis://... --tls`) is a usage
+ * error, never silently preferred. The password comes from -a (or, given bare, the terminal), --pass-env,
+ * the URI, then REDISCLI_AUTH.
  */
 export function toConnectionOptions(
   layers: ParsedValues[],
-  env: { get(name: string): string | undefined },
+  env: Environment,
   uri?: string,
+  names: ConnectionNames = {},
 ): ConnectionOptions {
   const options: ConnectionOptions = { ...DEFAULT_CONNECTION };
-  const applyUri = (text: string) => {
+  const uriText = [uri, ...layers.map((values) => values.uri)].filter((text) => typeof text === "string")
+    .at(-1) as string | undefined;
+  let fromUri: Partial<ConnectionOptions> | undefined;
+  if (uriText !== undefined) {
     try {
-      Object.assign(options, parseRedisUri(text));
+      fromUri = parseRedisUri(uriText);
     } catch (error) {
       if (error instanceof OptionError) throw new UsageError(error.message);
       throw error;
     }
-  };
-  if (uri !== undefined) applyUri(uri);
-  for (const values of layers) {
-    if (typeof values.uri === "string") applyUri(values.uri);
+    Object.assign(options, fromUri);
+  }
+  const flags: ParsedValues = {};
+  const spelled = new Map<string, string>();
+  layers.forEach((values, index) => {
     for (const spec of CONNECTION_SPECS) {
       const value = values[spec.key];
       if (value === undefined || spec.key === "uri") continue;
-      switch (spec.key) {
-        case "timeout":
-          options.timeoutMs = Math.round((value as number) * 1000);
-          break;
-        case "resp":
-          options.resp = value === "2" ? 2 : 3;
-          break;
-        default:
-          (options as unknown as Record<string, unknown>)[spec.key] = value;
-      }
+      flags[spec.key] = value;
+      const prefix = names.prefixes?.[index];
+      spelled.set(
+        spec.key,
+        prefix ? `--${prefix}-${spec.long}` : `${spec.short ? `-${spec.short}/` : ""}--${spec.long}`,
+      );
+    }
+  });
+  if (fromUri !== undefined) checkAgainstUri(fromUri, flags, spelled, uriText!, names.side);
+  for (const [key, value] of Object.entries(flags)) {
+    switch (key) {
+      case "timeout":
+        options.timeoutMs = value as number;
+        break;
+      case "resp":
+        options.resp = value === "2" ? 2 : 3;
+        break;
+      case "password":
+      case "passEnv":
+        break;
+      default:
+        (options as unknown as Record<string, unknown>)[key] = value;
     }
   }
+  const password = passwordFrom(flags, spelled, env, names.side);
+  if (password !== undefined) options.password = password;
   if (options.password === undefined) {
     const fromEnv = env.get("REDISCLI_AUTH");
     if (fromEnv) options.password = fromEnv;
   }
   if (options.user !== undefined && options.password === undefined) {
-    throw new UsageError(`--user ${options.user} needs a password: add -a/--pass or set REDISCLI_AUTH`);
+    throw new UsageError(
+      `--user ${options.user} needs a password: add -a/--pass, --pass-env VAR or set REDISCLI_AUTH`,
+    );
   }
   if ((options.certFile === undefined) !== (options.keyFile === undefined)) {
     throw new UsageError("A client certificate needs both --cert and --key");
@@ -197,4 +256,67 @@ export function toConnectionOptions(
     options.tls = true; // TLS material implies TLS, as redis-cli does with --cacert
   }
   return options;
+}
+
+function checkAgainstUri(
+  fromUri: Partial<ConnectionOptions>,
+  flags: ParsedValues,
+  spelled: Map<string, string>,
+  uriText: string,
+  side: string | undefined,
+): void {
+  const stated = { ...DEFAULT_CONNECTION, ...fromUri } as unknown as Record<string, unknown>;
+  for (const [key, value] of Object.entries(flags)) {
+    let clash = false;
+    let advice = "give it in the URI or drop the URI";
+    if (ADDRESS_KEYS.has(key)) clash = String(stated[key]).toLowerCase() !== String(value).toLowerCase();
+    else if (STATED_KEYS.has(key)) {
+      const uriKey = key === "passEnv" ? "password" : key;
+      clash = (fromUri as Record<string, unknown>)[uriKey] !== undefined &&
+        (key === "passEnv" || (fromUri as Record<string, unknown>)[uriKey] !== value);
+    } else if (TLS_KEYS.has(key) && fromUri.tls === false && value !== false) {
+      clash = true;
+      advice = "redis:// is a plain connection: write rediss:// for TLS";
+    }
+    if (clash) {
+      throw new UsageError(
+        `The ${side ?? "server"} is given twice: by the URI ${redactUri(uriText)} and by ${
+          spelled.get(key)
+        }: ${advice}`,
+      );
+    }
+  }
+}
+
+/** The password of -a (asked for when given bare) or --pass-env; undefined when neither is given. */
+function passwordFrom(
+  flags: ParsedValues,
+  spelled: Map<string, string>,
+  env: Environment,
+  side: string | undefined,
+): string | undefined {
+  const pass = spelled.get("password");
+  const passEnv = spelled.get("passEnv");
+  if (pass !== undefined && passEnv !== undefined) {
+    throw new UsageError(`${pass} and ${passEnv} both give the password: keep one of them`);
+  }
+  if (passEnv !== undefined) {
+    const name = flags.passEnv as string;
+    const value = env.get(name);
+    if (value === undefined || value === "") {
+      throw new UsageError(`${passEnv} ${name}: the environment variable ${name} is not set (or is empty)`);
+    }
+    return value;
+  }
+  if (flags.password === true) {
+    const whose = side ? `${side[0].toUpperCase()}${side.slice(1)} password: ` : "Password: ";
+    const asked = env.askSecret?.(whose);
+    if (asked === undefined) {
+      throw new UsageError(
+        `${pass} needs a value: there is no terminal to ask on. Give it, or use --pass-env VAR or REDISCLI_AUTH`,
+      );
+    }
+    return asked;
+  }
+  return flags.password as string | undefined;
 }

@@ -4,11 +4,11 @@
  */
 import { ConnectionError } from "../redis/errors.ts";
 import { OptionError } from "../redis/options.ts";
-import { COMMANDS, findCommand } from "../commands/registry.ts";
 import { Logger, type LogLevel } from "../ui/log.ts";
-import { type CommandContext, LOG_SPECS, parseCommandArgs } from "./command.ts";
-import { CONNECTION_SPECS } from "./connection_flags.ts";
+import { type CommandContext, type CommandModule, LOG_SPECS, parseCommandArgs } from "./command.ts";
+import { CONNECTION_SPECS, type Environment } from "./connection_flags.ts";
 import { formatOptions, type OptionSpec, parseArgs, type ParsedValues, UsageError } from "./parse.ts";
+import { uriSecrets } from "../redis/uri.ts";
 import { VERSION } from "../version.ts";
 
 const GLOBAL_SPECS: readonly OptionSpec[] = [
@@ -20,7 +20,8 @@ const GLOBAL_SPECS: readonly OptionSpec[] = [
 export interface MainIo {
   out: (text: string) => void;
   err: (text: string) => void;
-  env: { get(name: string): string | undefined };
+  /** The process environment, and a terminal to ask for passwords on (absent: never ask). */
+  env: Environment;
   /** Ends the process at once (main.ts: Deno.exit); absent in tests. */
   exit?: (code: number) => void;
 }
@@ -32,34 +33,54 @@ function levelOf(values: ParsedValues, fallback: LogLevel): LogLevel {
   return fallback;
 }
 
-export function rootHelp(): string {
-  const commands = COMMANDS.map((command) => `  ${command.name.padEnd(12)}${command.summary}`).join("\n");
+/** `riot --help`: usage, the commands given to runMain in their order, the global options. */
+export function rootHelp(commands: readonly CommandModule[]): string {
+  const list = commands.map((command) =>
+    `  ${command.name.padEnd(12)}${command.summary}${
+      command.aliases?.length ? ` (also: ${command.aliases.join(", ")})` : ""
+    }`
+  ).join("\n");
   return `riot ${VERSION}: Redis Input/Output Tools
 
 Usage: riot [SOURCE OPTIONS] COMMAND [OPTIONS]
        riot -h SRC -p 6379 replicate -h TGT -p 6380 --live
 
 Commands:
-${commands}
+${list}
 
 Options before the command describe the source server (or the only one); options after it
 describe the target (replicate, compare) or override them. 'riot COMMAND --help' for each.
 
 ${formatOptions(GLOBAL_SPECS)}
 
-Exit codes: 0 success, 1 failure (or differences found), 2 bad usage.
+Exit codes: 0 success, 1 failure (or differences found), 2 bad usage, 130 SIGINT, 143 SIGTERM.
 `;
 }
 
-/** Run riot with `args`; resolves with the exit code. Never calls Deno.exit. */
-export async function runMain(args: readonly string[], io: MainIo): Promise<number> {
+/**
+ * Run riot with `args` against the given commands (main.ts passes them all; a test may pass fewer);
+ * resolves with the exit code. Never calls Deno.exit. With --json, a failure also prints
+ * `{"error": {"message", "exitCode"}}` on stdout, so that a script reading stdout always gets JSON.
+ */
+export async function runMain(
+  args: readonly string[],
+  io: MainIo,
+  commands: readonly CommandModule[],
+): Promise<number> {
   const log = new Logger("warn", { write: io.err });
+  for (const arg of args) for (const secret of uriSecrets(arg)) log.addSecret(secret);
+  log.addSecret(io.env.get("REDISCLI_AUTH"));
+  const end = args.indexOf("--");
+  const json = (end === -1 ? args : args.slice(0, end)).some((arg) =>
+    arg === "--json" || arg === "--json=true"
+  );
   let debug = false;
   try {
-    const global = parseArgs(args, GLOBAL_SPECS, "riot", true);
+    const names = commands.flatMap((command) => [command.name, ...command.aliases ?? []]);
+    const global = parseArgs(args, GLOBAL_SPECS, "riot", true, names);
     log.level = levelOf(global.values, "warn");
     debug = log.level === "debug";
-    log.addSecret(global.values.password as string | undefined);
+    addSecrets(log, global.values, io.env);
     if (global.values.version) {
       io.out(`riot ${VERSION}\n`);
       return 0;
@@ -67,15 +88,17 @@ export async function runMain(args: readonly string[], io: MainIo): Promise<numb
     const [name, ...rest] = global.rest;
     if (name === undefined || name === "help") {
       if (name === undefined && !global.values.help) {
-        io.err(rootHelp());
+        io.err(rootHelp(commands));
         return 2;
       }
-      io.out(rootHelp());
+      io.out(rootHelp(commands));
       return 0;
     }
-    const command = findCommand(name);
+    const command = commands.find((candidate) =>
+      candidate.name === name || candidate.aliases?.includes(name)
+    );
     if (!command) {
-      throw new UsageError(`Unknown command '${name}'. Commands: ${COMMANDS.map((c) => c.name).join(", ")}`);
+      throw new UsageError(`Unknown command '${name}'. Commands: ${commands.map((c) => c.name).join(", ")}`);
     }
     if (rest.includes("--help") || global.values.help) {
       io.out(`${command.usage}\nOptions:\n${formatOptions([...command.specs, ...LOG_SPECS])}\n`);
@@ -84,10 +107,7 @@ export async function runMain(args: readonly string[], io: MainIo): Promise<numb
     const own = parseCommandArgs(command, rest).values;
     log.level = levelOf(own, log.level);
     debug = log.level === "debug";
-    log.addSecret(own.password as string | undefined);
-    for (const [key, value] of Object.entries(own)) {
-      if (key.endsWith(".password") && typeof value === "string") log.addSecret(value);
-    }
+    addSecrets(log, own, io.env);
     const context: CommandContext = {
       global: global.values,
       argv: rest,
@@ -98,7 +118,21 @@ export async function runMain(args: readonly string[], io: MainIo): Promise<numb
     };
     return await command.run(context);
   } catch (error) {
-    return reportFailure(error, log, debug);
+    const code = reportFailure(error, log, debug);
+    if (json) {
+      const message = log.redact(error instanceof Error ? error.message : String(error));
+      io.out(`${JSON.stringify({ error: { message, exitCode: code } })}\n`);
+    }
+    return code;
+  }
+}
+
+/** Passwords given as options (-a, --source-pass, ...) and read from --pass-env variables. */
+function addSecrets(log: Logger, values: ParsedValues, env: Environment): void {
+  for (const [key, value] of Object.entries(values)) {
+    if (typeof value !== "string") continue;
+    if (key === "password" || key.endsWith(".password")) log.addSecret(value);
+    if (key === "passEnv" || key.endsWith(".passEnv")) log.addSecret(env.get(value));
   }
 }
 

@@ -2,6 +2,7 @@
  * A small, strict argv parser: options are declared as data, anything undeclared is a usage error.
  * Accepts `--name value`, `--name=value`, `-x value`, `-xvalue` (single-letter options), and `--` to end
  * options. Flags take no value (`--flag=false` is accepted). Values are checked by kind.
+ * Two options that set the same value differently (`--quick --mode full`) are a usage error.
  */
 
 /** A mistake on the command line: one line saying what is wrong and what to do. Exit code 2. */
@@ -29,6 +30,23 @@ export interface OptionSpec {
   defaultText?: string;
   /** For lists: split each value on commas (default true; false for globs, which may contain commas). */
   splitCommas?: boolean;
+  /** For lists: also take the values that follow, up to the next option or URI (`--key-include a b`). */
+  multiple?: boolean;
+  /** Other long names (RIOT's spellings), e.g. "host" for "hostname". */
+  aliases?: readonly string[];
+  /** Maps what the user typed before it is checked (`RESP3` -> `3`, `scan` -> `snapshot`). */
+  normalize?: (raw: string) => string;
+  /**
+   * The value may be left out (at the end, or before another option): the option then stands for `bare`
+   * (`--show-diffs` alone, `-a` alone = ask on the terminal).
+   */
+  bare?: string | number | boolean;
+  /** For flags: the value they set under `key` instead of true (`--quick` sets mode to "quick"). */
+  value?: string;
+  /** For durations: the unit of a bare number (default "ms"; "s" for --timeout, as redis-cli's -o). */
+  unit?: "ms" | "s";
+  /** Whose option this is, for messages: "target" makes them say "the target's -p". */
+  owner?: string;
 }
 
 export type ParsedValues = Record<string, string | number | boolean | string[] | undefined>;
@@ -47,11 +65,33 @@ export function parseArgs(
   specs: readonly OptionSpec[],
   context: string,
   stopAtPositional = false,
+  commandNames: readonly string[] = [],
 ): Parsed & { rest: string[] } {
-  const byLong = new Map(specs.map((spec) => [spec.long, spec]));
+  const byLong = new Map(
+    specs.flatMap((spec) => [spec.long, ...spec.aliases ?? []].map((name) => [name, spec])),
+  );
   const byShort = new Map(specs.filter((spec) => spec.short).map((spec) => [spec.short!, spec]));
   const values: ParsedValues = {};
+  /** Which option set each value, and how it was written: for "--quick conflicts with --mode". */
+  const setBy = new Map<string, { spec: OptionSpec; shown: string }>();
   const positionals: string[] = [];
+  /**
+   * True when `token` is an option of these specs written alone (`-h`, `--host`, `--host=x`) or a command
+   * name: it cannot be the value of an option whose value may be left out. (`-a -secret` keeps its value.)
+   */
+  const isOption = (token: string | undefined) =>
+    token !== undefined && (commandNames.includes(token) ||
+      (token.startsWith("--") && byLong.has(token.slice(2).split("=")[0])) ||
+      (token.length === 2 && token[0] === "-" && byShort.has(token[1])));
+  /** The same option again: the later wins. Another option for the same value: an error unless equal. */
+  const set = (spec: OptionSpec, shown: string, value: ParsedValues[string]) => {
+    const earlier = setBy.get(spec.key);
+    if (earlier !== undefined && earlier.spec !== spec && values[spec.key] !== value) {
+      throw new UsageError(`${shown} conflicts with ${earlier.shown}: give one of them`);
+    }
+    setBy.set(spec.key, { spec, shown });
+    values[spec.key] = value;
+  };
   for (let i = 0; i < argv.length; i++) {
     const token = argv[i];
     if (token === "--") {
@@ -75,17 +115,26 @@ export function parseArgs(
       positionals.push(token);
       continue;
     }
-    const shown = token.startsWith("--") ? `--${spec.long}` : `-${spec.short}`;
+    const typed = token.startsWith("--")
+      ? token.slice(0, inline === undefined ? undefined : token.indexOf("="))
+      : "";
+    const shown = `${spec.owner ? `the ${spec.owner}'s ` : ""}${typed || `-${spec.short}`}`;
     if (spec.kind === "flag") {
       if (inline !== undefined && !/^(true|false)$/.test(inline)) {
         throw new UsageError(`${shown} takes no value (got '${inline}')`);
       }
-      values[spec.key] = inline !== "false";
+      if (spec.value === undefined) set(spec, shown, inline !== "false");
+      else if (inline !== "false") set(spec, shown, spec.value);
       continue;
     }
     let raw = inline;
     if (raw === undefined) {
-      if (i + 1 >= argv.length) {
+      const next = argv[i + 1];
+      if (spec.bare !== undefined && (next === undefined || isOption(next) || !accepts(spec, next))) {
+        set(spec, shown, spec.bare);
+        continue;
+      }
+      if (next === undefined) {
         throw new UsageError(`${shown} needs a value${spec.arg ? ` (${spec.arg})` : ""}`);
       }
       raw = argv[++i];
@@ -93,19 +142,44 @@ export function parseArgs(
     const value = convert(spec, raw, shown);
     if (spec.kind === "list") {
       const list = (values[spec.key] as string[] | undefined) ?? [];
-      if (spec.splitCommas === false) list.push(value as string);
-      else list.push(...(value as string).split(",").filter((part) => part !== ""));
-      values[spec.key] = list;
+      const raws = [value as string];
+      while (
+        spec.multiple && inline === undefined && i + 1 < argv.length && !argv[i + 1].startsWith("-") &&
+        !argv[i + 1].includes("://")
+      ) {
+        raws.push(argv[++i]);
+      }
+      for (const one of raws) {
+        if (spec.splitCommas === false) list.push(one);
+        else list.push(...one.split(",").filter((part) => part !== ""));
+      }
+      set(spec, shown, list);
     } else {
-      values[spec.key] = value;
+      set(spec, shown, value);
     }
   }
   return { values, positionals, rest: [] };
 }
 
-function convert(spec: OptionSpec, raw: string, shown: string): string | number {
-  if (spec.choices && !spec.choices.includes(raw)) {
-    throw new UsageError(`${shown} must be one of ${spec.choices.join(", ")} (got '${raw}')`);
+/** True when `raw` is a valid value of `spec` (for options whose value may be left out). */
+function accepts(spec: OptionSpec, raw: string): boolean {
+  try {
+    convert(spec, raw, "");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function convert(spec: OptionSpec, typed: string, shown: string): string | number {
+  let raw = spec.normalize ? spec.normalize(typed) : typed;
+  if (spec.choices) {
+    // Case does not matter (RIOT's --mode LIVE, --progress LOG); the spelling of the choice is kept.
+    const choice = spec.choices.find((one) => one.toLowerCase() === raw.toLowerCase());
+    if (choice === undefined) {
+      throw new UsageError(`${shown} must be one of ${spec.choices.join(", ")} (got '${typed}')`);
+    }
+    raw = choice;
   }
   let value: number;
   switch (spec.kind) {
@@ -126,16 +200,16 @@ function convert(spec: OptionSpec, raw: string, shown: string): string | number 
       value = parseBytes(raw, shown);
       break;
     case "duration":
-      value = parseDuration(raw, shown);
+      value = parseDuration(raw, shown, spec.unit);
       break;
     default:
       return raw;
   }
   if (spec.min !== undefined && value < spec.min) {
-    throw new UsageError(`${shown} must be at least ${spec.min}`);
+    throw new UsageError(`${shown} must be at least ${spec.min}${spec.kind === "duration" ? "ms" : ""}`);
   }
   if (spec.max !== undefined && value > spec.max) {
-    throw new UsageError(`${shown} must be at most ${spec.max}`);
+    throw new UsageError(`${shown} must be at most ${spec.max}${spec.kind === "duration" ? "ms" : ""}`);
   }
   return value;
 }
@@ -149,11 +223,14 @@ export function parseBytes(raw: string, shown: string): number {
   return Math.round(Number(match[1]) * scale);
 }
 
-/** "500" (ms), "500ms", "2s", "1m" -> milliseconds. */
-export function parseDuration(raw: string, shown: string): number {
+/** "500" (in `unit`, ms by default), "500ms", "2s", "1m", "1h" -> milliseconds. */
+export function parseDuration(raw: string, shown: string, unit: "ms" | "s" = "ms"): number {
   const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/i.exec(raw.trim());
-  if (!match) throw new UsageError(`${shown} must be a duration such as 500, 500ms, 2s or 1m (got '${raw}')`);
-  const scale = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(match[2] ?? "ms").toLowerCase()]!;
+  if (!match) {
+    const bare = unit === "ms" ? "500 (ms)" : "30 (seconds)";
+    throw new UsageError(`${shown} must be a duration such as ${bare}, 500ms, 2s or 1m (got '${raw}')`);
+  }
+  const scale = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(match[2] ?? unit).toLowerCase()]!;
   return Math.round(Number(match[1]) * scale);
 }
 
@@ -170,7 +247,10 @@ export function formatOptions(specs: readonly OptionSpec[]): string {
     const names = `${spec.short ? `-${spec.short}, ` : "    "}--${spec.long}${
       spec.arg ? ` ${spec.arg}` : ""
     }`;
-    const extra = spec.defaultText ? ` (default: ${spec.defaultText})` : "";
+    const also = spec.aliases?.length
+      ? ` (also ${spec.aliases.map((alias) => `--${alias}`).join(", ")})`
+      : "";
+    const extra = `${also}${spec.defaultText ? ` (default: ${spec.defaultText})` : ""}`;
     return [names, `${spec.help}${extra}`];
   });
   const width = Math.min(34, Math.max(...rows.map(([names]) => names.length)) + 2);

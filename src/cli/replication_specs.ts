@@ -34,9 +34,24 @@ export function retryPolicyFrom(values: ParsedValues): RetryPolicy {
   };
 }
 
+/** RIOT's --read-from values (Lettuce's ReadFrom), lower-case. */
+const READ_FROM = [
+  "master",
+  "master_preferred",
+  "upstream",
+  "upstream_preferred",
+  "replica",
+  "replica_preferred",
+  "any",
+  "any_replica",
+  "lowest_latency",
+  "nearest",
+];
+
 export const KEY_SPECS: readonly OptionSpec[] = [
   {
     long: "key-pattern",
+    aliases: ["scan-match"],
     kind: "string",
     key: "keyPattern",
     arg: "GLOB",
@@ -44,6 +59,7 @@ export const KEY_SPECS: readonly OptionSpec[] = [
   },
   {
     long: "key-type",
+    aliases: ["scan-type"],
     kind: "string",
     key: "keyType",
     arg: "TYPE",
@@ -55,16 +71,18 @@ export const KEY_SPECS: readonly OptionSpec[] = [
     kind: "list",
     key: "keyInclude",
     splitCommas: false,
-    arg: "GLOB",
-    help: "Keep keys matching (repeatable)",
+    multiple: true,
+    arg: "GLOB...",
+    help: "Keep keys matching (repeatable; several globs may follow)",
   },
   {
     long: "key-exclude",
     kind: "list",
     key: "keyExclude",
     splitCommas: false,
-    arg: "GLOB",
-    help: "Drop keys matching (repeatable)",
+    multiple: true,
+    arg: "GLOB...",
+    help: "Drop keys matching (repeatable; several globs may follow)",
   },
   {
     long: "scan-count",
@@ -94,6 +112,16 @@ export const KEY_SPECS: readonly OptionSpec[] = [
     help: "Worker connections per side (plus one for SCAN), within -m/--pool",
     defaultText: "2",
   },
+  {
+    long: "read-from",
+    kind: "string",
+    key: "readFrom",
+    arg: "NODES",
+    choices: READ_FROM,
+    normalize: (raw) => raw.toLowerCase().replaceAll("-", "_"),
+    help: "Cluster: which nodes to read from (RIOT's option; no effect on a standalone server)",
+    defaultText: "master",
+  },
 ];
 
 export const VERIFY_SPECS: readonly OptionSpec[] = [
@@ -112,7 +140,8 @@ export const VERIFY_SPECS: readonly OptionSpec[] = [
     key: "showDiffs",
     arg: "N",
     min: 0,
-    help: "List up to N differing keys",
+    bare: Infinity,
+    help: "List up to N differing keys; without N, every one riot kept (up to 100,000)",
     defaultText: "10",
   },
   {

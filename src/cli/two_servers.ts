@@ -7,8 +7,10 @@
  * A server described twice in different ways (say a positional URI and --source-uri) is a usage error.
  */
 import { type ConnectionOptions, describeEndpoint } from "../redis/options.ts";
+import { redactUri } from "../redis/uri.ts";
 import {
   CONNECTION_SPECS,
+  type Environment,
   hasConnectionValues,
   lowerFirst,
   pickPrefixed,
@@ -21,6 +23,7 @@ import { type OptionSpec, type ParsedValues, UsageError } from "./parse.ts";
 export const TWO_SERVER_SPECS: readonly OptionSpec[] = [
   ...CONNECTION_SPECS.map((spec) => ({
     ...spec,
+    owner: "target",
     help: `Target: ${lowerFirst(spec.help)}`,
   })),
   ...prefixedConnectionSpecs("source"),
@@ -36,11 +39,13 @@ export function resolveTwoServers(
   global: ParsedValues,
   own: ParsedValues,
   positionals: string[],
-  env: { get(name: string): string | undefined },
+  env: Environment,
 ): TwoServers {
   if (positionals.length > 2) {
     throw new UsageError(
-      `Too many arguments: ${positionals.slice(2).join(" ")} (expected at most SOURCE TARGET)`,
+      `Too many arguments: ${
+        positionals.slice(2).map((text) => redactUri(text, false)).join(" ")
+      } (expected at most SOURCE TARGET)`,
     );
   }
   const sourceFlags = pickPrefixed(own, "source");
@@ -65,8 +70,14 @@ export function resolveTwoServers(
     conflictValue("source", spec, global[spec.key], sourceFlags[spec.key]);
     conflictValue("target", spec, plainTarget[spec.key], targetFlags[spec.key]);
   }
-  const source = toConnectionOptions([global, sourceFlags], env, sourceUri);
-  const target = toConnectionOptions([plainTarget, targetFlags], env, targetUri);
+  const source = toConnectionOptions([global, sourceFlags], env, sourceUri, {
+    side: "source",
+    prefixes: [undefined, "source"],
+  });
+  const target = toConnectionOptions([plainTarget, targetFlags], env, targetUri, {
+    side: "target",
+    prefixes: [undefined, "target"],
+  });
   if (!hasConnectionValues(plainTarget) && !hasConnectionValues(targetFlags) && targetUri === undefined) {
     throw new UsageError(
       "No target: give it after the command (-h HOST -p PORT, -u URI, --target-port ...) or as the second URI",
@@ -85,7 +96,7 @@ export function resolveTwoServers(
 function conflict(side: string, positional: unknown, other: unknown, name: string): void {
   if (positional !== undefined && other !== undefined && positional !== other) {
     throw new UsageError(
-      `The ${side} is given twice: as the URI '${redactArg(String(positional))}' and with ${name}`,
+      `The ${side} is given twice: as the URI '${redactUri(String(positional))}' and with ${name}`,
     );
   }
 }
@@ -94,8 +105,4 @@ function conflictValue(side: string, spec: OptionSpec, a: unknown, b: unknown): 
   if (a !== undefined && b !== undefined && a !== b) {
     throw new UsageError(`Conflicting ${side} options: --${spec.long} and --${side}-${spec.long} differ`);
   }
-}
-
-function redactArg(text: string): string {
-  return text.replace(/:\/\/([^:@/]*):[^@]*@/, "://$1:***@");
 }

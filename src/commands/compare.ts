@@ -19,7 +19,6 @@ import { type CompareMode, differs, verify } from "../verify/verify.ts";
 import { Endpoint } from "../redis/endpoint.ts";
 import { defaultProgressStyle, Progress, type ProgressStyle } from "../ui/progress.ts";
 import { reportVerify, verifyJson } from "../ui/report.ts";
-import { registerCommand } from "./registry.ts";
 
 const SPECS: readonly OptionSpec[] = [
   {
@@ -30,6 +29,13 @@ const SPECS: readonly OptionSpec[] = [
     choices: ["quick", "full"],
     help: "quick: existence, type and TTL; full: values too",
     defaultText: "quick",
+  },
+  {
+    long: "quick",
+    kind: "flag",
+    key: "mode",
+    value: "quick",
+    help: "Same as --mode quick (RIOT's spelling)",
   },
   {
     long: "pause",
@@ -124,5 +130,3 @@ are not reported as lasting differences.
     }
   },
 };
-
-registerCommand(compareCommand);

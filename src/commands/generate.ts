@@ -6,7 +6,6 @@
 import { type CommandContext, type CommandModule, parseCommandArgs } from "../cli/command.ts";
 import { CONNECTION_SPECS, toConnectionOptions } from "../cli/connection_flags.ts";
 import { type OptionSpec, UsageError } from "../cli/parse.ts";
-import { registerCommand } from "./registry.ts";
 import {
   DEFAULT_GENERATE_CONFIG,
   type GenerateConfig,
@@ -240,13 +239,14 @@ export function toGenerateConfig(values: Record<string, unknown>): GenerateConfi
   }
 }
 
-const command: CommandModule = {
+export const generateCommand: CommandModule = {
   name: "generate",
+  aliases: ["gen"],
   summary: "Fill a Redis with synthetic data (tests, demos, benchmarks)",
   usage: USAGE,
   specs: [...CONNECTION_SPECS, ...GENERATE_SPECS],
   async run(context: CommandContext): Promise<number> {
-    const own = parseCommandArgs(command, context.argv);
+    const own = parseCommandArgs(generateCommand, context.argv);
     if (own.positionals.length > 0) {
       throw new UsageError(`riot generate takes no arguments (got '${own.positionals[0]}')`);
     }
@@ -315,5 +315,3 @@ const command: CommandModule = {
     return result.errors > 0 ? 1 : 0;
   },
 };
-
-registerCommand(command);

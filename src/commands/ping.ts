@@ -13,7 +13,6 @@ import { ConnectionError } from "../redis/errors.ts";
 import { describeEndpoint } from "../redis/options.ts";
 import { encodeCommands, ErrorReply } from "../../resp/mod.ts";
 import { LatencyStats } from "../pipeline/latency.ts";
-import { registerCommand } from "./registry.ts";
 
 const DEFAULT_COUNT = 10;
 const DEFAULT_INTERVAL_MS = 100;
@@ -79,8 +78,6 @@ Examples:
   specs: SPECS,
   run: runPing,
 };
-
-registerCommand(pingCommand);
 
 async function runPing(context: CommandContext): Promise<number> {
   const own = parseCommandArgs(pingCommand, context.argv).values;

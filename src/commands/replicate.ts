@@ -21,7 +21,6 @@ import { differs } from "../verify/verify.ts";
 import { formatLag } from "../ui/format.ts";
 import { defaultProgressStyle, type ProgressStyle } from "../ui/progress.ts";
 import { replicationSummary, reportNotCopied, reportVerify, statsJson, verifyJson } from "../ui/report.ts";
-import { registerCommand } from "./registry.ts";
 
 const SPECS: readonly OptionSpec[] = [
   {
@@ -30,7 +29,9 @@ const SPECS: readonly OptionSpec[] = [
     key: "mode",
     arg: "MODE",
     choices: ["snapshot", "live", "liveonly"],
-    help: "snapshot: copy once; live: copy then follow changes; liveonly: follow changes only",
+    normalize: (raw) => raw.toLowerCase() === "scan" ? "snapshot" : raw,
+    help:
+      "snapshot (or RIOT's scan): copy once; live: copy then follow changes; liveonly: follow changes only",
     defaultText: "snapshot",
   },
   { long: "live", kind: "flag", key: "live", help: "Same as --mode live" },
@@ -71,6 +72,7 @@ const SPECS: readonly OptionSpec[] = [
     help: "Verification after the copy: quick (existence, type, TTL) or full (values too)",
     defaultText: "quick",
   },
+  { long: "no-verify", kind: "flag", key: "compare", value: "none", help: "Same as --compare none (RIOT 3)" },
   ...VERIFY_SPECS,
   {
     long: "idle-timeout",
@@ -92,6 +94,7 @@ const SPECS: readonly OptionSpec[] = [
   },
   {
     long: "event-queue",
+    aliases: ["notification-queue"],
     kind: "int",
     key: "eventQueue",
     arg: "N",
@@ -145,6 +148,7 @@ const SPECS: readonly OptionSpec[] = [
 
 export const replicateCommand: CommandModule = {
   name: "replicate",
+  aliases: ["sync"],
   summary: "Copy every key of a source Redis to a target, then verify",
   usage: `Usage: riot [SOURCE OPTIONS] replicate [TARGET OPTIONS] [OPTIONS]
        riot replicate SOURCE_URI TARGET_URI [OPTIONS]
@@ -319,5 +323,3 @@ function filtersText(values: ParsedValues): string {
   }
   return parts.join(" ");
 }
-
-registerCommand(replicateCommand);

@@ -145,9 +145,14 @@ export function formatDoneOfTotal(done: number, total: number | undefined, estim
  * - Without `barWidth` (log lines): `label: 12.3k/100k (12.3%) 4.5k/s eta 19s | extra`.
  * - With `barWidth` (terminal): `label [====>   ] 12.3k/100k 12.3% 4.5k/s eta 19s | extra`; the bar is only
  *   drawn when the total is known.
- * The final line replaces `eta ...` with `in <elapsed>`.
+ * The final line replaces `eta ...` with `in <elapsed>`. Done never shows above the total (nor above 100%):
+ * a total that done has passed is raised to done and shown as a guess (`~`).
  */
-export function formatProgressLine(line: ProgressLine, barWidth?: number): string {
+export function formatProgressLine(input: ProgressLine, barWidth?: number): string {
+  // Done past the total (live writes during the copy, keys added since DBSIZE): the total was a guess.
+  const line = input.total !== undefined && input.done > input.total
+    ? { ...input, total: input.done, totalEstimated: true }
+    : input;
   const parts: string[] = [];
   const hasTotal = line.total !== undefined;
   if (barWidth !== undefined) {

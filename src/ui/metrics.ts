@@ -21,11 +21,28 @@ export function renderMetrics(source: MetricsSource): string {
   return out;
 }
 
+/**
+ * Serve the metrics on 127.0.0.1:`port` (0: any free port). A port that cannot be had (in use, not
+ * allowed) fails at once with one line that names --metrics-port and the port.
+ */
 export function serveMetrics(port: number, source: MetricsSource): MetricsServer {
-  const server = Deno.serve({ hostname: "127.0.0.1", port, onListen: () => {} }, (request) => {
-    const path = new URL(request.url).pathname;
-    if (path !== "/metrics" && path !== "/") return new Response("not found\n", { status: 404 });
-    return new Response(renderMetrics(source), { headers: { "content-type": "text/plain; version=0.0.4" } });
-  });
+  let server: Deno.HttpServer<Deno.NetAddr>;
+  try {
+    server = Deno.serve({ hostname: "127.0.0.1", port, onListen: () => {} }, (request) => {
+      const path = new URL(request.url).pathname;
+      if (path !== "/metrics" && path !== "/") return new Response("not found\n", { status: 404 });
+      return new Response(renderMetrics(source), {
+        headers: { "content-type": "text/plain; version=0.0.4" },
+      });
+    });
+  } catch (error) {
+    const why = error instanceof Deno.errors.AddrInUse
+      ? "is already in use"
+      : `cannot be opened (${(error as Error).message})`;
+    throw new Error(
+      `--metrics-port ${port}: 127.0.0.1:${port} ${why}: pick another port, or 0 for any free one`,
+      { cause: error },
+    );
+  }
   return { port: server.addr.port, close: () => server.shutdown() };
 }

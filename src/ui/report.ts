@@ -4,22 +4,58 @@ import { type Diff, summaryLine, type VerifyResult } from "../verify/verify.ts";
 import { formatBytes, formatCount } from "./format.ts";
 import type { Logger } from "./log.ts";
 
-/** A key for printing: UTF-8 when it is valid text, else escaped bytes. Never used to address a key. */
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+/** Characters that print as nothing or move text around: C1 controls, zero-width and bidi controls. */
+const INVISIBLE = /^[\u0080-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]$/;
+
+/**
+ * A key for printing, unambiguous: printable ASCII and visible UTF-8 characters as they are, `\` as `\\`,
+ * and every other byte (controls, invalid UTF-8, invisible characters) as `\xNN`. So the key made of the
+ * four characters `\x00` prints `\\x00` and the byte 0x00 prints `\x00`, in text and in JSON. Never used
+ * to address a key.
+ */
 export function showKey(key: Uint8Array): string {
-  try {
-    const text = new TextDecoder("utf-8", { fatal: true }).decode(key);
-    // deno-lint-ignore no-control-regex
-    if (!/[\x00-\x1f\x7f]/.test(text)) return text;
-  } catch {
-    // not UTF-8: escape below
-  }
   let out = "";
-  for (const byte of key) {
-    out += byte >= 0x20 && byte < 0x7f && byte !== 0x5c
-      ? String.fromCharCode(byte)
-      : `\\x${byte.toString(16).padStart(2, "0")}`;
+  let i = 0;
+  while (i < key.length) {
+    const byte = key[i];
+    if (byte === 0x5c) {
+      out += "\\\\";
+      i++;
+      continue;
+    }
+    if (byte >= 0x20 && byte < 0x7f) {
+      out += String.fromCharCode(byte);
+      i++;
+      continue;
+    }
+    const length = byte >= 0xc2 && byte <= 0xdf
+      ? 2
+      : byte >= 0xe0 && byte <= 0xef
+      ? 3
+      : byte >= 0xf0 && byte <= 0xf4
+      ? 4
+      : 0;
+    const character = length > 0 ? decodeOne(key.subarray(i, i + length), length) : undefined;
+    if (character !== undefined && !INVISIBLE.test(character)) {
+      out += character;
+      i += length;
+      continue;
+    }
+    out += `\\x${byte.toString(16).padStart(2, "0")}`;
+    i++;
   }
   return out;
+}
+
+/** The one character `bytes` encode in UTF-8, or undefined when they are not exactly one valid character. */
+function decodeOne(bytes: Uint8Array, length: number): string | undefined {
+  if (bytes.length < length) return undefined;
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The snapshot's keys, time and rate, then the counters of the whole run (live writes included). */
