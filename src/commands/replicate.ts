@@ -16,7 +16,7 @@ import {
 } from "../cli/replication_specs.ts";
 import { resolveTwoServers, TWO_SERVER_SPECS } from "../cli/two_servers.ts";
 import { ReplicationJob, type ReplicationMode, type ReplicationOutcome } from "../jobs/replicate.ts";
-import { showReplicationProgress } from "../ui/replication_progress.ts";
+import { replicationMetrics, showReplicationProgress } from "../ui/replication_progress.ts";
 import { differs } from "../verify/verify.ts";
 import { formatLag } from "../ui/format.ts";
 import { defaultProgressStyle, type ProgressStyle } from "../ui/progress.ts";
@@ -213,19 +213,21 @@ Examples:
         }
         : undefined,
     }, context.log);
+    const metricsPort = values.metricsPort as number | undefined;
+    const metrics = metricsPort === undefined ? undefined : replicationMetrics(job, metricsPort, context.log);
     const signals = watchSignals(job, context);
     const display = showReplicationProgress(job, {
       style,
       log: context.log,
       dryRun: values.dryRun === true,
       estimated: scan.pattern !== undefined || scan.type !== undefined || scan.filter !== undefined,
-      metricsPort: values.metricsPort as number | undefined,
     });
     let outcome;
     try {
       outcome = await job.run();
     } finally {
       await display.stop();
+      await metrics?.close();
       signals.close();
     }
     const { stats, verify } = outcome;

@@ -1,7 +1,7 @@
 /**
  * Progress of a replication job on stderr: one Progress line per phase (copying, live, verifying),
- * switched as `job.phase` changes, and the --metrics-port server once the live phase has a follower.
- * Reads the job's counters only; the job never calls into this file.
+ * switched as `job.phase` changes. Reads the job's counters only; the job never calls into this file.
+ * `replicationMetrics` serves the same counters for --metrics-port.
  */
 import type { ReplicationJob } from "../jobs/replicate.ts";
 import { formatLag } from "./format.ts";
@@ -16,25 +16,11 @@ export interface ProgressDisplay {
 
 export function showReplicationProgress(
   job: ReplicationJob,
-  options: { style: ProgressStyle; log: Logger; dryRun: boolean; estimated: boolean; metricsPort?: number },
+  options: { style: ProgressStyle; log: Logger; dryRun: boolean; estimated: boolean },
 ): ProgressDisplay {
   let current: Progress | undefined;
   let shown: string | undefined;
-  let metrics: MetricsServer | undefined;
   const switchTo = () => {
-    if (options.metricsPort !== undefined && job.follower && !metrics) {
-      try {
-        metrics = serveMetrics(options.metricsPort, liveMetrics(job.stats, job.follower));
-        options.log.info(`Metrics on http://127.0.0.1:${metrics.port}/metrics`);
-      } catch (error) {
-        options.log.error(
-          `--metrics-port ${options.metricsPort}: cannot listen on 127.0.0.1:${options.metricsPort} (${
-            (error as Error).message
-          }); going on without metrics`,
-        );
-        options.metricsPort = undefined;
-      }
-    }
     const phase = job.phase === "converging" ? "verifying" : job.phase;
     if (phase === shown) return;
     current?.stop(true);
@@ -51,7 +37,6 @@ export function showReplicationProgress(
     async stop() {
       clearInterval(timer);
       current?.stop(true);
-      await metrics?.close();
     },
   };
 }
@@ -110,4 +95,11 @@ function verifying(job: ReplicationJob, options: { style: ProgressStyle; log: Lo
     logger: options.log,
     poll: () => ({ done: job.verifyProgress.checked, total: job.total, totalEstimated: options.estimated }),
   });
+}
+
+/** Serve the job's counters on 127.0.0.1:`port` from now on. */
+export function replicationMetrics(job: ReplicationJob, port: number, log: Logger): MetricsServer {
+  const server = serveMetrics(port, liveMetrics(job.stats, () => job.follower));
+  log.info(`Metrics on http://127.0.0.1:${server.port}/metrics`);
+  return server;
 }
