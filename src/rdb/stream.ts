@@ -1,0 +1,170 @@
+/**
+ * Streams (RDB_TYPE_STREAM_LISTPACKS = 15, _2 = 19, _3 = 21; learned from Redis' rdb.c and t_stream.c).
+ *
+ * Body: the number of listpack nodes; per node its master ID (16 bytes, ms and seq big endian) and the
+ * listpack as a string; then the length, the last ID (two lengths); from _2 the first ID, the max deleted
+ * ID and entries-added; then the consumer groups: name, last ID, (from _2) entries-read, the group PEL
+ * (16-byte raw ID, 8-byte delivery time, delivery count each), and the consumers: name, seen time, (from _3)
+ * active time, and the raw IDs of the PEL entries they own.
+ *
+ * Inside a node's listpack: a master entry `count, deleted, n, field_1 .. field_n, 0`, then per entry
+ * `flags, ms-diff, seq-diff`, then either `n' field value ...` or (flag SAMEFIELDS) the n values alone, and
+ * an `lp-count` closing the entry. Entries flagged DELETED are skipped.
+ */
+import { corrupt } from "./errors.ts";
+import { entryBytes, entryInteger, type ListpackEntry, readListpack } from "./listpack.ts";
+import type { RdbReader } from "./rdb_string.ts";
+import type {
+  PendingEntry,
+  StreamConsumer,
+  StreamEntry,
+  StreamGroup,
+  StreamId,
+  StreamValue,
+} from "./value.ts";
+
+export const RDB_TYPE_STREAM_LISTPACKS = 15;
+export const RDB_TYPE_STREAM_LISTPACKS_2 = 19;
+export const RDB_TYPE_STREAM_LISTPACKS_3 = 21;
+
+const FLAG_DELETED = 1n;
+const FLAG_SAMEFIELDS = 2n;
+const STREAM_ID_SIZE = 16;
+/** entries_read = -1 (unknown), as rdbSaveLen writes it: the unsigned 64-bit two's complement. */
+const ENTRIES_READ_INVALID = 0xffffffffffffffffn;
+const U64_MAX = 0xffffffffffffffffn;
+
+/** Reads a stream body of RDB type `rdbType` (one of the three above) from `reader`. */
+export function readStream(reader: RdbReader, rdbType: number): StreamValue {
+  const entries: StreamEntry[] = [];
+  const nodes = reader.length();
+  for (let i = 0; i < nodes; i++) {
+    const masterId = rawStreamId(reader.string(), "stream node key");
+    readNode(readListpack(reader.string(), reader.budget), masterId, entries, reader);
+  }
+  for (let i = 1; i < entries.length; i++) {
+    if (compareIds(entries[i - 1].id, entries[i].id) >= 0) corrupt("Stream entries are out of order");
+  }
+  const previous = entries.at(-1)?.id;
+  const length = reader.length();
+  if (length !== entries.length) corrupt(`Stream says ${length} entries but holds ${entries.length}`);
+  const lastId = lengthId(reader);
+  const v2 = rdbType >= RDB_TYPE_STREAM_LISTPACKS_2;
+  const firstId = v2 ? lengthId(reader) : undefined;
+  const maxDeletedId = v2 ? lengthId(reader) : undefined;
+  const entriesAdded = v2 ? reader.lengthBig() : undefined;
+  if (previous && compareIds(previous, lastId) > 0) corrupt("Stream has an entry after its last ID");
+  const groups: StreamGroup[] = [];
+  for (let count = reader.length(); count > 0; count--) groups.push(readGroup(reader, rdbType));
+  return { type: "stream", entries, length, lastId, firstId, maxDeletedId, entriesAdded, groups };
+}
+
+/** Appends the live entries of one node's listpack to `out`. */
+function readNode(lp: ListpackEntry[], masterId: StreamId, out: StreamEntry[], reader: RdbReader): void {
+  let at = 0;
+  const next = (): ListpackEntry =>
+    at < lp.length ? lp[at++] : corrupt("Stream listpack ends inside an entry");
+  const int = (what: string) => entryInteger(next(), what);
+  const count = int("the master entry count");
+  const deleted = int("the master deleted count");
+  const masterFieldCount = toCount(int("the master field count"));
+  const masterFields: Uint8Array[] = [];
+  for (let i = 0; i < masterFieldCount; i++) masterFields.push(entryBytes(next(), reader.budget));
+  if (int("the master entry terminator") !== 0n) corrupt("Stream master entry is not terminated by 0");
+  let seen = 0n;
+  let live = 0n;
+  while (at < lp.length) {
+    const start = at;
+    const flags = int("entry flags");
+    const id = {
+      ms: addId(masterId.ms, int("an ID ms delta")),
+      seq: addId(masterId.seq, int("an ID seq delta")),
+    };
+    const sameFields = (flags & FLAG_SAMEFIELDS) !== 0n;
+    const fieldCount = sameFields ? masterFieldCount : toCount(int("the entry field count"));
+    const fieldsAndValues: Uint8Array[] = [];
+    for (let i = 0; i < fieldCount; i++) {
+      fieldsAndValues.push(sameFields ? masterFields[i] : entryBytes(next(), reader.budget));
+      fieldsAndValues.push(entryBytes(next(), reader.budget));
+    }
+    if (int("the entry lp-count") !== BigInt(at - start - 1)) corrupt("Stream entry lp-count is wrong");
+    seen++;
+    if ((flags & FLAG_DELETED) !== 0n) continue;
+    live++;
+    out.push({ id, fieldsAndValues });
+  }
+  if (seen !== count + deleted || live !== count) corrupt("Stream node counts do not match its entries");
+}
+
+function readGroup(reader: RdbReader, rdbType: number): StreamGroup {
+  const name = reader.string();
+  const lastId = lengthId(reader);
+  let entriesRead: bigint | undefined;
+  if (rdbType >= RDB_TYPE_STREAM_LISTPACKS_2) {
+    const stored = reader.lengthBig();
+    entriesRead = stored === ENTRIES_READ_INVALID ? undefined : stored;
+  }
+  const pending: PendingEntry[] = [];
+  const byId = new Map<string, PendingEntry>();
+  for (let count = reader.length(); count > 0; count--) {
+    reader.budget.elements(1);
+    const id = rawStreamId(reader.raw(STREAM_ID_SIZE), "a PEL ID");
+    const entry: PendingEntry = { id, deliveryTime: reader.millis(), deliveryCount: reader.lengthBig() };
+    const key = idKey(id);
+    if (byId.has(key)) corrupt("Stream group PEL has a duplicate ID");
+    byId.set(key, entry);
+    pending.push(entry);
+  }
+  const consumers: StreamConsumer[] = [];
+  for (let count = reader.length(); count > 0; count--) {
+    consumers.push(readConsumer(reader, rdbType, byId));
+  }
+  return { name, lastId, entriesRead, pending, consumers };
+}
+
+function readConsumer(reader: RdbReader, rdbType: number, pel: Map<string, PendingEntry>): StreamConsumer {
+  reader.budget.elements(1);
+  const name = reader.string();
+  const seenTime = reader.millis();
+  const activeTime = rdbType >= RDB_TYPE_STREAM_LISTPACKS_3 ? reader.millis() : undefined;
+  const pending: StreamId[] = [];
+  for (let count = reader.length(); count > 0; count--) {
+    reader.budget.elements(1);
+    const id = rawStreamId(reader.raw(STREAM_ID_SIZE), "a consumer PEL ID");
+    const entry = pel.get(idKey(id)) ?? corrupt("Consumer PEL entry is not in its group's PEL");
+    if (entry.consumer) corrupt("Stream PEL entry is owned by two consumers");
+    entry.consumer = name;
+    pending.push(id);
+  }
+  return { name, seenTime, activeTime, pending };
+}
+
+/** A 16-byte ID: ms and seq as unsigned 64-bit big endian. */
+function rawStreamId(raw: Uint8Array, what: string): StreamId {
+  if (raw.length !== STREAM_ID_SIZE) corrupt(`${what} is ${raw.length} bytes, not ${STREAM_ID_SIZE}`);
+  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  return { ms: view.getBigUint64(0, false), seq: view.getBigUint64(8, false) };
+}
+
+function lengthId(reader: RdbReader): StreamId {
+  return { ms: reader.lengthBig(), seq: reader.lengthBig() };
+}
+
+/** A master ID part plus a delta from the listpack, wrapped to unsigned 64 bits as Redis computes it. */
+function addId(base: bigint, delta: bigint): bigint {
+  return (base + delta) & U64_MAX;
+}
+
+function toCount(value: bigint): number {
+  if (value < 0n || value > 0xffffffffn) corrupt(`Stream field count ${value} is out of range`);
+  return Number(value);
+}
+
+export function compareIds(a: StreamId, b: StreamId): number {
+  if (a.ms !== b.ms) return a.ms < b.ms ? -1 : 1;
+  return a.seq === b.seq ? 0 : a.seq < b.seq ? -1 : 1;
+}
+
+export function idKey(id: StreamId): string {
+  return `${id.ms}-${id.seq}`;
+}
