@@ -76,7 +76,7 @@ export async function populate(conn: RedisConnection, features: Features): Promi
     ...range(400, (i) => [String(i / 7), `m${i}`]).flat(),
   ]);
   await run("hash:small", ["HSET", "hash:small", "f1", "v1", "n", "42", "neg", "-1", "empty", ""]);
-  await run("hash:big", ["HSET", "hash:big", ...range(600, (i) => [`field-${i}`, `value-${i}`]).flat()]);
+  await run("hash:big", ["HSET", "hash:big", ...range(700, (i) => [`field-${i}`, `value-${i}`]).flat()]);
   await run("hash:longvalue", ["HSET", "hash:longvalue", "f", "v".repeat(200)]);
   if (features.fieldTtls) {
     const at = Date.now() + 3_600_000;
@@ -87,9 +87,9 @@ export async function populate(conn: RedisConnection, features: Features): Promi
     );
     await run(
       "hash:ttl-big",
-      ["HSET", "hash:ttl-big", ...range(300, (i) => [`f${i}`, `v${i}`]).flat()],
+      ["HSET", "hash:ttl-big", ...range(700, (i) => [`f${i}`, `v${i}`]).flat()],
       ["HPEXPIREAT", "hash:ttl-big", String(at), "FIELDS", "2", "f1", "f2"],
-      ["HPEXPIREAT", "hash:ttl-big", String(at + 5), "FIELDS", "1", "f299"],
+      ["HPEXPIREAT", "hash:ttl-big", String(at + 5), "FIELDS", "1", "f699"],
     );
   }
   await populateStreams(conn, run);

@@ -5,6 +5,7 @@
  * same reads. Runs on the redis-server on PATH and on the builds named in RIOT_TEST_REDIS_SERVERS.
  */
 import assert from "node:assert/strict";
+import { RespVerbatim } from "../resp/mod.ts";
 import { connect } from "../src/redis/connect.ts";
 import type { RedisConnection } from "../src/redis/connection.ts";
 import { DEFAULT_CONNECTION } from "../src/redis/options.ts";
@@ -40,6 +41,7 @@ async function roundTrip(
   const dst = await open(target);
   const observed: string[] = [];
   try {
+    const sameVersion = await serverVersion(src) === await serverVersion(dst);
     const keys = await populate(src, sourceFeatures);
     for (const key of keys) {
       const payload = await src.call("DUMP", key) as Uint8Array;
@@ -52,7 +54,11 @@ async function roundTrip(
       const hasFieldTtls = decoded.value.type === "hash" && decoded.value.fields.some((f) => f.expireAt);
       if (hasFieldTtls && !targetFeatures.fieldTtls) continue;
       await writeDecoded(dst, key, decoded.value);
-      assert.equal(await digest(dst, key), await digest(src, key), `${key}: DEBUG DIGEST-VALUE differs`);
+      // Zset digests hash the score's text, which Redis 7.2+ formats shorter than 7.0 ("%.17g"): across
+      // versions only the reads below compare them (exact doubles).
+      if (sameVersion || decoded.value.type !== "zset") {
+        assert.equal(await digest(dst, key), await digest(src, key), `${key}: DEBUG DIGEST-VALUE differs`);
+      }
       const features = { fieldTtls: sourceFeatures.fieldTtls && targetFeatures.fieldTtls };
       assertSnapshotsEqual(
         await serverSnapshot(dst, key, features),
@@ -65,6 +71,12 @@ async function roundTrip(
     dst.close();
   }
   return observed;
+}
+
+async function serverVersion(conn: RedisConnection): Promise<string> {
+  const reply = await conn.call("INFO", "server");
+  const info = new TextDecoder().decode(reply instanceof RespVerbatim ? reply.data : reply as Uint8Array);
+  return /(?:redis|valkey)_version:(\S+)/.exec(info)?.[1] ?? "unknown";
 }
 
 Deno.test({
