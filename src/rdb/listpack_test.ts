@@ -139,4 +139,3 @@ function flip(lp: Uint8Array, at: number): Uint8Array {
   out[at] ^= 0x01;
   return out;
 }
-
