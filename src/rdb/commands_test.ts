@@ -1,0 +1,154 @@
+/**
+ * writeCommands(): the commands for each type, their windows by element count and bytes, field and key
+ * TTLs, and the stream sequence (placeholders for pending entries whose message is gone). Pure.
+ */
+import assert from "node:assert/strict";
+import type { Command } from "../../resp/encoder.ts";
+import { writeCommands, type WriteOptions } from "./commands.ts";
+import { decodePayload } from "./payload.ts";
+import type { RdbValue } from "./value.ts";
+import { CASES } from "./_payload_cases.ts";
+import { bytes, NONE, text } from "./_test_util.ts";
+
+const KEY = bytes("tmp");
+
+/** Each command as one line of text, arguments joined by spaces. */
+function lines(value: RdbValue, options: Partial<WriteOptions> = {}): string[] {
+  return [...writeCommands(value, { key: KEY, ...options })].map(render);
+}
+
+function render(command: Command): string {
+  return command.map((arg) => arg instanceof Uint8Array ? text(arg) : String(arg)).join(" ");
+}
+
+const b = (...items: string[]) => items.map(bytes);
+
+Deno.test({
+  name: "writeCommands() sends a list in RPUSH windows of maxElementsPerCommand, in order",
+  ...NONE,
+  fn() {
+    const value: RdbValue = { type: "list", elements: b("a", "b", "c", "d", "e") };
+    assert.deepEqual(lines(value, { maxElementsPerCommand: 2 }), [
+      "RPUSH tmp a b",
+      "RPUSH tmp c d",
+      "RPUSH tmp e",
+    ]);
+  },
+});
+
+Deno.test({
+  name: "writeCommands() closes a window at maxBytesPerCommand but always carries one element",
+  ...NONE,
+  fn() {
+    const value: RdbValue = { type: "set", members: b("aaa", "bbb", "ccc", "dddddddddd", "e") };
+    assert.deepEqual(lines(value, { maxBytesPerCommand: 7 }), [
+      "SADD tmp aaa bbb",
+      "SADD tmp ccc",
+      "SADD tmp dddddddddd",
+      "SADD tmp e",
+    ]);
+  },
+});
+
+Deno.test({
+  name: "writeCommands() SETs a big string's first chunk and APPENDs the rest",
+  ...NONE,
+  fn() {
+    const value: RdbValue = { type: "string", value: bytes("abcdefgh") };
+    assert.deepEqual(lines(value, { maxBytesPerCommand: 3 }), [
+      "SET tmp abc",
+      "APPEND tmp def",
+      "APPEND tmp gh",
+    ]);
+    assert.deepEqual(lines({ type: "string", value: bytes("") }), ["SET tmp "]);
+  },
+});
+
+Deno.test({
+  name: "writeCommands() writes zset scores as their exact text (-0, 1e-300) before each member",
+  ...NONE,
+  fn() {
+    const decoded = decodePayload(CASES.find((c) => c.name.startsWith("hashtable zset"))!.payload);
+    assert.deepEqual(lines(decoded.value), ["ZADD tmp -0 neg 1e-300 tiny"]);
+  },
+});
+
+Deno.test({
+  name: "writeCommands() sets hash field TTLs with one HPEXPIREAT per distinct expiry, after HSET",
+  ...NONE,
+  fn() {
+    const value: RdbValue = {
+      type: "hash",
+      fields: [
+        { field: bytes("a"), value: bytes("1"), expireAt: 2000 },
+        { field: bytes("b"), value: bytes("2") },
+        { field: bytes("c"), value: bytes("3"), expireAt: 1000 },
+        { field: bytes("d"), value: bytes("4"), expireAt: 2000 },
+      ],
+    };
+    assert.deepEqual(lines(value, { maxElementsPerCommand: 3 }), [
+      "HSET tmp a 1 b 2 c 3",
+      "HSET tmp d 4",
+      "HPEXPIREAT tmp 2000 FIELDS 2 a d",
+      "HPEXPIREAT tmp 1000 FIELDS 1 c",
+    ]);
+  },
+});
+
+Deno.test({
+  name: "writeCommands() ends with PEXPIREAT when the key has a TTL",
+  ...NONE,
+  fn() {
+    const value: RdbValue = { type: "list", elements: b("x") };
+    assert.deepEqual(lines(value, { expireAt: 1700000000000 }), [
+      "RPUSH tmp x",
+      "PEXPIREAT tmp 1700000000000",
+    ]);
+  },
+});
+
+Deno.test({
+  name:
+    "writeCommands() rebuilds a stream: XADD by ID, a placeholder for a pending entry whose message is gone",
+  ...NONE,
+  fn() {
+    const decoded = decodePayload(CASES.find((c) => c.name.startsWith("stream (type 15)"))!.payload);
+    assert.deepEqual(lines(decoded.value), [
+      "XADD tmp 1000-1 a 1 b 2",
+      "XADD tmp 1001-0  ",
+      "XADD tmp 1002-0 c 3",
+      "XSETID tmp 1002-0",
+      "XGROUP CREATE tmp g 1002-0",
+      "XGROUP CREATECONSUMER tmp g c",
+      "XCLAIM tmp g c 0 1000-1 TIME 1700000000000 RETRYCOUNT 3 FORCE JUSTID",
+      "XCLAIM tmp g c 0 1001-0 TIME 1700000000001 RETRYCOUNT 1 FORCE JUSTID",
+      "XDEL tmp 1001-0",
+      "XSETID tmp 1002-0",
+    ]);
+  },
+});
+
+Deno.test({
+  name: "writeCommands() creates an empty stream with a throwaway group, then sets its IDs and counters",
+  ...NONE,
+  fn() {
+    const decoded = decodePayload(CASES.find((c) => c.name.startsWith("empty stream"))!.payload);
+    assert.deepEqual(lines(decoded.value), [
+      "XGROUP CREATE tmp riot-empty-stream 0 MKSTREAM",
+      "XGROUP DESTROY tmp riot-empty-stream",
+      "XSETID tmp 5-5 ENTRIESADDED 1 MAXDELETEDID 5-5",
+    ]);
+  },
+});
+
+Deno.test({
+  name: "writeCommands() is lazy: the first window of a big list comes without building the others",
+  ...NONE,
+  fn() {
+    const elements = Array.from({ length: 100_000 }, () => bytes("e"));
+    const commands = writeCommands({ type: "list", elements }, { key: KEY, maxElementsPerCommand: 10 });
+    const first = commands.next();
+    assert.equal(first.done, false);
+    assert.equal((first.value as Command).length, 12);
+  },
+});
