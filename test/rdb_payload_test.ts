@@ -11,6 +11,7 @@ import type { RedisConnection } from "../src/redis/connection.ts";
 import { DEFAULT_CONNECTION } from "../src/redis/options.ts";
 import { decodePayload } from "../src/rdb/payload.ts";
 import { RDB_TYPE_NAMES } from "../src/rdb/types.ts";
+import { payloadRdbVersion, restorableOn, rewritePayloadVersion } from "../src/rdb/version.ts";
 import { RedisServer, redisServerMissing } from "./_server.ts";
 import { serverBuild } from "./_servers.ts";
 import {
@@ -128,6 +129,34 @@ Deno.test({
       await writeDecoded(conn, "copy", decoded.value, expireAt);
       assert.equal(await conn.call("PEXPIRETIME", "copy"), expireAt);
       assert.deepEqual(await conn.call("LRANGE", "copy", "0", "-1"), [Uint8Array.of(97), Uint8Array.of(98)]);
+    } finally {
+      conn.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "rewritePayloadVersion() makes a payload RESTORE refuses as too new; the decoded value still copies",
+  ignore: !!redisServerMissing,
+  async fn() {
+    await using server = await RedisServer.start();
+    const conn = await open(server);
+    try {
+      await conn.call("HSET", "src", "f", "v");
+      const payload = await conn.call("DUMP", "src") as Uint8Array;
+      const own = payloadRdbVersion(payload);
+      assert.equal(restorableOn(payload, own), true);
+      // Re-stamped with its own version, the CRC is recomputed right: RESTORE takes it.
+      assert.equal(await conn.call("RESTORE", "same", "0", rewritePayloadVersion(payload, own)), "OK");
+      const newer = rewritePayloadVersion(payload, own + 1);
+      assert.equal(restorableOn(newer, own), false);
+      await assert.rejects(
+        conn.call("RESTORE", "refused", "0", newer),
+        /payload version or checksum are wrong/,
+      );
+      const decoded = decodePayload(rewritePayloadVersion(payload, 12));
+      await writeDecoded(conn, "copied", decoded.value);
+      assert.equal(await digest(conn, "copied"), await digest(conn, "src"));
     } finally {
       conn.close();
     }
