@@ -7,6 +7,8 @@
 import { PayloadError } from "./errors.ts";
 
 export interface PayloadLimits {
+  /** Largest payload accepted at all, in bytes. */
+  maxPayloadBytes: number;
   /** Most elements (list items, members, fields + values, stream entries and their fields) per value. */
   maxElements: number;
   /** Most bytes decompression may produce per value (LZF strings). */
@@ -14,6 +16,7 @@ export interface PayloadLimits {
 }
 
 export const DEFAULT_PAYLOAD_LIMITS: Readonly<PayloadLimits> = Object.freeze({
+  maxPayloadBytes: 512 * 1024 * 1024,
   maxElements: 16 * 1024 * 1024,
   maxDecompressedBytes: 512 * 1024 * 1024,
 });
@@ -26,6 +29,16 @@ export class Budget {
 
   constructor(limits: Partial<PayloadLimits> = {}) {
     this.limits = { ...DEFAULT_PAYLOAD_LIMITS, ...limits };
+  }
+
+  /** Throws `limit` when a payload of `size` bytes is over `maxPayloadBytes`. */
+  payload(size: number): void {
+    if (size > this.limits.maxPayloadBytes) {
+      throw new PayloadError(
+        "limit",
+        `Payload of ${size} bytes is over ${this.limits.maxPayloadBytes}: raise maxPayloadBytes to decode it`,
+      );
+    }
   }
 
   /** Charges `count` elements; throws `limit` when the total would pass `maxElements`. */

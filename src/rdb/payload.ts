@@ -51,6 +51,8 @@ export function readFooter(payload: Uint8Array): { rdbVersion: number; crc: bigi
  * for a type it does not translate, `limit` past `limits`.
  */
 export function decodePayload(payload: Uint8Array, limits: Partial<PayloadLimits> = {}): DecodedPayload {
+  const budget = new Budget(limits);
+  budget.payload(payload.length);
   const { rdbVersion } = readFooter(payload);
   if (rdbVersion > MAX_RDB_VERSION) {
     throw new PayloadError(
@@ -58,7 +60,7 @@ export function decodePayload(payload: Uint8Array, limits: Partial<PayloadLimits
       `Payload has RDB version ${rdbVersion}, newer than ${MAX_RDB_VERSION}: copy it with DUMP/RESTORE`,
     );
   }
-  const reader = new RdbReader(payload.subarray(0, payload.length - FOOTER_SIZE), new Budget(limits));
+  const reader = new RdbReader(payload.subarray(0, payload.length - FOOTER_SIZE), budget);
   const rdbType = reader.byte();
   const value = readValue(reader, rdbType);
   if (reader.remaining !== 0) corrupt(`Payload has ${reader.remaining} bytes after its value`);

@@ -10,7 +10,11 @@ import { decodePayload } from "./payload.ts";
 import { CASES } from "./_payload_cases.ts";
 import { int, NONE, payload, prng, SEEDS } from "./_test_util.ts";
 
-const FUZZ_LIMITS: PayloadLimits = { maxElements: 10_000, maxDecompressedBytes: 256 * 1024 };
+const FUZZ_LIMITS: PayloadLimits = {
+  maxPayloadBytes: 4096,
+  maxElements: 10_000,
+  maxDecompressedBytes: 256 * 1024,
+};
 
 /** Decodes `bytes`; returns the error code, or "ok". Anything but a PayloadError fails the test. */
 function decodeOnce(bytes: Uint8Array): string {

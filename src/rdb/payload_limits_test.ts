@@ -51,6 +51,19 @@ for (const { name, payload: bytes, elements, bytes: decompressed } of cases) {
 }
 
 Deno.test({
+  name: "decodePayload() takes a payload of maxPayloadBytes and refuses one byte more before reading it",
+  ...NONE,
+  fn() {
+    const p = payload(0, str("hello"));
+    decodePayload(p, { maxPayloadBytes: p.length });
+    assert.throws(() => decodePayload(p, { maxPayloadBytes: p.length - 1 }), {
+      name: "PayloadError",
+      code: "limit",
+    });
+  },
+});
+
+Deno.test({
   name: "decodePayload() refuses an LZF string that declares 2^40 plain bytes before allocating them",
   ...NONE,
   fn() {
