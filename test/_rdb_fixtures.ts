@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { ErrorReply, RespMap, RespSet, type RespValue } from "../resp/mod.ts";
 import type { RedisConnection } from "../src/redis/connection.ts";
 import { writeCommands } from "../src/rdb/commands.ts";
-import type { RdbValue, StreamId } from "../src/rdb/value.ts";
+import type { RdbValue, RdbValueStream, StreamId } from "../src/rdb/value.ts";
 
 const latin1 = new TextDecoder("latin1");
 export const text = (bytes: Uint8Array) => latin1.decode(bytes);
@@ -248,7 +248,12 @@ export function decodedSnapshot(value: RdbValue): Snapshot {
 }
 
 /** Writes `value` to `target` as `key` through a temp key and RENAME; asserts no command failed. */
-export async function writeDecoded(target: RedisConnection, key: string, value: RdbValue, expireAt?: number) {
+export async function writeDecoded(
+  target: RedisConnection,
+  key: string,
+  value: RdbValueStream,
+  expireAt?: number,
+) {
   const temp = new TextEncoder().encode(`${key}:riot-tmp`);
   const commands = [...writeCommands(value, { key: temp, expireAt, maxElementsPerCommand: 100 })];
   const replies = await target.pipeline(commands);

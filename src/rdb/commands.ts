@@ -5,7 +5,9 @@
  * Contract:
  * - Commands write only `options.key` (a temporary name: the caller RENAMEs it over the real key once all
  *   commands succeeded, and deletes it on failure). The key must not exist when the first command runs.
- * - They are produced lazily, in order, and must be sent in that order (they may be pipelined).
+ * - They are produced lazily, in order, and must be sent in that order (they may be pipelined). Given an
+ *   opened payload (`openPayload`), members are read from the payload window by window as commands are
+ *   pulled; a corrupt payload then throws from a pull, after earlier windows were already produced.
  * - Collections go in windows: no command carries more than `maxElementsPerCommand` elements (a zset
  *   element is score + member, a hash element field + value) nor, past its first element, more than
  *   `maxBytesPerCommand` bytes of data. A string longer than `maxBytesPerCommand` is SET then APPENDed.
@@ -20,7 +22,7 @@
  */
 import type { Command } from "../../resp/encoder.ts";
 import { compareIds, idKey } from "./stream.ts";
-import type { HashField, RdbValue, StreamEntry, StreamGroup, StreamId, StreamValue } from "./value.ts";
+import type { HashField, RdbValueStream, StreamEntry, StreamGroup, StreamId, StreamValue } from "./value.ts";
 
 export interface WriteOptions {
   /** The temporary key every command writes. */
@@ -45,7 +47,7 @@ interface Window {
 }
 
 /** The commands that rebuild `value` under `options.key`, lazily and in order (see the contract above). */
-export function* writeCommands(value: RdbValue, options: WriteOptions): Generator<Command> {
+export function* writeCommands(value: RdbValueStream, options: WriteOptions): Generator<Command> {
   const window: Window = {
     maxElements: options.maxElementsPerCommand ?? DEFAULT_MAX_ELEMENTS,
     maxBytes: options.maxBytesPerCommand ?? DEFAULT_MAX_BYTES,
@@ -64,10 +66,15 @@ export function* writeCommands(value: RdbValue, options: WriteOptions): Generato
     case "zset":
       yield* windowed(["ZADD", key], value.entries, (e) => [e.scoreText, e.member], window);
       break;
-    case "hash":
-      yield* windowed(["HSET", key], value.fields, (f) => [f.field, f.value], window);
-      yield* fieldExpiryCommands(key, value.fields, window);
+    case "hash": {
+      const withTtl: HashField[] = []; // the members iterate once: keep those HPEXPIREAT needs
+      yield* windowed(["HSET", key], value.fields, (f) => {
+        if (f.expireAt !== undefined) withTtl.push(f);
+        return [f.field, f.value];
+      }, window);
+      yield* fieldExpiryCommands(key, withTtl, window);
       break;
+    }
     case "stream":
       yield* streamCommands(key, value, window);
       break;
@@ -84,7 +91,7 @@ function* stringCommands(key: Uint8Array, value: Uint8Array, maxBytes: number): 
 /** `prefix` followed by the args of as many items as fit the window, once per window. */
 function* windowed<T>(
   prefix: Command,
-  items: readonly T[],
+  items: Iterable<T>,
   argsOf: (item: T) => Uint8Array[],
   window: Window,
 ): Generator<Command> {

@@ -5,10 +5,10 @@
 import assert from "node:assert/strict";
 import type { Command } from "../../resp/encoder.ts";
 import { writeCommands, type WriteOptions } from "./commands.ts";
-import { decodePayload } from "./payload.ts";
+import { decodePayload, openPayload } from "./payload.ts";
 import type { RdbValue } from "./value.ts";
 import { CASES } from "./_payload_cases.ts";
-import { bytes, NONE, text } from "./_test_util.ts";
+import { bytes, concat, len, NONE, payload, str, text } from "./_test_util.ts";
 
 const KEY = bytes("tmp");
 
@@ -150,5 +150,34 @@ Deno.test({
     const first = commands.next();
     assert.equal(first.done, false);
     assert.equal((first.value as Command).length, 12);
+  },
+});
+
+Deno.test({
+  name:
+    "writeCommands() over openPayload() reads members window by window: a bad tail throws after earlier windows",
+  ...NONE,
+  fn() {
+    // A plain list that says 5 elements and holds 3: the first window is good, the second pull fails.
+    const p = payload(1, concat(len(5), str("a"), str("b"), str("c")));
+    const commands = writeCommands(openPayload(p).value, { key: KEY, maxElementsPerCommand: 2 });
+    assert.equal(render(commands.next().value as Command), "RPUSH tmp a b");
+    assert.throws(() => commands.next(), { name: "PayloadError", code: "truncated" });
+  },
+});
+
+Deno.test({
+  name: "openPayload() members iterate once, and the end of the iteration checks for trailing bytes",
+  ...NONE,
+  fn() {
+    const opened = openPayload(payload(2, concat(len(1), str("a"))));
+    assert.equal(opened.value.type, "set");
+    const members = (opened.value as { members: Iterable<Uint8Array> }).members;
+    assert.deepEqual([...members].map(text), ["a"]);
+    assert.throws(() => [...members], /only once/);
+    const trailing = openPayload(payload(2, concat(len(1), str("a"), [0]))).value as {
+      members: Iterable<Uint8Array>;
+    };
+    assert.throws(() => [...trailing.members], { name: "PayloadError", code: "corrupt" });
   },
 });

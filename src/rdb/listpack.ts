@@ -35,12 +35,20 @@ const ascii = new TextEncoder();
 
 /** Every entry of the listpack `lp`, in order; each is charged to `budget` as one element. */
 export function readListpack(lp: Uint8Array, budget: Budget): ListpackEntry[] {
+  return [...listpackEntries(lp, budget)];
+}
+
+/**
+ * The entries of `lp` one at a time (a big listpack is never held decoded as a whole). The header is checked
+ * before the first entry, the terminator and the declared count after the last one.
+ */
+export function* listpackEntries(lp: Uint8Array, budget: Budget): Generator<ListpackEntry> {
   if (lp.length < HEADER_SIZE + 1) corrupt(`Listpack of ${lp.length} bytes is shorter than its header`);
   const view = new DataView(lp.buffer, lp.byteOffset, lp.byteLength);
   const totalBytes = view.getUint32(0, true);
   if (totalBytes !== lp.length) corrupt(`Listpack says ${totalBytes} bytes but has ${lp.length}`);
   const declared = view.getUint16(4, true);
-  const entries: ListpackEntry[] = [];
+  let count = 0;
   let pos = HEADER_SIZE;
   while (true) {
     if (pos >= lp.length) corrupt("Listpack has no terminator");
@@ -48,13 +56,13 @@ export function readListpack(lp: Uint8Array, budget: Budget): ListpackEntry[] {
     budget.elements(1);
     const { entry, size } = readEntry(lp, view, pos);
     pos = checkBacklen(lp, pos, size);
-    entries.push(entry);
+    count++;
+    yield entry;
   }
   if (pos !== lp.length - 1) corrupt("Listpack has bytes after its terminator");
-  if (declared !== COUNT_UNKNOWN && declared !== entries.length) {
-    corrupt(`Listpack says ${declared} entries but has ${entries.length}`);
+  if (declared !== COUNT_UNKNOWN && declared !== count) {
+    corrupt(`Listpack says ${declared} entries but has ${count}`);
   }
-  return entries;
 }
 
 /** The entry at `pos` and the size of its encoding + data (without backlen). */

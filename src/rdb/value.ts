@@ -109,3 +109,23 @@ export interface DecodedPayload {
   readonly rdbType: number;
   readonly rdbVersion: number;
 }
+
+/**
+ * A value whose collection members are read from the payload as they are pulled (see `openPayload`):
+ * strings and streams are whole, the other collections are one-shot iterables. Every {@link RdbValue} is
+ * also an RdbValueStream (arrays are iterables).
+ */
+export type RdbValueStream =
+  | StringValue
+  | StreamValue
+  | { readonly type: "list"; readonly elements: Iterable<Uint8Array> }
+  | { readonly type: "set"; readonly members: Iterable<Uint8Array> }
+  | { readonly type: "zset"; readonly entries: Iterable<ZsetEntry> }
+  | { readonly type: "hash"; readonly fields: Iterable<HashField> };
+
+/** An opened payload: footer checked, type known, members still to be read. */
+export interface OpenedPayload {
+  readonly value: RdbValueStream;
+  readonly rdbType: number;
+  readonly rdbVersion: number;
+}
