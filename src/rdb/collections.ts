@@ -75,7 +75,7 @@ function readTextDouble(reader: RdbReader): number {
 
 export function* zsetListpack(reader: RdbReader): Generator<ZsetEntry> {
   for (const [member, stored] of tuples(listpackEntries(reader.string(), reader.budget), 2, "zset")) {
-    const score = typeof stored === "bigint" ? Number(stored) : parseScoreText(stored);
+    const score = stored instanceof Uint8Array ? parseScoreText(stored) : Number(stored);
     yield { member: entryBytes(member, reader.budget), score, scoreText: scoreBytes(score) };
   }
 }

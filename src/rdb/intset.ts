@@ -4,10 +4,10 @@
  * the form SADD takes and SMEMBERS returns.
  */
 import { corrupt } from "./errors.ts";
+import { asciiBytes } from "./ascii.ts";
 import type { Budget } from "./limits.ts";
 
 const HEADER_SIZE = 8;
-const ascii = new TextEncoder();
 
 /** The members of intset `blob` as decimal text; each is charged as one element and its bytes. */
 export function readIntset(blob: Uint8Array, budget: Budget): Uint8Array[] {
@@ -28,7 +28,7 @@ export function readIntset(blob: Uint8Array, budget: Budget): Uint8Array[] {
       : width === 4
       ? view.getInt32(at, true)
       : view.getBigInt64(at, true);
-    const text = ascii.encode(String(value));
+    const text = asciiBytes(String(value));
     budget.bytes(text.length);
     members.push(text);
   }

@@ -17,10 +17,11 @@
  * corrupt listpack is a `corrupt` PayloadError, never a read outside it.
  */
 import { corrupt } from "./errors.ts";
+import { asciiBytes } from "./ascii.ts";
 import type { Budget } from "./limits.ts";
 
-/** One listpack element: the string bytes (a view), or the integer. */
-export type ListpackEntry = Uint8Array | bigint;
+/** One listpack element: the string bytes (a view), or the integer (a bigint only for 64-bit ones). */
+export type ListpackEntry = Uint8Array | number | bigint;
 
 const HEADER_SIZE = 6;
 const COUNT_UNKNOWN = 0xffff;
@@ -30,8 +31,6 @@ const INT_16BIT = 0xf1;
 const INT_24BIT = 0xf2;
 const INT_32BIT = 0xf3;
 const INT_64BIT = 0xf4;
-
-const ascii = new TextEncoder();
 
 /** Every entry of the listpack `lp`, in order; each is charged to `budget` as one element. */
 export function readListpack(lp: Uint8Array, budget: Budget): ListpackEntry[] {
@@ -68,12 +67,12 @@ export function* listpackEntries(lp: Uint8Array, budget: Budget): Generator<List
 /** The entry at `pos` and the size of its encoding + data (without backlen). */
 function readEntry(lp: Uint8Array, view: DataView, pos: number): { entry: ListpackEntry; size: number } {
   const first = lp[pos];
-  if ((first & 0x80) === 0) return { entry: BigInt(first), size: 1 };
+  if ((first & 0x80) === 0) return { entry: first, size: 1 };
   if ((first & 0xc0) === 0x80) return stringEntry(lp, pos + 1, first & 0x3f, 1);
   if ((first & 0xe0) === 0xc0) {
     inside(lp, pos, 2);
     const unsigned = ((first & 0x1f) << 8) | lp[pos + 1];
-    return { entry: BigInt(unsigned >= 1 << 12 ? unsigned - (1 << 13) : unsigned), size: 2 };
+    return { entry: unsigned >= 1 << 12 ? unsigned - (1 << 13) : unsigned, size: 2 };
   }
   if ((first & 0xf0) === 0xe0) {
     inside(lp, pos, 2);
@@ -85,15 +84,15 @@ function readEntry(lp: Uint8Array, view: DataView, pos: number): { entry: Listpa
       return stringEntry(lp, pos + 5, view.getUint32(pos + 1, true), 5);
     case INT_16BIT:
       inside(lp, pos, 3);
-      return { entry: BigInt(view.getInt16(pos + 1, true)), size: 3 };
+      return { entry: view.getInt16(pos + 1, true), size: 3 };
     case INT_24BIT: {
       inside(lp, pos, 4);
       const unsigned = lp[pos + 1] | (lp[pos + 2] << 8) | (lp[pos + 3] << 16);
-      return { entry: BigInt(unsigned >= 1 << 23 ? unsigned - (1 << 24) : unsigned), size: 4 };
+      return { entry: unsigned >= 1 << 23 ? unsigned - (1 << 24) : unsigned, size: 4 };
     }
     case INT_32BIT:
       inside(lp, pos, 5);
-      return { entry: BigInt(view.getInt32(pos + 1, true)), size: 5 };
+      return { entry: view.getInt32(pos + 1, true), size: 5 };
     case INT_64BIT:
       inside(lp, pos, 9);
       return { entry: view.getBigInt64(pos + 1, true), size: 9 };
@@ -132,7 +131,7 @@ function backlenWidth(size: number): number {
 /** The entry as bytes: strings as they are, integers as their decimal text (charged to `budget`). */
 export function entryBytes(entry: ListpackEntry, budget: Budget): Uint8Array {
   if (entry instanceof Uint8Array) return entry;
-  const text = ascii.encode(entry.toString());
+  const text = asciiBytes(String(entry));
   budget.bytes(text.length);
   return text;
 }
@@ -140,5 +139,6 @@ export function entryBytes(entry: ListpackEntry, budget: Budget): Uint8Array {
 /** The entry as an integer; throws `corrupt` when it is a string (`what` names it in the message). */
 export function entryInteger(entry: ListpackEntry, what: string): bigint {
   if (typeof entry === "bigint") return entry;
+  if (typeof entry === "number") return BigInt(entry);
   return corrupt(`Expected an integer for ${what} in a listpack, found a string`);
 }

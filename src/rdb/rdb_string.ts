@@ -10,6 +10,7 @@
  * Strings are views into the payload when stored raw, new arrays when decompressed or integer-encoded
  * (charged to the {@link Budget}). Reading past the end throws a `truncated` PayloadError.
  */
+import { asciiBytes } from "./ascii.ts";
 import { corrupt, PayloadError } from "./errors.ts";
 import type { Budget } from "./limits.ts";
 import { lzfDecompress } from "./lzf.ts";
@@ -25,8 +26,6 @@ const ENC_INT8 = 0;
 const ENC_INT16 = 1;
 const ENC_INT32 = 2;
 const ENC_LZF = 3;
-
-const ascii = new TextEncoder();
 
 export class RdbReader {
   #pos = 0;
@@ -92,6 +91,15 @@ export class RdbReader {
 
   /** A length that counts something in this payload (elements, bytes): at most 2^53 - 1. */
   length(): number {
+    const first = this.bytes[this.#pos];
+    if (first !== undefined && first >> 6 === LEN_6BIT) {
+      this.#pos++;
+      return first;
+    }
+    if (first !== undefined && first >> 6 === LEN_14BIT && this.remaining >= 2) {
+      this.#pos += 2;
+      return ((first & 0x3f) << 8) | this.bytes[this.#pos - 1];
+    }
     const value = this.lengthBig();
     if (value > BigInt(Number.MAX_SAFE_INTEGER)) corrupt(`RDB length ${value} is out of range`);
     return Number(value);
@@ -119,7 +127,7 @@ export class RdbReader {
       ? this.#view.getInt16(at, true)
       : this.#view.getInt32(at, true);
     this.#pos += size;
-    const text = ascii.encode(String(value));
+    const text = asciiBytes(String(value));
     this.budget.bytes(text.length);
     return text;
   }

@@ -4,9 +4,9 @@
  * exact. Three cases need care: -0 (JavaScript prints "0"), the infinities (strtod wants "inf"), and NaN
  * (no zset can hold it).
  */
+import { asciiBytes } from "./ascii.ts";
 import { corrupt } from "./errors.ts";
 
-const ascii = new TextEncoder();
 const latin1 = new TextDecoder("latin1");
 /** Decimal floating point as Redis writes scores (d2string / %.17g / fpconv): no hex, no spaces. */
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
@@ -21,7 +21,7 @@ export function formatScore(score: number): string {
 }
 
 export function scoreBytes(score: number): Uint8Array {
-  return ascii.encode(formatScore(score));
+  return asciiBytes(formatScore(score));
 }
 
 /** A score stored as text in a listpack ("1.5", "inf", "-inf", "1e-300"); `corrupt` on anything else. */
