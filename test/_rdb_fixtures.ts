@@ -53,6 +53,7 @@ export async function populate(conn: RedisConnection, features: Features): Promi
     ["DEBUG", "QUICKLIST-PACKED-THRESHOLD", String(1 << 30)],
   );
   await run("set:intset", ["SADD", "set:intset", "1", "-7", "300", "-70000", "1099511627776"]);
+  await run("set:intset-big", ["SADD", "set:intset-big", ...range(500, (i) => String((i - 250) * 2 ** 40))]);
   await run("set:small", ["SADD", "set:small", "a", "b", "7", "c"]);
   await run("set:big", ["SADD", "set:big", ...range(1000, (i) => `member-${i}`)]);
   const special = [
@@ -205,6 +206,7 @@ async function streamParts(conn: RedisConnection, key: string) {
   return {
     entries,
     lastId: text(info.get("last-generated-id") as Uint8Array),
+    firstId: text(info.get("recorded-first-entry-id") as Uint8Array),
     maxDeletedId: text(info.get("max-deleted-entry-id") as Uint8Array),
     entriesAdded: info.get("entries-added"),
     groups,
@@ -232,6 +234,7 @@ export function decodedSnapshot(value: RdbValue): Snapshot {
         type: "stream",
         entries: value.entries.map((e) => [id(e.id), e.fieldsAndValues.map(text)]),
         lastId: id(value.lastId),
+        firstId: id(value.firstId ?? value.entries[0]?.id ?? { ms: 0n, seq: 0n }),
         maxDeletedId: id(value.maxDeletedId ?? { ms: 0n, seq: 0n }),
         entriesAdded: Number(value.entriesAdded ?? BigInt(value.length)),
         groups: value.groups.map((g) => ({
