@@ -39,6 +39,8 @@ export async function populate(conn: RedisConnection, features: Features): Promi
     "str:binary",
     Uint8Array.from({ length: 300 }, (_, i) => (i * 7919) & 0xff),
   ]);
+  await run("hll:sparse", ["PFADD", "hll:sparse", "a", "b", "c"]);
+  await run("hll:dense", ["PFADD", "hll:dense", ...range(5000, (i) => `item-${i}`)]);
   await run("list:small", ["RPUSH", "list:small", "a", "1", "-3000", "70000", "x".repeat(100), ""]);
   await run("list:big", ["RPUSH", "list:big", ...range(3000, (i) => `element-${i}`)]);
   await run("list:compressed", ["CONFIG", "SET", "list-compress-depth", "1"], [
