@@ -6,7 +6,7 @@
  */
 import { corrupt } from "./errors.ts";
 import { readIntset } from "./intset.ts";
-import { entryBytes, entryInteger, listpackEntries, type ListpackEntry } from "./listpack.ts";
+import { entryBytes, entryInteger, type ListpackEntry, readListpack } from "./listpack.ts";
 import type { RdbReader } from "./rdb_string.ts";
 import { parseScoreText, scoreBytes } from "./score.ts";
 import type { HashField, ZsetEntry } from "./value.ts";
@@ -25,7 +25,7 @@ export function* strings(reader: RdbReader): Generator<Uint8Array> {
 
 /** A listpack of plain elements (set listpacks). */
 export function* listpackStrings(reader: RdbReader): Generator<Uint8Array> {
-  for (const entry of listpackEntries(reader.string(), reader.budget)) yield entryBytes(entry, reader.budget);
+  for (const entry of readListpack(reader.string(), reader.budget)) yield entryBytes(entry, reader.budget);
 }
 
 export function* intsetMembers(reader: RdbReader): Generator<Uint8Array> {
@@ -43,7 +43,7 @@ export function* quicklist(reader: RdbReader): Generator<Uint8Array> {
       yield data;
     } else if (container === QUICKLIST_PACKED) {
       let count = 0;
-      for (const entry of listpackEntries(data, reader.budget)) {
+      for (const entry of readListpack(data, reader.budget)) {
         count++;
         yield entryBytes(entry, reader.budget);
       }
@@ -74,7 +74,7 @@ function readTextDouble(reader: RdbReader): number {
 }
 
 export function* zsetListpack(reader: RdbReader): Generator<ZsetEntry> {
-  for (const [member, stored] of tuples(listpackEntries(reader.string(), reader.budget), 2, "zset")) {
+  for (const [member, stored] of tuples(readListpack(reader.string(), reader.budget), 2, "zset")) {
     const score = stored instanceof Uint8Array ? parseScoreText(stored) : Number(stored);
     yield { member: entryBytes(member, reader.budget), score, scoreText: scoreBytes(score) };
   }
@@ -97,7 +97,7 @@ export function* hashListpack(
   minExpireFirst: boolean,
 ): Generator<HashField> {
   if (minExpireFirst) reader.millis();
-  for (const entries of tuples(listpackEntries(reader.string(), reader.budget), tuple, "hash")) {
+  for (const entries of tuples(readListpack(reader.string(), reader.budget), tuple, "hash")) {
     const field = entryBytes(entries[0], reader.budget);
     const value = entryBytes(entries[1], reader.budget);
     const ttl = tuple === 3 ? entryInteger(entries[2], "a hash field expiry") : HASH_NO_TTL;

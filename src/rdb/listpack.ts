@@ -32,47 +32,45 @@ const INT_24BIT = 0xf2;
 const INT_32BIT = 0xf3;
 const INT_64BIT = 0xf4;
 
-/** Every entry of the listpack `lp`, in order; each is charged to `budget` as one element. */
-export function readListpack(lp: Uint8Array, budget: Budget): ListpackEntry[] {
-  return [...listpackEntries(lp, budget)];
-}
-
 /**
- * The entries of `lp` one at a time (a big listpack is never held decoded as a whole). The header is checked
- * before the first entry, the terminator and the declared count after the last one.
+ * Every entry of the listpack `lp`, in order; each is charged to `budget` as one element. A listpack is the
+ * decoding window for the encodings built of them: one quicklist node or stream node, or one whole small
+ * hash, set or zset, as big as the server's `*-max-listpack-*` settings allow.
  */
-export function* listpackEntries(lp: Uint8Array, budget: Budget): Generator<ListpackEntry> {
+export function readListpack(lp: Uint8Array, budget: Budget): ListpackEntry[] {
   if (lp.length < HEADER_SIZE + 1) corrupt(`Listpack of ${lp.length} bytes is shorter than its header`);
   const view = new DataView(lp.buffer, lp.byteOffset, lp.byteLength);
   const totalBytes = view.getUint32(0, true);
   if (totalBytes !== lp.length) corrupt(`Listpack says ${totalBytes} bytes but has ${lp.length}`);
   const declared = view.getUint16(4, true);
-  let count = 0;
+  const entries: ListpackEntry[] = [];
   let pos = HEADER_SIZE;
   while (true) {
     if (pos >= lp.length) corrupt("Listpack has no terminator");
     if (lp[pos] === TERMINATOR) break;
     budget.elements(1);
-    const { entry, size } = readEntry(lp, view, pos);
-    pos = checkBacklen(lp, pos, size);
-    count++;
-    yield entry;
+    entries.push(readEntry(lp, view, pos));
+    pos = checkBacklen(lp, pos, entrySize);
   }
   if (pos !== lp.length - 1) corrupt("Listpack has bytes after its terminator");
-  if (declared !== COUNT_UNKNOWN && declared !== count) {
-    corrupt(`Listpack says ${declared} entries but has ${count}`);
+  if (declared !== COUNT_UNKNOWN && declared !== entries.length) {
+    corrupt(`Listpack says ${declared} entries but has ${entries.length}`);
   }
+  return entries;
 }
 
-/** The entry at `pos` and the size of its encoding + data (without backlen). */
-function readEntry(lp: Uint8Array, view: DataView, pos: number): { entry: ListpackEntry; size: number } {
+/** The size (encoding + data, no backlen) of the entry `readEntry` read last: no object per entry. */
+let entrySize = 0;
+
+/** The entry at `pos`; sets `entrySize` to the size of its encoding + data (without backlen). */
+function readEntry(lp: Uint8Array, view: DataView, pos: number): ListpackEntry {
   const first = lp[pos];
-  if ((first & 0x80) === 0) return { entry: first, size: 1 };
+  if ((first & 0x80) === 0) return sized(first, 1);
   if ((first & 0xc0) === 0x80) return stringEntry(lp, pos + 1, first & 0x3f, 1);
   if ((first & 0xe0) === 0xc0) {
     inside(lp, pos, 2);
     const unsigned = ((first & 0x1f) << 8) | lp[pos + 1];
-    return { entry: unsigned >= 1 << 12 ? unsigned - (1 << 13) : unsigned, size: 2 };
+    return sized(unsigned >= 1 << 12 ? unsigned - (1 << 13) : unsigned, 2);
   }
   if ((first & 0xf0) === 0xe0) {
     inside(lp, pos, 2);
@@ -84,25 +82,30 @@ function readEntry(lp: Uint8Array, view: DataView, pos: number): { entry: Listpa
       return stringEntry(lp, pos + 5, view.getUint32(pos + 1, true), 5);
     case INT_16BIT:
       inside(lp, pos, 3);
-      return { entry: view.getInt16(pos + 1, true), size: 3 };
+      return sized(view.getInt16(pos + 1, true), 3);
     case INT_24BIT: {
       inside(lp, pos, 4);
       const unsigned = lp[pos + 1] | (lp[pos + 2] << 8) | (lp[pos + 3] << 16);
-      return { entry: unsigned >= 1 << 23 ? unsigned - (1 << 24) : unsigned, size: 4 };
+      return sized(unsigned >= 1 << 23 ? unsigned - (1 << 24) : unsigned, 4);
     }
     case INT_32BIT:
       inside(lp, pos, 5);
-      return { entry: view.getInt32(pos + 1, true), size: 5 };
+      return sized(view.getInt32(pos + 1, true), 5);
     case INT_64BIT:
       inside(lp, pos, 9);
-      return { entry: view.getBigInt64(pos + 1, true), size: 9 };
+      return sized(view.getBigInt64(pos + 1, true), 9);
   }
   return corrupt(`Invalid listpack encoding byte 0x${first.toString(16)} at offset ${pos}`);
 }
 
-function stringEntry(lp: Uint8Array, start: number, length: number, headerSize: number) {
+function stringEntry(lp: Uint8Array, start: number, length: number, headerSize: number): Uint8Array {
   inside(lp, start, length);
-  return { entry: lp.subarray(start, start + length), size: headerSize + length };
+  return sized(lp.subarray(start, start + length), headerSize + length);
+}
+
+function sized<T extends ListpackEntry>(entry: T, size: number): T {
+  entrySize = size;
+  return entry;
 }
 
 /** Throws unless `count` bytes from `pos` lie before the terminator byte. */
