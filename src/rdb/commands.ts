@@ -22,7 +22,15 @@
  */
 import type { Command } from "../../resp/encoder.ts";
 import { compareIds, idKey } from "./stream.ts";
-import type { HashField, RdbValueStream, StreamEntry, StreamGroup, StreamId, StreamValue } from "./value.ts";
+import type {
+  HashField,
+  RdbValueStream,
+  StreamEntry,
+  StreamGroup,
+  StreamId,
+  StreamMetadata,
+  StreamValueStream,
+} from "./value.ts";
 
 export interface WriteOptions {
   /** The temporary key every command writes. */
@@ -134,14 +142,17 @@ function* fieldExpiryCommands(
   }
 }
 
-function* streamCommands(key: Uint8Array, stream: StreamValue, window: Window): Generator<Command> {
-  const placeholders = missingPendingIds(stream);
-  const toAdd = mergeEntries(stream.entries, placeholders);
-  if (toAdd.length === 0) {
+function* streamCommands(key: Uint8Array, stream: StreamValueStream, window: Window): Generator<Command> {
+  const placeholders: StreamId[] = [];
+  let added = 0;
+  for (const entry of withPlaceholders(stream, placeholders)) {
+    added++;
+    yield ["XADD", key, formatId(entry.id), ...entry.fieldsAndValues];
+  }
+  if (added === 0) {
     yield ["XGROUP", "CREATE", key, EMPTY_STREAM_GROUP, "0", "MKSTREAM"];
     yield ["XGROUP", "DESTROY", key, EMPTY_STREAM_GROUP];
   }
-  for (const entry of toAdd) yield ["XADD", key, formatId(entry.id), ...entry.fieldsAndValues];
   const setId = xsetid(key, stream);
   yield setId;
   for (const group of stream.groups) yield* groupCommands(key, group);
@@ -150,7 +161,34 @@ function* streamCommands(key: Uint8Array, stream: StreamValue, window: Window): 
   yield setId;
 }
 
-function xsetid(key: Uint8Array, stream: StreamValue): Command {
+/**
+ * The stream's entries in ID order with a placeholder entry for every pending ID (of any group) that has no
+ * live entry, so XCLAIM can claim it; those IDs are appended to `placeholders` (for the XDEL after). A
+ * merge of two sorted sequences: entries are pulled one by one, never all held.
+ */
+function* withPlaceholders(stream: StreamValueStream, placeholders: StreamId[]): Generator<StreamEntry> {
+  const pending = pendingIds(stream.groups);
+  let p = 0;
+  const placeholder = (id: StreamId): StreamEntry => {
+    placeholders.push(id);
+    return { id, fieldsAndValues: [PLACEHOLDER_FIELD, PLACEHOLDER_FIELD] };
+  };
+  for (const entry of stream.entries) {
+    while (p < pending.length && compareIds(pending[p], entry.id) < 0) yield placeholder(pending[p++]);
+    if (p < pending.length && compareIds(pending[p], entry.id) === 0) p++;
+    yield entry;
+  }
+  while (p < pending.length) yield placeholder(pending[p++]);
+}
+
+/** Every pending ID of every group, sorted, each once. */
+function pendingIds(groups: readonly StreamGroup[]): StreamId[] {
+  const unique = new Map<string, StreamId>();
+  for (const group of groups) for (const { id } of group.pending) unique.set(idKey(id), id);
+  return [...unique.values()].sort(compareIds);
+}
+
+function xsetid(key: Uint8Array, stream: StreamMetadata): Command {
   const command: Command[number][] = ["XSETID", key, formatId(stream.lastId)];
   if (stream.entriesAdded !== undefined) command.push("ENTRIESADDED", stream.entriesAdded);
   if (stream.maxDeletedId !== undefined) command.push("MAXDELETEDID", formatId(stream.maxDeletedId));
@@ -179,36 +217,6 @@ function* groupCommands(key: Uint8Array, group: StreamGroup): Generator<Command>
       "JUSTID",
     ];
   }
-}
-
-/** Pending IDs (of any group) with no live entry: each needs a placeholder to be claimable. */
-function missingPendingIds(stream: StreamValue): StreamId[] {
-  const live = new Set(stream.entries.map((entry) => idKey(entry.id)));
-  const missing = new Map<string, StreamId>();
-  for (const group of stream.groups) {
-    for (const { id } of group.pending) {
-      const key = idKey(id);
-      if (!live.has(key)) missing.set(key, id);
-    }
-  }
-  return [...missing.values()].sort(compareIds);
-}
-
-/** Live entries and placeholders in one ID order (both inputs are sorted). */
-function mergeEntries(entries: readonly StreamEntry[], placeholders: readonly StreamId[]): StreamEntry[] {
-  if (placeholders.length === 0) return entries as StreamEntry[];
-  const out: StreamEntry[] = [];
-  let p = 0;
-  for (const entry of entries) {
-    while (p < placeholders.length && compareIds(placeholders[p], entry.id) < 0) {
-      out.push({ id: placeholders[p++], fieldsAndValues: [PLACEHOLDER_FIELD, PLACEHOLDER_FIELD] });
-    }
-    out.push(entry);
-  }
-  while (p < placeholders.length) {
-    out.push({ id: placeholders[p++], fieldsAndValues: [PLACEHOLDER_FIELD, PLACEHOLDER_FIELD] });
-  }
-  return out;
 }
 
 export function formatId(id: StreamId): string {

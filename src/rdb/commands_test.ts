@@ -8,7 +8,7 @@ import { writeCommands, type WriteOptions } from "./commands.ts";
 import { decodePayload, openPayload } from "./payload.ts";
 import type { RdbValue } from "./value.ts";
 import { CASES } from "./_payload_cases.ts";
-import { bytes, concat, len, NONE, payload, str, text } from "./_test_util.ts";
+import { bytes, concat, len, listpack, NONE, payload, str, text } from "./_test_util.ts";
 
 const KEY = bytes("tmp");
 
@@ -179,5 +179,25 @@ Deno.test({
       members: Iterable<Uint8Array>;
     };
     assert.throws(() => [...trailing.members], { name: "PayloadError", code: "corrupt" });
+  },
+});
+
+Deno.test({
+  name:
+    "writeCommands() over openPayload() decodes a stream node by node: a bad later node throws after XADDs",
+  ...NONE,
+  fn() {
+    const node = (ms: number, lp: Uint8Array) => {
+      const key = new Uint8Array(16);
+      new DataView(key.buffer).setBigUint64(0, BigInt(ms), false);
+      return concat(str(key), str(lp));
+    };
+    const good = listpack([1n, 0n, 1n, "f", 0n, 2n, 0n, 0n, "v", 4n]);
+    const bad = good.slice();
+    bad[bad.length - 1] = 0; // no terminator
+    const body = concat(len(2), node(1, good), node(2, bad), len(2), len(2), len(0), len(0));
+    const commands = writeCommands(openPayload(payload(15, body)).value, { key: KEY });
+    assert.equal(render(commands.next().value as Command), "XADD tmp 1-0 f v");
+    assert.throws(() => commands.next(), { name: "PayloadError", code: "corrupt" });
   },
 });

@@ -84,8 +84,9 @@ export function decodePayload(payload: Uint8Array, limits: Partial<PayloadLimits
 function materialize(value: RdbValueStream): RdbValue {
   switch (value.type) {
     case "string":
-    case "stream":
       return value;
+    case "stream":
+      return { ...value, entries: [...value.entries] };
     case "list":
       return { type: "list", elements: [...value.elements] };
     case "set":

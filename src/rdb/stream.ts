@@ -20,7 +20,7 @@ import type {
   StreamEntry,
   StreamGroup,
   StreamId,
-  StreamValue,
+  StreamValueStream,
 } from "./value.ts";
 
 export const RDB_TYPE_STREAM_LISTPACKS = 15;
@@ -34,29 +34,62 @@ const STREAM_ID_SIZE = 16;
 const ENTRIES_READ_INVALID = 0xffffffffffffffffn;
 const U64_MAX = 0xffffffffffffffffn;
 
-/** Reads a stream body of RDB type `rdbType` (one of the three above) from `reader`. */
-export function readStream(reader: RdbReader, rdbType: number): StreamValue {
-  const entries: StreamEntry[] = [];
-  const nodes = reader.length();
-  for (let i = 0; i < nodes; i++) {
-    const masterId = rawStreamId(reader.string(), "stream node key");
-    readNode(readListpack(reader.string(), reader.budget), masterId, entries, reader);
+/**
+ * Reads a stream body of RDB type `rdbType` (one of the three above) from `reader`. The nodes are only
+ * located (their listpacks are views, or decompressed bytes); `entries` decodes them one node at a time as
+ * it is pulled and checks, at its end, the order of the IDs and the stream's length and last ID.
+ */
+export function readStream(reader: RdbReader, rdbType: number): StreamValueStream {
+  const nodes: { masterId: StreamId; listpack: Uint8Array }[] = [];
+  for (let count = reader.length(); count > 0; count--) {
+    reader.budget.elements(1);
+    nodes.push({ masterId: rawStreamId(reader.string(), "stream node key"), listpack: reader.string() });
   }
-  for (let i = 1; i < entries.length; i++) {
-    if (compareIds(entries[i - 1].id, entries[i].id) >= 0) corrupt("Stream entries are out of order");
-  }
-  const previous = entries.at(-1)?.id;
   const length = reader.length();
-  if (length !== entries.length) corrupt(`Stream says ${length} entries but holds ${entries.length}`);
   const lastId = lengthId(reader);
   const v2 = rdbType >= RDB_TYPE_STREAM_LISTPACKS_2;
   const firstId = v2 ? lengthId(reader) : undefined;
   const maxDeletedId = v2 ? lengthId(reader) : undefined;
   const entriesAdded = v2 ? reader.lengthBig() : undefined;
-  if (previous && compareIds(previous, lastId) > 0) corrupt("Stream has an entry after its last ID");
   const groups: StreamGroup[] = [];
   for (let count = reader.length(); count > 0; count--) groups.push(readGroup(reader, rdbType));
+  const entries = oneShot(checkedEntries(nodes, length, lastId, reader));
   return { type: "stream", entries, length, lastId, firstId, maxDeletedId, entriesAdded, groups };
+}
+
+/** Every live entry, node by node, checked for order, count and last ID. */
+function* checkedEntries(
+  nodes: { masterId: StreamId; listpack: Uint8Array }[],
+  length: number,
+  lastId: StreamId,
+  reader: RdbReader,
+): Generator<StreamEntry> {
+  let count = 0;
+  let previous: StreamId | undefined;
+  for (const { masterId, listpack } of nodes) {
+    const entries: StreamEntry[] = [];
+    readNode(readListpack(listpack, reader.budget), masterId, entries, reader);
+    for (const entry of entries) {
+      if (previous && compareIds(previous, entry.id) >= 0) corrupt("Stream entries are out of order");
+      previous = entry.id;
+      count++;
+      yield entry;
+    }
+  }
+  if (count !== length) corrupt(`Stream says ${length} entries but holds ${count}`);
+  if (previous && compareIds(previous, lastId) > 0) corrupt("Stream has an entry after its last ID");
+}
+
+/** `items` as an iterable that refuses a second iteration rather than being silently empty. */
+export function oneShot<T>(items: Iterator<T>): Iterable<T> {
+  let started = false;
+  return {
+    [Symbol.iterator]() {
+      if (started) throw new Error("A payload's members can be read only once");
+      started = true;
+      return items;
+    },
+  };
 }
 
 /** Appends the live entries of one node's listpack to `out`. */

@@ -61,11 +61,20 @@ export interface StreamEntry {
   readonly fieldsAndValues: Uint8Array[];
 }
 
-export interface StreamValue {
-  readonly type: "stream";
+/** A stream's entries and everything else it keeps. */
+export interface StreamValue extends StreamMetadata {
   /** Live entries in ID order (deleted ones are skipped). */
   readonly entries: StreamEntry[];
-  /** The number of live entries the stream says it has (checked against `entries`). */
+}
+
+/** A stream whose entries are decoded node by node as they are pulled (one-shot, see `openPayload`). */
+export interface StreamValueStream extends StreamMetadata {
+  readonly entries: Iterable<StreamEntry>;
+}
+
+export interface StreamMetadata {
+  readonly type: "stream";
+  /** The number of live entries the stream says it has (checked against the entries). */
   readonly length: number;
   readonly lastId: StreamId;
   /** RDB_TYPE_STREAM_LISTPACKS_2 and later only. */
@@ -112,12 +121,12 @@ export interface DecodedPayload {
 
 /**
  * A value whose collection members are read from the payload as they are pulled (see `openPayload`):
- * strings and streams are whole, the other collections are one-shot iterables. Every {@link RdbValue} is
+ * strings and stream metadata are whole, collections and stream entries are one-shot iterables. Every {@link RdbValue} is
  * also an RdbValueStream (arrays are iterables).
  */
 export type RdbValueStream =
   | StringValue
-  | StreamValue
+  | StreamValueStream
   | { readonly type: "list"; readonly elements: Iterable<Uint8Array> }
   | { readonly type: "set"; readonly members: Iterable<Uint8Array> }
   | { readonly type: "zset"; readonly entries: Iterable<ZsetEntry> }
