@@ -51,10 +51,11 @@ export function readFooter(payload: Uint8Array): { rdbVersion: number; crc: bigi
 
 /**
  * Opens a DUMP payload: checks its size, CRC64 and version, reads the type byte, and returns the value with
- * its members still unread: list, set, zset and hash members come from one-shot iterables that read the
- * payload as they are pulled, so a big value is written in windows without ever being decoded whole.
- * Strings and streams are read at once. Pull a collection to its end: the last pull checks that nothing
- * follows the value and that the collection was not empty.
+ * its members still unread: list, set, zset and hash members and stream entries come from one-shot
+ * iterables that read the payload as they are pulled (a listpack or stream node at a time), so a big value
+ * is written in windows without ever being decoded whole. Strings, stream metadata and consumer groups are
+ * read at once. Pull a collection to its end: the last pull checks that nothing follows the value, that
+ * the collection was not empty, and a stream's length and order.
  *
  * Throws (at once, or from a pull) a {@link PayloadError}: `truncated`/`corrupt` for bad bytes, `checksum`
  * for a CRC mismatch, `version` for an RDB version above {@link MAX_RDB_VERSION}, `unsupported` for a type
