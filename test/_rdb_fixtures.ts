@@ -121,6 +121,15 @@ async function populateStreams(
     ["XACK", "stream:full", "g1", "1002-2"],
     ["XDEL", "stream:full", "1003-3"], // still pending in g1: its message is gone
   );
+  await run(
+    "stream:trimmed",
+    ["XADD", "stream:trimmed", "1-1", "a", "1"],
+    ["XADD", "stream:trimmed", "2-1", "b", "2"],
+    ["XADD", "stream:trimmed", "3-1", "c", "3"],
+    ["XGROUP", "CREATE", "stream:trimmed", "g", "0"],
+    ["XREADGROUP", "GROUP", "g", "dave", "COUNT", "2", "STREAMS", "stream:trimmed", ">"],
+    ["XTRIM", "stream:trimmed", "MAXLEN", "1"], // 1-1 and 2-1 stay pending, their messages gone
+  );
   await run("stream:empty", ["XADD", "stream:empty", "5-5", "f", "v"], ["XDEL", "stream:empty", "5-5"]);
   await run("stream:nogroups", ["XADD", "stream:nogroups", "*", "a", "1"], [
     "XADD",

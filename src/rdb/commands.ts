@@ -16,8 +16,9 @@
  * Streams (all of it works on Redis 7.0): XADD of every entry with its explicit ID; XSETID for the last ID,
  * entries-added and max-deleted ID; per group XGROUP CREATE with ENTRIESREAD, XGROUP CREATECONSUMER, and one
  * `XCLAIM ... TIME t RETRYCOUNT n FORCE JUSTID` per pending entry. A pending entry whose message was deleted
- * cannot be claimed, so a placeholder entry is added under its ID first and deleted (XDEL) after the claims;
- * XSETID then runs again to restore the max-deleted ID. Consumers' seen and active times cannot be set by
+ * cannot be claimed, so a placeholder entry is added under its ID first and removed after the claims (XTRIM
+ * for those before the first live entry, as trimming removed them, XDEL for the others); XSETID then runs
+ * again to restore the max-deleted ID. Consumers' seen and active times cannot be set by
  * any command; they become the time of the copy.
  */
 import type { Command } from "../../resp/encoder.ts";
@@ -145,8 +146,10 @@ function* fieldExpiryCommands(
 function* streamCommands(key: Uint8Array, stream: StreamValueStream, window: Window): Generator<Command> {
   const placeholders: StreamId[] = [];
   let added = 0;
+  let firstLive: StreamId | undefined;
   for (const entry of withPlaceholders(stream, placeholders)) {
     added++;
+    if (!firstLive && placeholders.at(-1) !== entry.id) firstLive = entry.id; // not the placeholder just made
     yield ["XADD", key, formatId(entry.id), ...entry.fieldsAndValues];
   }
   if (added === 0) {
@@ -157,8 +160,27 @@ function* streamCommands(key: Uint8Array, stream: StreamValueStream, window: Win
   yield setId;
   for (const group of stream.groups) yield* groupCommands(key, group);
   if (placeholders.length === 0) return;
-  yield* windowed(["XDEL", key], placeholders, (id) => [asciiBytes(formatId(id))], window);
+  yield* removePlaceholders(key, placeholders, firstLive, window);
   yield setId;
+}
+
+/**
+ * Placeholders before the first live entry stand for trimmed messages: XTRIM removes them without touching
+ * the max-deleted ID (as trimming did on the source). Later ones stand for XDELed messages: XDEL removes
+ * them, and the XSETID after restores the source's max-deleted ID exactly.
+ */
+function* removePlaceholders(
+  key: Uint8Array,
+  placeholders: StreamId[],
+  firstLive: StreamId | undefined,
+  window: Window,
+): Generator<Command> {
+  const trimmed = placeholders.filter((id) => !firstLive || compareIds(id, firstLive) < 0);
+  const deleted = placeholders.slice(trimmed.length);
+  if (trimmed.length > 0) {
+    yield firstLive ? ["XTRIM", key, "MINID", "=", formatId(firstLive)] : ["XTRIM", key, "MAXLEN", "=", "0"];
+  }
+  yield* windowed(["XDEL", key], deleted, (id) => [asciiBytes(formatId(id))], window);
 }
 
 /**

@@ -201,3 +201,46 @@ Deno.test({
     assert.throws(() => commands.next(), { name: "PayloadError", code: "corrupt" });
   },
 });
+
+Deno.test({
+  name:
+    "writeCommands() removes placeholders before the first live entry with XTRIM MINID (trimmed, not deleted)",
+  ...NONE,
+  fn() {
+    const id = (ms: number) => ({ ms: BigInt(ms), seq: 0n });
+    const pending = (ms: number) => ({
+      id: id(ms),
+      deliveryTime: 5n,
+      deliveryCount: 1n,
+      consumer: bytes("c"),
+    });
+    const value: RdbValue = {
+      type: "stream",
+      entries: [{ id: id(3), fieldsAndValues: b("f", "v") }, { id: id(5), fieldsAndValues: b("f", "w") }],
+      length: 2,
+      lastId: id(5),
+      firstId: id(3),
+      maxDeletedId: id(4),
+      entriesAdded: 5n,
+      groups: [{
+        name: bytes("g"),
+        lastId: id(5),
+        entriesRead: 5n,
+        pending: [pending(1), pending(4)],
+        consumers: [{ name: bytes("c"), seenTime: 5n, pending: [id(1), id(4)] }],
+      }],
+    };
+    assert.deepEqual(lines(value).filter((line) => !line.startsWith("XCLAIM")), [
+      "XADD tmp 1-0  ",
+      "XADD tmp 3-0 f v",
+      "XADD tmp 4-0  ",
+      "XADD tmp 5-0 f w",
+      "XSETID tmp 5-0 ENTRIESADDED 5 MAXDELETEDID 4-0",
+      "XGROUP CREATE tmp g 5-0 ENTRIESREAD 5",
+      "XGROUP CREATECONSUMER tmp g c",
+      "XTRIM tmp MINID = 3-0",
+      "XDEL tmp 4-0",
+      "XSETID tmp 5-0 ENTRIESADDED 5 MAXDELETEDID 4-0",
+    ]);
+  },
+});
