@@ -6,29 +6,38 @@
 import assert from "node:assert/strict";
 import { PayloadError } from "./errors.ts";
 import type { PayloadLimits } from "./limits.ts";
-import { decodePayload } from "./payload.ts";
+import { writeCommands } from "./commands.ts";
+import { decodePayload, openPayload } from "./payload.ts";
 import { CASES } from "./_payload_cases.ts";
 import { int, NONE, payload, prng, SEEDS } from "./_test_util.ts";
 
+const KEY = new Uint8Array(1);
 const FUZZ_LIMITS: PayloadLimits = {
   maxPayloadBytes: 4096,
   maxElements: 10_000,
   maxDecompressedBytes: 256 * 1024,
 };
 
-/** Decodes `bytes`; returns the error code, or "ok". Anything but a PayloadError fails the test. */
+/**
+ * Decodes `bytes` whole, then again lazily through every write command; returns the error code, or "ok".
+ * Anything but a PayloadError fails the test, and both paths must agree.
+ */
 function decodeOnce(bytes: Uint8Array): string {
+  const whole = attempt(() => decodePayload(bytes, FUZZ_LIMITS));
+  const lazy = attempt(() => {
+    for (const _ of writeCommands(openPayload(bytes, FUZZ_LIMITS).value, { key: KEY })) continue;
+  });
+  assert.equal(lazy, whole, "openPayload + writeCommands and decodePayload disagree");
+  return whole;
+}
+
+function attempt(fn: () => unknown): string {
   try {
-    decodePayload(bytes, FUZZ_LIMITS);
+    fn();
     return "ok";
   } catch (error) {
     if (error instanceof PayloadError) return error.code;
-    throw new Error(
-      `non-PayloadError on ${Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("")}`,
-      {
-        cause: error,
-      },
-    );
+    throw new Error("A non-PayloadError escaped the decoder", { cause: error });
   }
 }
 
