@@ -18,8 +18,11 @@
  * `XCLAIM ... TIME t RETRYCOUNT n FORCE JUSTID` per pending entry. A pending entry whose message was deleted
  * cannot be claimed, so a placeholder entry is added under its ID first and removed after the claims (XTRIM
  * for those before the first live entry, as trimming removed them, XDEL for the others); XSETID then runs
- * again to restore the max-deleted ID. Consumers' seen and active times cannot be set by
- * any command; they become the time of the copy.
+ * again to restore the max-deleted ID. Consumers' seen and active times cannot be set by any command; they
+ * become the time of the copy.
+ *
+ * Targets: every command here exists on Redis 7.0+ and Valkey 7.2+, except HPEXPIREAT (hash field TTLs,
+ * Redis 7.4+; not in Valkey 8), which only a hash with field TTLs produces.
  */
 import type { Command } from "../../resp/encoder.ts";
 import { compareIds, idKey } from "./stream.ts";
