@@ -1,7 +1,8 @@
 /**
  * DUMP payloads: `type byte | serialized value | RDB version (2 bytes LE) | CRC64 (8 bytes LE)`, the CRC
- * covering everything before it. {@link decodePayload} checks the footer, switches on the type byte and
- * reads the value with the RDB primitives (rdb_string.ts), listpacks, intsets and streams.
+ * covering everything before it. {@link openPayload} checks the footer, switches on the type byte and
+ * reads the value with the RDB primitives (rdb_string.ts), listpacks, intsets and streams, leaving the
+ * members of big values to be read as they are pulled; {@link decodePayload} reads them all at once.
  *
  * Supported: every type Redis 7.0 to 8.x and Valkey 8 write (RDB 10 to 12), and the simple pre-7.0
  * hashtable/plain forms that cost nothing extra. Ziplists, zipmaps, quicklists of ziplists (RDB 3.2 to 6.2)
