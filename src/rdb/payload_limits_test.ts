@@ -68,7 +68,30 @@ Deno.test({
   ...NONE,
   fn() {
     const bomb = payload(0, concat([0xc3], len(2), len(2 ** 40, 64), [0, 0x61]));
-    assert.throws(() => decodePayload(bomb), { name: "PayloadError", code: "limit" });
+    assert.throws(() => decodePayload(bomb), { name: "PayloadError", code: "corrupt" });
+    // Within LZF's ratio but over the limit: refused by the limit, also before allocating.
+    const big = payload(0, concat([0xc3], len(1000), len(80_000), new Uint8Array(1000)));
+    assert.throws(() => decodePayload(big, { maxDecompressedBytes: 79_999 }), {
+      name: "PayloadError",
+      code: "limit",
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "decodePayload() refuses an LZF string declaring more than 88 times its compressed size (LZF's maximum)",
+  ...NONE,
+  fn() {
+    // 4 compressed bytes: a literal "a" and one maximal back reference give 1 + 264 = 265 bytes at most.
+    const maximal = [0, 0x61, 0xe0, 0xff, 0];
+    assert.equal(decodePayload(payload(0, lzfStr(maximal, 265))).value.type, "string");
+    const lie = payload(0, lzfStr(maximal, maximal.length * 88 + 1));
+    assert.throws(() => decodePayload(lie), {
+      name: "PayloadError",
+      code: "corrupt",
+      message: /cannot decompress/,
+    });
   },
 });
 

@@ -26,6 +26,11 @@ const ENC_INT8 = 0;
 const ENC_INT16 = 1;
 const ENC_INT32 = 2;
 const ENC_LZF = 3;
+/**
+ * The most LZF can expand: a 3-byte back reference yields at most 264 bytes. A declared plain length above
+ * this ratio is a lie, refused before the output is allocated, so allocation stays proportional to input.
+ */
+const LZF_MAX_RATIO = 88;
 
 export class RdbReader {
   #pos = 0;
@@ -137,6 +142,9 @@ export class RdbReader {
     const plainLength = this.length();
     const compressed = this.raw(compressedLength);
     if (plainLength === 0) corrupt("LZF string declares an empty result");
+    if (plainLength > compressedLength * LZF_MAX_RATIO) {
+      corrupt(`LZF string of ${compressedLength} bytes cannot decompress to ${plainLength}`);
+    }
     this.budget.bytes(plainLength);
     return lzfDecompress(compressed, plainLength);
   }
