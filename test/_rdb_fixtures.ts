@@ -41,6 +41,8 @@ export async function populate(conn: RedisConnection, features: Features): Promi
   ]);
   // Over the default 1 MiB window: SET then APPENDs; compressible, so one big LZF string in the payload.
   await run("str:big", ["SET", "str:big", range(150_000, (i) => `chunk-${i % 1000}-`).join("")]);
+  // One byte repeated: LZF at its maximum ratio (~88x), the bound the decoder enforces.
+  await run("str:repeated", ["SET", "str:repeated", "a".repeat(1_000_000)]);
   await run("hll:sparse", ["PFADD", "hll:sparse", "a", "b", "c"]);
   await run("hll:dense", ["PFADD", "hll:dense", ...range(5000, (i) => `item-${i}`)]);
   await run("list:small", ["RPUSH", "list:small", "a", "1", "-3000", "70000", "x".repeat(100), ""]);
