@@ -27,8 +27,8 @@ export const RDB_TYPE_STREAM_LISTPACKS = 15;
 export const RDB_TYPE_STREAM_LISTPACKS_2 = 19;
 export const RDB_TYPE_STREAM_LISTPACKS_3 = 21;
 
-const FLAG_DELETED = 1n;
-const FLAG_SAMEFIELDS = 2n;
+const FLAG_DELETED = 1;
+const FLAG_SAMEFIELDS = 2;
 const STREAM_ID_SIZE = 16;
 /** entries_read = -1 (unknown), as rdbSaveLen writes it: the unsigned 64-bit two's complement. */
 const ENTRIES_READ_INVALID = 0xffffffffffffffffn;
@@ -98,31 +98,32 @@ function readNode(lp: ListpackEntry[], masterId: StreamId, out: StreamEntry[], r
   const next = (): ListpackEntry =>
     at < lp.length ? lp[at++] : corrupt("Stream listpack ends inside an entry");
   const int = (what: string) => entryInteger(next(), what);
-  const count = int("the master entry count");
-  const deleted = int("the master deleted count");
-  const masterFieldCount = toCount(int("the master field count"));
+  const small = (what: string) => smallInteger(next(), what);
+  const count = small("the master entry count");
+  const deleted = small("the master deleted count");
+  const masterFieldCount = toCount(small("the master field count"));
   const masterFields: Uint8Array[] = [];
   for (let i = 0; i < masterFieldCount; i++) masterFields.push(entryBytes(next(), reader.budget));
-  if (int("the master entry terminator") !== 0n) corrupt("Stream master entry is not terminated by 0");
-  let seen = 0n;
-  let live = 0n;
+  if (small("the master entry terminator") !== 0) corrupt("Stream master entry is not terminated by 0");
+  let seen = 0;
+  let live = 0;
   while (at < lp.length) {
     const start = at;
-    const flags = int("entry flags");
+    const flags = small("entry flags");
     const id = {
       ms: addId(masterId.ms, int("an ID ms delta")),
       seq: addId(masterId.seq, int("an ID seq delta")),
     };
-    const sameFields = (flags & FLAG_SAMEFIELDS) !== 0n;
-    const fieldCount = sameFields ? masterFieldCount : toCount(int("the entry field count"));
+    const sameFields = (flags & FLAG_SAMEFIELDS) !== 0;
+    const fieldCount = sameFields ? masterFieldCount : toCount(small("the entry field count"));
     const fieldsAndValues: Uint8Array[] = [];
     for (let i = 0; i < fieldCount; i++) {
       fieldsAndValues.push(sameFields ? masterFields[i] : entryBytes(next(), reader.budget));
       fieldsAndValues.push(entryBytes(next(), reader.budget));
     }
-    if (int("the entry lp-count") !== BigInt(at - start - 1)) corrupt("Stream entry lp-count is wrong");
+    if (small("the entry lp-count") !== at - start - 1) corrupt("Stream entry lp-count is wrong");
     seen++;
-    if ((flags & FLAG_DELETED) !== 0n) continue;
+    if ((flags & FLAG_DELETED) !== 0) continue;
     live++;
     out.push({ id, fieldsAndValues });
   }
@@ -188,9 +189,16 @@ function addId(base: bigint, delta: bigint): bigint {
   return (base + delta) & U64_MAX;
 }
 
-function toCount(value: bigint): number {
-  if (value < 0n || value > 0xffffffffn) corrupt(`Stream field count ${value} is out of range`);
-  return Number(value);
+function toCount(value: number): number {
+  if (value < 0 || value > 0xffffffff) corrupt(`Stream field count ${value} is out of range`);
+  return value;
+}
+
+/** A listpack integer that Redis writes as a count or flags: a number within ±2^53. */
+function smallInteger(entry: ListpackEntry, what: string): number {
+  if (typeof entry === "number") return entry;
+  if (typeof entry === "bigint" && entry >= -(2n ** 53n) && entry <= 2n ** 53n) return Number(entry);
+  return corrupt(`Expected a small integer for ${what} in a stream listpack`);
 }
 
 export function compareIds(a: StreamId, b: StreamId): number {
