@@ -22,6 +22,7 @@ import {
   zsetPairs,
 } from "./collections.ts";
 import { Budget, type PayloadLimits } from "./limits.ts";
+import { oneShot } from "./one_shot.ts";
 import { RdbReader } from "./rdb_string.ts";
 import { readStream } from "./stream.ts";
 import { RDB_TYPE, RDB_TYPE_NAMES } from "./types.ts";
@@ -156,20 +157,17 @@ function atEnd<T>(value: T, reader: RdbReader): T {
  * value. One-shot: a second iteration is refused rather than silently empty.
  */
 function wholeValue<T>(items: Iterator<T>, reader: RdbReader): Iterable<T> {
-  let started = false;
-  return {
-    *[Symbol.iterator]() {
-      if (started) throw new Error("A payload's members can be read only once");
-      started = true;
-      let count = 0;
-      for (let next = items.next(); !next.done; next = items.next()) {
-        count++;
-        yield next.value;
-      }
-      if (count === 0) corrupt("Payload holds an empty collection");
-      atEnd(undefined, reader);
-    },
-  };
+  return oneShot(checkedAtEnd(items, reader));
+}
+
+function* checkedAtEnd<T>(items: Iterator<T>, reader: RdbReader): Generator<T> {
+  let count = 0;
+  for (let next = items.next(); !next.done; next = items.next()) {
+    count++;
+    yield next.value;
+  }
+  if (count === 0) corrupt("Payload holds an empty collection");
+  atEnd(undefined, reader);
 }
 
 function hex(value: bigint): string {

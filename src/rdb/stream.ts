@@ -13,6 +13,7 @@
  */
 import { corrupt } from "./errors.ts";
 import { entryBytes, entryInteger, type ListpackEntry, readListpack } from "./listpack.ts";
+import { oneShot } from "./one_shot.ts";
 import type { RdbReader } from "./rdb_string.ts";
 import type {
   PendingEntry,
@@ -78,18 +79,6 @@ function* checkedEntries(
   }
   if (count !== length) corrupt(`Stream says ${length} entries but holds ${count}`);
   if (previous && compareIds(previous, lastId) > 0) corrupt("Stream has an entry after its last ID");
-}
-
-/** `items` as an iterable that refuses a second iteration rather than being silently empty. */
-export function oneShot<T>(items: Iterator<T>): Iterable<T> {
-  let started = false;
-  return {
-    [Symbol.iterator]() {
-      if (started) throw new Error("A payload's members can be read only once");
-      started = true;
-      return items;
-    },
-  };
 }
 
 /** Appends the live entries of one node's listpack to `out`. */
