@@ -206,7 +206,7 @@ async function streamParts(conn: RedisConnection, key: string) {
   const groups = (info.get("groups") as RespMap[]).map((group) => ({
     name: text(group.get("name") as Uint8Array),
     lastId: text(group.get("last-delivered-id") as Uint8Array),
-    entriesRead: group.get("entries-read") ?? undefined,
+    entriesRead: group.get("entries-read") ?? -1,
     pending: (group.get("pending") as RespValue[][]).map(([id, consumer, time, count]) => [
       text(id as Uint8Array),
       text(consumer as Uint8Array),
@@ -255,7 +255,7 @@ export function decodedSnapshot(value: RdbValue): Snapshot {
         groups: value.groups.map((g) => ({
           name: text(g.name),
           lastId: id(g.lastId),
-          entriesRead: g.entriesRead === undefined ? undefined : Number(g.entriesRead),
+          entriesRead: Number(g.entriesRead ?? -1),
           pending: g.pending.map((
             p,
           ) => [id(p.id), text(p.consumer!), Number(p.deliveryTime), Number(p.deliveryCount)]),

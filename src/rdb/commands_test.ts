@@ -244,3 +244,24 @@ Deno.test({
     ]);
   },
 });
+
+Deno.test({
+  name: "writeCommands() passes ENTRIESREAD -1 when the source marked the group's counter unknown",
+  ...NONE,
+  fn() {
+    const value: RdbValue = {
+      type: "stream",
+      entries: [],
+      length: 0,
+      lastId: { ms: 1n, seq: 0n },
+      groups: [{
+        name: bytes("g"),
+        lastId: { ms: 1n, seq: 0n },
+        entriesRead: -1n,
+        pending: [],
+        consumers: [],
+      }],
+    };
+    assert.ok(lines(value).includes("XGROUP CREATE tmp g 1-0 ENTRIESREAD -1"));
+  },
+});

@@ -125,7 +125,7 @@ function readGroup(reader: RdbReader, rdbType: number): StreamGroup {
   let entriesRead: bigint | undefined;
   if (rdbType >= RDB_TYPE_STREAM_LISTPACKS_2) {
     const stored = reader.lengthBig();
-    entriesRead = stored === ENTRIES_READ_INVALID ? undefined : stored;
+    entriesRead = stored === ENTRIES_READ_INVALID ? -1n : stored;
   }
   const pending: PendingEntry[] = [];
   const byId = new Map<string, PendingEntry>();

@@ -87,7 +87,7 @@ export interface StreamMetadata {
 export interface StreamGroup {
   readonly name: Uint8Array;
   readonly lastId: StreamId;
-  /** Entries read by the group; undefined when the stream predates the counter or it is invalid (-1). */
+  /** Entries read by the group: -1 when Redis marked it unknown, undefined when the stream predates it. */
   readonly entriesRead?: bigint;
   /** The group's pending entries list, in ID order. */
   readonly pending: PendingEntry[];
