@@ -99,14 +99,12 @@ export async function populate(conn: RedisConnection, features: Features): Promi
       ["HPEXPIREAT", "hash:ttl-big", String(at + 5), "FIELDS", "1", "f699"],
     );
   }
-  await populateStreams(conn, run);
+  await populateStreams(run);
   return keys;
 }
 
-async function populateStreams(
-  conn: RedisConnection,
-  run: (key: string, ...c: RespValue[][]) => Promise<void>,
-) {
+/** Streams: several nodes, mixed fields, deletions, two groups with pending entries, trimmed, empty. */
+async function populateStreams(run: (key: string, ...c: RespValue[][]) => Promise<void>) {
   const adds: RespValue[][] = [];
   for (let i = 1; i <= 250; i++) {
     const fields = i % 3 === 0 ? ["other", `o${i}`] : ["name", `n${i}`, "count", String(i)];
@@ -142,7 +140,6 @@ async function populateStreams(
     "b",
     "2",
   ]);
-  void conn;
 }
 
 function range<T>(count: number, of: (i: number) => T): T[] {
