@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { PayloadError, type PayloadErrorCode } from "./errors.ts";
 import { decodePayload } from "./payload.ts";
 import { CASES, plain } from "./_payload_cases.ts";
-import { concat, len, NONE, payload, str } from "./_test_util.ts";
+import { concat, le64, len, NONE, payload, str } from "./_test_util.ts";
 
 for (const testCase of CASES) {
   Deno.test({
@@ -107,3 +107,28 @@ function assertFails(fn: () => unknown, codes: PayloadErrorCode[], context = "")
   }
   assert.fail(`${context}: no error, expected ${codes.join(" or ")}`);
 }
+
+Deno.test({
+  name: "decodePayload() rejects a stream group PEL out of order or past the stream's last ID",
+  ...NONE,
+  fn() {
+    const raw = (ms: number) => {
+      const out = new Uint8Array(16);
+      new DataView(out.buffer).setBigUint64(0, BigInt(ms), false);
+      return out;
+    };
+    const stream = (...pelMs: number[]) =>
+      payload(
+        15,
+        concat(
+          concat(len(0), len(0), len(9), len(0), len(1), str("g"), len(9), len(0), len(pelMs.length)),
+          ...pelMs.map((ms) => concat(raw(ms), le64(1n), len(1))),
+          len(0),
+        ),
+      );
+    assert.equal(decodePayload(stream(1, 2)).value.type, "stream");
+    assert.match(assertFails(() => decodePayload(stream(2, 1)), ["corrupt"]).message, /out of order/);
+    assert.match(assertFails(() => decodePayload(stream(1, 1)), ["corrupt"]).message, /out of order/);
+    assert.match(assertFails(() => decodePayload(stream(1, 10)), ["corrupt"]).message, /after the last ID/);
+  },
+});

@@ -54,6 +54,10 @@ export function readStream(reader: RdbReader, rdbType: number): StreamValueStrea
   const entriesAdded = v2 ? reader.lengthBig() : undefined;
   const groups: StreamGroup[] = [];
   for (let count = reader.length(); count > 0; count--) groups.push(readGroup(reader, rdbType));
+  for (const group of groups) {
+    const last = group.pending.at(-1);
+    if (last && compareIds(last.id, lastId) > 0) corrupt("Stream group has a pending ID after the last ID");
+  }
   const entries = oneShot(checkedEntries(nodes, length, lastId, reader));
   return { type: "stream", entries, length, lastId, firstId, maxDeletedId, entriesAdded, groups };
 }
@@ -133,9 +137,9 @@ function readGroup(reader: RdbReader, rdbType: number): StreamGroup {
     reader.budget.elements(1);
     const id = rawStreamId(reader.raw(STREAM_ID_SIZE), "a PEL ID");
     const entry: PendingEntry = { id, deliveryTime: reader.millis(), deliveryCount: reader.lengthBig() };
-    const key = idKey(id);
-    if (byId.has(key)) corrupt("Stream group PEL has a duplicate ID");
-    byId.set(key, entry);
+    const previous = pending.at(-1);
+    if (previous && compareIds(previous.id, id) >= 0) corrupt("Stream group PEL is out of order");
+    byId.set(idKey(id), entry);
     pending.push(entry);
   }
   const consumers: StreamConsumer[] = [];
