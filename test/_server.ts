@@ -25,6 +25,8 @@ export interface RedisServerOptions {
   notifyKeyspaceEvents?: string;
   /** Extra redis-server arguments, appended last, e.g. ["--maxmemory", "10mb"]. */
   args?: string[];
+  /** The server binary to run (e.g. a built valkey-server, see _servers.ts); default `redis-server` on PATH. */
+  binary?: string;
 }
 
 /** How long a server may take to answer PING after it is spawned. */
@@ -162,7 +164,7 @@ export class RedisServer implements AsyncDisposable {
    */
   async #launch(): Promise<void> {
     await Deno.remove(this.#logFile).catch(() => {});
-    const child = new Deno.Command("redis-server", {
+    const child = new Deno.Command(this.#options.binary ?? "redis-server", {
       args: this.#args(),
       stdin: "null",
       stdout: "null",

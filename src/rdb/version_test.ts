@@ -1,0 +1,37 @@
+/** payloadRdbVersion(), restorableOn() and rewritePayloadVersion(): footers read, compared, re-stamped. */
+import assert from "node:assert/strict";
+import { decodePayload } from "./payload.ts";
+import { payloadRdbVersion, restorableOn, rewritePayloadVersion } from "./version.ts";
+import { NONE, payload, str } from "./_test_util.ts";
+
+Deno.test({
+  name: "restorableOn() is true up to the payload's own RDB version and false below it",
+  ...NONE,
+  fn() {
+    const p = payload(0, str("v"), 11);
+    assert.equal(payloadRdbVersion(p), 11);
+    assert.equal(restorableOn(p, 12), true);
+    assert.equal(restorableOn(p, 11), true);
+    assert.equal(restorableOn(p, 10), false);
+  },
+});
+
+Deno.test({
+  name: "rewritePayloadVersion() stamps a new version with a valid CRC and leaves the input alone",
+  ...NONE,
+  fn() {
+    const p = payload(0, str("v"), 10);
+    const newer = rewritePayloadVersion(p, 12);
+    assert.equal(payloadRdbVersion(newer), 12);
+    assert.equal(payloadRdbVersion(p), 10);
+    assert.deepEqual(decodePayload(newer).value, decodePayload(p).value);
+    assert.throws(() => decodePayload(rewritePayloadVersion(p, 13)), {
+      name: "PayloadError",
+      code: "version",
+    });
+    assert.throws(() => rewritePayloadVersion(p, 70000), { name: "PayloadError", code: "version" });
+    const broken = p.slice();
+    broken[1] ^= 1;
+    assert.throws(() => rewritePayloadVersion(broken, 12), { name: "PayloadError", code: "checksum" });
+  },
+});
