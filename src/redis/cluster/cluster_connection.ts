@@ -1,0 +1,396 @@
+/**
+ * A whole Redis Cluster behind the interface of one RedisConnection: `pipeline`, `pipelineKeys`, `call`
+ * and `endpoint`, so readers and writers work on a cluster unchanged.
+ *
+ * Contract:
+ * - `pipeline(commands)` routes each command by the slot of its key (command_keys.ts), sends one pipelined
+ *   batch per node, all nodes in parallel, and resolves with the replies in the caller's order. A server
+ *   error answers one command (an ErrorReply in the array). Multi-key EXISTS/DEL/UNLINK/TOUCH are split by
+ *   slot (never CROSSSLOT) and their integer replies summed. Keyless commands go to one master; per-node
+ *   commands (SCAN, DBSIZE ...) reject: send them to each of `masters()`.
+ * - `-MOVED slot host:port`: the slot map learns the new owner, a topology refresh starts, the command is
+ *   sent again there. `-ASK slot host:port`: `ASKING` and the command go to that node once; the map is
+ *   unchanged. Each command may be redirected `redirectBudget` times; past that its reply is an ErrorReply
+ *   that says the slot map keeps changing.
+ * - `TRYAGAIN` and `CLUSTERDOWN` are retried with capped exponential backoff and jitter for up to
+ *   `retryWindowMs`; past that the server's error is the reply.
+ * - A lost node connection refreshes the topology and sends every unanswered command of that node again
+ *   (the caller's writes must be idempotent: RESTORE ... REPLACE, DEL), for up to `retryWindowMs`; past
+ *   that the call rejects with the ConnectionError.
+ * - Connections: at most `connectionsPerNode` (<= options.pool, -m) to each node, opened on first use.
+ */
+import { type Command, ErrorReply, type RespValue } from "../../../resp/mod.ts";
+import { connectWithHello } from "../connect.ts";
+import { ConnectionError } from "../errors.ts";
+import { type ConnectionOptions, describeEndpoint, OptionError } from "../options.ts";
+import { keyBytes, keySpecOf } from "./command_keys.ts";
+import { discoverTopology } from "./discover.ts";
+import { NodeClient } from "./node_client.ts";
+import { SLOT_COUNT, slotOf } from "./slots.ts";
+import { mastersOf, parseRedirect, type Topology } from "./topology.ts";
+
+export interface ClusterSettings {
+  /** Connections kept to each node (default 1); must fit in options.pool (-m). */
+  connectionsPerNode?: number;
+  /** Redirections (MOVED, ASK) one command may follow (default 16). */
+  redirectBudget?: number;
+  /** How long TRYAGAIN, CLUSTERDOWN and lost nodes are retried (default options.timeoutMs). */
+  retryWindowMs?: number;
+  /** First backoff delay and its cap, in ms (defaults 10 and 1000). */
+  backoffMs?: { base: number; cap: number };
+  /** `cluster` flag as the user wrote it, for error lines ("-c", "--target-cluster"). */
+  flag?: string;
+}
+
+/** One command on its way: where it goes, where its reply belongs, what happened so far. */
+interface Unit {
+  command: Command;
+  slot: number | undefined;
+  /** Index of the caller's command this unit answers (several units for a split multi-key command). */
+  owner: number;
+  ask: NodeClient | undefined;
+  redirects: number;
+  retries: number;
+  lastRedirect: string;
+  reply?: RespValue;
+}
+
+const MIN_REFRESH_INTERVAL_MS = 100;
+
+export class ClusterConnection {
+  readonly endpoint: string;
+  private readonly nodes = new Map<string, NodeClient>();
+  private readonly slotOwner: (NodeClient | undefined)[] = new Array(SLOT_COUNT).fill(undefined);
+  private masterNodes: NodeClient[] = [];
+  private current: Topology = { shards: [] };
+  private refreshing: Promise<void> | undefined;
+  private lastRefreshAt = 0;
+  private closed = false;
+  private readonly settings: Required<Omit<ClusterSettings, "flag">>;
+
+  private constructor(private readonly seed: ConnectionOptions, settings: ClusterSettings) {
+    this.endpoint = `${describeEndpoint(seed)} (cluster)`;
+    this.settings = {
+      connectionsPerNode: settings.connectionsPerNode ?? 1,
+      redirectBudget: settings.redirectBudget ?? 16,
+      retryWindowMs: settings.retryWindowMs ?? seed.timeoutMs,
+      backoffMs: settings.backoffMs ?? { base: 10, cap: 1000 },
+    };
+  }
+
+  /**
+   * Discover the cluster from the seed node in `options` (its auth and TLS are used for every node) and
+   * open one connection to each master. Rejects with a ClusterModeError when the seed is not a cluster
+   * node, an OptionError for a database other than 0, a ConnectionError when the seed cannot be reached.
+   */
+  static async connect(
+    options: ConnectionOptions,
+    settings: ClusterSettings = {},
+  ): Promise<ClusterConnection> {
+    const flag = settings.flag ?? "-c";
+    if (options.db !== 0) {
+      throw new OptionError(
+        `A Redis Cluster has only database 0, but ${flag} was given with database ${options.db}: drop -n`,
+      );
+    }
+    if (options.socket) {
+      throw new OptionError(`${flag} needs a host and port of a cluster node, not a unix socket (-s)`);
+    }
+    const perNode = settings.connectionsPerNode ?? 1;
+    if (perNode > options.pool) {
+      throw new OptionError(
+        `${perNode} connections per cluster node do not fit in -m ${options.pool}: raise -m`,
+      );
+    }
+    const cluster = new ClusterConnection({ ...options, cluster: false }, settings);
+    const { connection } = await connectWithHello(cluster.seed);
+    try {
+      cluster.apply(await discoverTopology(connection, cluster.seed, flag));
+    } finally {
+      connection.close();
+    }
+    await Promise.all(cluster.masterNodes.map((node) => node.connection()));
+    return cluster;
+  }
+
+  /** The slot of a key (CRC16 of its hash tag or of the whole key). */
+  slotOf(key: Uint8Array): number {
+    return slotOf(key);
+  }
+
+  /** The topology last read (shards with their masters and replicas). */
+  get topology(): Topology {
+    return this.current;
+  }
+
+  /** Per-master handles, in shard order: for SCAN, INFO, DBSIZE, and the options to open a subscriber. */
+  masters(): NodeClient[] {
+    return [...this.masterNodes];
+  }
+
+  /** Handles of the online replicas of each master, in the order of `masters()`. */
+  replicas(): NodeClient[][] {
+    return this.current.shards.filter((shard) => shard.master).map((shard) =>
+      shard.replicas.map((replica) => this.nodeAt(replica.host, replica.port))
+    );
+  }
+
+  /** Read the topology again from any node that answers (masters first, then the seed). */
+  refresh(): Promise<void> {
+    this.refreshing ??= this.readTopology().finally(() => {
+      this.refreshing = undefined;
+      this.lastRefreshAt = performance.now();
+    });
+    return this.refreshing;
+  }
+
+  async call(...command: Command): Promise<RespValue> {
+    const [reply] = await this.pipeline([command]);
+    if (reply instanceof ErrorReply) throw reply;
+    return reply;
+  }
+
+  /** For each key, one command per template, in key order (see RedisConnection.pipelineKeys). */
+  pipelineKeys(templates: readonly (readonly string[])[], keys: readonly Uint8Array[]): Promise<RespValue[]> {
+    const commands: Command[] = new Array(keys.length * templates.length);
+    let at = 0;
+    for (const key of keys) for (const template of templates) commands[at++] = [...template, key];
+    return this.pipeline(commands);
+  }
+
+  async pipeline(commands: readonly Command[]): Promise<RespValue[]> {
+    if (this.closed) throw new ConnectionError(this.endpoint, `Connection to ${this.endpoint} was closed`);
+    const units = this.toUnits(commands);
+    const startedAt = performance.now();
+    let pending = units;
+    let round = 0;
+    while (pending.length > 0) {
+      const outcome = await this.sendRound(pending, startedAt);
+      pending = outcome.again;
+      if (outcome.lost) await this.refresh().catch(() => {});
+      if (outcome.backoff || (outcome.lost && round > 0)) await this.sleep(this.backoffDelay(round));
+      round++;
+    }
+    return this.gather(commands.length, units);
+  }
+
+  /** Close every node connection; later calls reject. */
+  close(): void {
+    this.closed = true;
+    for (const node of this.nodes.values()) node.close();
+  }
+
+  /** One unit per command, several (one per slot) for a multi-key command whose keys span slots. */
+  private toUnits(commands: readonly Command[]): Unit[] {
+    const units: Unit[] = [];
+    const unit = (command: Command, slot: number | undefined, owner: number): Unit => ({
+      command,
+      slot,
+      owner,
+      ask: undefined,
+      redirects: 0,
+      retries: 0,
+      lastRedirect: "",
+    });
+    for (let i = 0; i < commands.length; i++) {
+      const command = commands[i];
+      const spec = keySpecOf(command);
+      if (spec.kind === "key") units.push(unit(command, slotOf(keyBytes(command[spec.index])), i));
+      else if (spec.kind === "none") units.push(unit(command, undefined, i));
+      else if (spec.kind === "per-node") throw new Error(spec.advice);
+      else {
+        const bySlot = new Map<number, Command[number][]>();
+        for (let k = spec.from; k < command.length; k++) {
+          const slot = slotOf(keyBytes(command[k]));
+          let keys = bySlot.get(slot);
+          if (!keys) bySlot.set(slot, keys = []);
+          keys.push(command[k]);
+        }
+        const head = command.slice(0, spec.from);
+        for (const [slot, keys] of bySlot) units.push(unit([...head, ...keys], slot, i));
+      }
+    }
+    return units;
+  }
+
+  /**
+   * Send every unit to its node (one batch per node, in parallel) and sort the replies: final ones stay on
+   * the unit, redirected or retriable units come back in `again`. `lost`: a node connection failed;
+   * `backoff`: a TRYAGAIN or CLUSTERDOWN asks to wait.
+   */
+  private async sendRound(units: Unit[], startedAt: number) {
+    const groups = new Map<NodeClient, Unit[]>();
+    for (const unit of units) {
+      const node = unit.ask ?? this.ownerOf(unit.slot);
+      let group = groups.get(node);
+      if (!group) groups.set(node, group = []);
+      group.push(unit);
+    }
+    const again: Unit[] = [];
+    let lost = false;
+    let backoff = false;
+    await Promise.all([...groups].map(async ([node, group]) => {
+      const commands: Command[] = [];
+      for (const unit of group) {
+        if (unit.ask) commands.push(["ASKING"]);
+        commands.push(unit.command);
+      }
+      let replies: RespValue[];
+      try {
+        replies = await node.pipeline(commands);
+      } catch (error) {
+        if (!(error instanceof ConnectionError) || this.closed) throw error;
+        if (performance.now() - startedAt > this.settings.retryWindowMs) throw this.gaveUp(error);
+        for (const unit of group) unit.ask = undefined;
+        again.push(...group);
+        lost = true;
+        return;
+      }
+      let at = 0;
+      for (const unit of group) {
+        if (unit.ask) at++; // the ASKING reply
+        unit.ask = undefined;
+        const verdict = this.judge(unit, replies[at++], node, startedAt);
+        if (verdict === "again") again.push(unit);
+        else if (verdict === "wait") {
+          again.push(unit);
+          backoff = true;
+        }
+      }
+    }));
+    return { again, lost, backoff };
+  }
+
+  /** What to do with a reply: "done" (it is the answer), "again" (redirected), "wait" (retry later). */
+  private judge(
+    unit: Unit,
+    reply: RespValue,
+    node: NodeClient,
+    startedAt: number,
+  ): "done" | "again" | "wait" {
+    unit.reply = reply;
+    if (!(reply instanceof ErrorReply)) return "done";
+    if (reply.code === "MOVED" || reply.code === "ASK") {
+      const redirect = parseRedirect(reply.message, node.options.host);
+      if (!redirect) return "done";
+      unit.lastRedirect = reply.message;
+      if (++unit.redirects > this.settings.redirectBudget) {
+        unit.reply = new ErrorReply(
+          `ERR slot ${redirect.slot} was redirected ${this.settings.redirectBudget} times (last: ${reply.message}): the cluster's slot map keeps changing; check CLUSTER SHARDS on its nodes, then run again`,
+        );
+        return "done";
+      }
+      const target = this.nodeAt(redirect.host, redirect.port);
+      if (redirect.kind === "ASK") unit.ask = target;
+      else {
+        this.slotOwner[redirect.slot] = target;
+        this.refreshSoon();
+      }
+      return "again";
+    }
+    if (reply.code === "TRYAGAIN" || reply.code === "CLUSTERDOWN") {
+      if (performance.now() - startedAt > this.settings.retryWindowMs) return "done";
+      unit.retries++;
+      if (reply.code === "CLUSTERDOWN") this.refreshSoon();
+      return "wait";
+    }
+    return "done";
+  }
+
+  /** The replies in the caller's order; split commands get the sum of their parts (or their first error). */
+  private gather(count: number, units: Unit[]): RespValue[] {
+    const replies: RespValue[] = new Array(count);
+    const split = new Set<number>();
+    for (const unit of units) {
+      if (replies[unit.owner] === undefined) {
+        replies[unit.owner] = unit.reply!;
+        continue;
+      }
+      split.add(unit.owner);
+      const sofar = replies[unit.owner];
+      if (sofar instanceof ErrorReply) continue;
+      if (unit.reply instanceof ErrorReply) replies[unit.owner] = unit.reply;
+      else replies[unit.owner] = Number(sofar) + Number(unit.reply);
+    }
+    return replies;
+  }
+
+  private ownerOf(slot: number | undefined): NodeClient {
+    const owner = slot === undefined ? undefined : this.slotOwner[slot];
+    const node = owner ??
+      this.masterNodes[slot === undefined ? 0 : slot % Math.max(1, this.masterNodes.length)];
+    if (!node) {
+      throw new ConnectionError(
+        this.endpoint,
+        `${this.endpoint} has no reachable master: run again once the cluster is up`,
+      );
+    }
+    return node;
+  }
+
+  /** The client of host:port, created (without connecting) when first needed. */
+  private nodeAt(host: string, port: number): NodeClient {
+    const options: ConnectionOptions = { ...this.seed, host, port };
+    if (host !== this.seed.host) delete options.sni; // the seed's TLS name is not the other nodes' name
+    const key = describeEndpoint(options);
+    let node = this.nodes.get(key);
+    if (!node) {
+      node = new NodeClient(options, this.settings.connectionsPerNode);
+      if (this.closed) node.close();
+      this.nodes.set(key, node);
+    }
+    return node;
+  }
+
+  /** Start a refresh in the background unless one ran in the last 100 ms; failures are ignored. */
+  private refreshSoon(): void {
+    if (this.refreshing || performance.now() - this.lastRefreshAt < MIN_REFRESH_INTERVAL_MS) return;
+    this.refresh().catch(() => {});
+  }
+
+  /** Ask the current masters, then the seed, until one answers with a topology; apply it. */
+  private async readTopology(): Promise<void> {
+    const candidates = [...this.masterNodes, this.nodeAt(this.seed.host, this.seed.port)];
+    let lastError: unknown;
+    for (const node of new Set(candidates)) {
+      try {
+        const connection = await node.connection();
+        this.apply(await discoverTopology(connection, node.options));
+        return;
+      } catch (error) {
+        lastError = error;
+      }
+    }
+    throw lastError;
+  }
+
+  private apply(topology: Topology): void {
+    this.current = topology;
+    this.slotOwner.fill(undefined);
+    for (const shard of topology.shards) {
+      if (!shard.master) continue;
+      const node = this.nodeAt(shard.master.host, shard.master.port);
+      for (const { start, end } of shard.slots) this.slotOwner.fill(node, start, end + 1);
+    }
+    this.masterNodes = mastersOf(topology).map((master) => this.nodeAt(master.host, master.port));
+  }
+
+  private backoffDelay(round: number): number {
+    const { base, cap } = this.settings.backoffMs;
+    const delay = Math.min(cap, base * 2 ** Math.min(round, 20));
+    return delay / 2 + Math.random() * (delay / 2);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => setTimeout(resolve, ms));
+  }
+
+  private gaveUp(error: ConnectionError): ConnectionError {
+    const seconds = Math.round(this.settings.retryWindowMs / 100) / 10;
+    return new ConnectionError(
+      error.endpoint,
+      `${error.message}; the cluster did not serve these keys again within ${seconds} s (a failover that did not happen?): check CLUSTER SHARDS, or raise --timeout`,
+      { cause: error },
+    );
+  }
+}
