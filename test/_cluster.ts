@@ -19,13 +19,15 @@ export interface RedisClusterOptions {
   nodeTimeoutMs?: number;
   /** Extra redis-server arguments for every node. */
   args?: string[];
+  /** `requirepass` and `masterauth` of every node (redis-cli gets it too). */
+  password?: string;
 }
 
 const READY_TIMEOUT_MS = 30_000;
 const POLL_MS = 50;
 
 export class RedisCluster implements AsyncDisposable {
-  private constructor(readonly nodes: RedisServer[]) {}
+  private constructor(readonly nodes: RedisServer[], private readonly password?: string) {}
 
   static async start(options: RedisClusterOptions = {}): Promise<RedisCluster> {
     const masters = options.masters ?? 3;
@@ -37,9 +39,10 @@ export class RedisCluster implements AsyncDisposable {
         const args = ["--cluster-enabled", "yes", "--cluster-port", String(await freePort())];
         args.push("--cluster-node-timeout", String(options.nodeTimeoutMs ?? 2000));
         args.push("--cluster-require-full-coverage", "no", ...(options.args ?? []));
-        nodes.push(await RedisServer.start({ args }));
+        if (options.password !== undefined) args.push("--masterauth", options.password);
+        nodes.push(await RedisServer.start({ args, password: options.password }));
       }
-      const cluster = new RedisCluster(nodes);
+      const cluster = new RedisCluster(nodes, options.password);
       await cluster.redisCli(
         "--cluster",
         "create",
@@ -124,8 +127,9 @@ export class RedisCluster implements AsyncDisposable {
 
   /** Runs redis-cli with these arguments (no -e); resolves with stdout, rejects with its output on failure. */
   async redisCli(...args: string[]): Promise<string> {
+    const auth = this.password === undefined ? [] : ["--no-auth-warning", "-a", this.password];
     const out = await new Deno.Command("redis-cli", {
-      args,
+      args: [...auth, ...args],
       stdin: "null",
       stdout: "piped",
       stderr: "piped",

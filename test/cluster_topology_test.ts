@@ -75,7 +75,7 @@ function summary(topology: Topology): string[] {
 const SHARDS_CASES: { name: string; reply: RespValue; asked?: string; tls?: boolean; expected: string[] }[] =
   [
     {
-      name: "three shards, each with a replica still loading (left out)",
+      name: "three shards; a replica still loading is listed, a failed one is not",
       reply: [
         shard([0, 5460], [{ id: 1, port: 7000, endpoint: "127.0.0.1" }, {
           id: 4,
@@ -90,10 +90,16 @@ const SHARDS_CASES: { name: string; reply: RespValue; asked?: string; tls?: bool
           endpoint: "127.0.0.1",
           role: "replica",
         }]),
-        shard([10923, 16383], [{ id: 3, port: 7002, endpoint: "127.0.0.1" }]),
+        shard([10923, 16383], [{ id: 3, port: 7002, endpoint: "127.0.0.1" }, {
+          id: 6,
+          port: 7005,
+          endpoint: "127.0.0.1",
+          role: "replica",
+          health: "fail",
+        }]),
       ],
       expected: [
-        "0-5460 127.0.0.1:7000 []",
+        "0-5460 127.0.0.1:7000 [127.0.0.1:7003]",
         "5461-10922 127.0.0.1:7001 [127.0.0.1:7004]",
         "10923-16383 127.0.0.1:7002 []",
       ],

@@ -118,6 +118,11 @@ export class ClusterConnection {
     return slotOf(key);
   }
 
+  /** The master the slot map names for a slot (undefined while no master serves it). */
+  masterOf(slot: number): NodeClient | undefined {
+    return this.slotOwner[slot];
+  }
+
   /** The topology last read (shards with their masters and replicas). */
   get topology(): Topology {
     return this.current;

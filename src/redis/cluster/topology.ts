@@ -16,7 +16,7 @@ export interface NodeInfo {
   host: string;
   port: number;
   role: "master" | "replica";
-  /** "online", "failed" or "loading" (CLUSTER SHARDS); "online" when the server does not say. */
+  /** "online", "failed" (or "fail") or "loading" (CLUSTER SHARDS); "online" when the server does not say. */
   health: string;
 }
 
@@ -153,15 +153,18 @@ function slotsNode(node: RespValue, askedHost: string, role: NodeInfo["role"], e
 }
 
 /**
- * The master is the node whose role is master, online ones first; replicas are the online replicas.
- * A shard whose master is failed (or unknown) keeps `master` undefined: its slots have no owner yet.
+ * The master is the node whose role is master, online ones first; replicas are those not failed. (Redis
+ * 7.0 reports a replica as "loading" until gossip carries a replication offset, even when it is in sync:
+ * a reader from replicas should check `master_link_status` itself.) A shard whose master failed (or is
+ * unknown) keeps `master` undefined: its slots have no owner yet.
  */
 function makeShard(slots: SlotRange[], nodes: NodeInfo[]): Shard {
-  const masters = nodes.filter((node) => node.role === "master" && node.health !== "failed");
+  const failed = (node: NodeInfo) => node.health.startsWith("fail");
+  const masters = nodes.filter((node) => node.role === "master" && !failed(node));
   return {
     slots,
     master: masters.find((node) => node.health === "online") ?? masters[0],
-    replicas: nodes.filter((node) => node.role === "replica" && node.health === "online"),
+    replicas: nodes.filter((node) => node.role === "replica" && !failed(node)),
   };
 }
 
