@@ -57,8 +57,20 @@ interface Unit {
 
 const MIN_REFRESH_INTERVAL_MS = 100;
 
+/** What the routing had to do so far, for progress lines, metrics and tests. */
+export interface ClusterCounters {
+  moved: number;
+  ask: number;
+  /** TRYAGAIN and CLUSTERDOWN replies retried. */
+  retried: number;
+  /** Node connections lost while commands were in flight. */
+  lost: number;
+  refreshes: number;
+}
+
 export class ClusterConnection {
   readonly endpoint: string;
+  readonly counters: ClusterCounters = { moved: 0, ask: 0, retried: 0, lost: 0, refreshes: 0 };
   private readonly nodes = new Map<string, NodeClient>();
   private readonly slotOwner: (NodeClient | undefined)[] = new Array(SLOT_COUNT).fill(undefined);
   private masterNodes: NodeClient[] = [];
@@ -247,6 +259,7 @@ export class ClusterConnection {
         if (!(error instanceof ConnectionError) || this.closed) throw error;
         if (performance.now() - startedAt > this.settings.retryWindowMs) throw this.gaveUp(error);
         for (const unit of group) unit.ask = undefined;
+        this.counters.lost++;
         again.push(...group);
         lost = true;
         return;
@@ -286,8 +299,11 @@ export class ClusterConnection {
         return "done";
       }
       const target = this.nodeAt(redirect.host, redirect.port);
-      if (redirect.kind === "ASK") unit.ask = target;
-      else {
+      if (redirect.kind === "ASK") {
+        unit.ask = target;
+        this.counters.ask++;
+      } else {
+        this.counters.moved++;
         this.slotOwner[redirect.slot] = target;
         this.refreshSoon();
       }
@@ -296,6 +312,7 @@ export class ClusterConnection {
     if (reply.code === "TRYAGAIN" || reply.code === "CLUSTERDOWN") {
       if (performance.now() - startedAt > this.settings.retryWindowMs) return "done";
       unit.retries++;
+      this.counters.retried++;
       if (reply.code === "CLUSTERDOWN") this.refreshSoon();
       return "wait";
     }
@@ -355,6 +372,7 @@ export class ClusterConnection {
 
   /** Ask the current masters, then the seed, until one answers with a topology; apply it. */
   private async readTopology(): Promise<void> {
+    this.counters.refreshes++;
     const candidates = [...this.masterNodes, this.nodeAt(this.seed.host, this.seed.port)];
     let lastError: unknown;
     for (const node of new Set(candidates)) {
