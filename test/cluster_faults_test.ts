@@ -248,3 +248,85 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "ClusterConnection ends a MOVED loop after its redirect budget with a clear error reply",
+  ignore,
+  async fn() {
+    await using redis = await RedisCluster.start({ masters: 3 });
+    const cluster = await ClusterConnection.connect(options(redis.nodes[0]), { redirectBudget: 5 });
+    try {
+      const slot = slotOf(b("{loop}"));
+      const masters = await redis.masters();
+      const owner = masters.find((m) => m.node.port === cluster.masterOf(slot)!.options.port)!;
+      const other = masters.find((m) => m !== owner)!;
+      // The owner gives the (empty) slot to another master, which still thinks the owner has it.
+      await owner.node.cli("CLUSTER", "SETSLOT", String(slot), "NODE", other.id);
+      const [reply, fine] = await cluster.pipeline([["SET", "{loop}a", "1"], ["SET", "elsewhere", "1"]]);
+      assert.ok(reply instanceof ErrorReply);
+      assert.match(
+        reply.message,
+        new RegExp(
+          `^ERR slot ${slot} was redirected 5 times \\(last: MOVED ${slot} .*\\): the cluster's slot map keeps changing`,
+        ),
+      );
+      assert.equal(fine, "OK");
+    } finally {
+      cluster.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "ClusterConnection retries TRYAGAIN with backoff until the slot migration finishes",
+  ignore,
+  async fn() {
+    await using redis = await RedisCluster.start({ masters: 3 });
+    const cluster = await ClusterConnection.connect(options(redis.nodes[0]), { retryWindowMs: 20_000 });
+    try {
+      const slot = slotOf(b("{tag}"));
+      const masters = await redis.masters();
+      const source = masters.find((m) => m.node.port === cluster.masterOf(slot)!.options.port)!;
+      const target = masters.find((m) => m !== source)!;
+      await cluster.pipeline([["SET", "{tag}:0", "a"], ["SET", "{tag}:1", "b"]]);
+      await target.node.cli("CLUSTER", "SETSLOT", String(slot), "IMPORTING", source.id);
+      await source.node.cli("CLUSTER", "SETSLOT", String(slot), "MIGRATING", target.id);
+      await source.node.cli(
+        "MIGRATE",
+        target.node.host,
+        String(target.node.port),
+        "",
+        "0",
+        "5000",
+        "KEYS",
+        "{tag}:0",
+      );
+
+      // One key moved, one not: the multi-key EXISTS cannot be answered until the migration is over.
+      const exists = cluster.call("EXISTS", "{tag}:0", "{tag}:1");
+      exists.catch(() => {}); // awaited below; a rejection meanwhile must not escape the test
+      const deadline = Date.now() + 10_000;
+      while (cluster.counters.retried < 2 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      assert.ok(cluster.counters.retried >= 2, JSON.stringify(cluster.counters));
+      await source.node.cli(
+        "MIGRATE",
+        target.node.host,
+        String(target.node.port),
+        "",
+        "0",
+        "5000",
+        "KEYS",
+        "{tag}:1",
+      );
+      for (const { node } of masters) await node.cli("CLUSTER", "SETSLOT", String(slot), "NODE", target.id);
+      assert.equal(await exists, 2);
+      // (answered after ASK or MOVED, depending on when the retry came); the next write learns the owner.
+      assert.equal(await cluster.call("SET", "{tag}:2", "c"), "OK");
+      assert.equal(cluster.masterOf(slot)?.options.port, target.node.port);
+    } finally {
+      cluster.close();
+    }
+  },
+});

@@ -10,8 +10,9 @@
  *   commands (SCAN, DBSIZE ...) reject: send them to each of `masters()`.
  * - `-MOVED slot host:port`: the slot map learns the new owner, a topology refresh starts, the command is
  *   sent again there. `-ASK slot host:port`: `ASKING` and the command go to that node once; the map is
- *   unchanged. Each command may be redirected `redirectBudget` times; past that its reply is an ErrorReply
- *   that says the slot map keeps changing.
+ *   unchanged. Each command may be redirected `redirectBudget` times (the first two at once, later ones
+ *   after a backoff delay, so that nodes disagreeing for a moment settle); past that its reply is an
+ *   ErrorReply that says the slot map keeps changing.
  * - `TRYAGAIN` and `CLUSTERDOWN` are retried with capped exponential backoff and jitter for up to
  *   `retryWindowMs`; past that the server's error is the reply.
  * - A lost node connection refreshes the topology and sends every unanswered command of that node again
@@ -57,6 +58,18 @@ interface Unit {
 
 const MIN_REFRESH_INTERVAL_MS = 100;
 
+/** Redirections followed at once; later ones wait a backoff delay first. */
+const EAGER_REDIRECTS = 2;
+
+/** Error codes after which a command is sent again. */
+const RETRIED = new Set(["MOVED", "ASK", "TRYAGAIN", "CLUSTERDOWN"]);
+
+function addTo(groups: Map<NodeClient, number[]>, node: NodeClient, index: number): void {
+  const group = groups.get(node);
+  if (group) group.push(index);
+  else groups.set(node, [index]);
+}
+
 /** What the routing had to do so far, for progress lines, metrics and tests. */
 export interface ClusterCounters {
   moved: number;
@@ -73,6 +86,8 @@ export class ClusterConnection {
   readonly counters: ClusterCounters = { moved: 0, ask: 0, retried: 0, lost: 0, refreshes: 0 };
   private readonly nodes = new Map<string, NodeClient>();
   private readonly slotOwner: (NodeClient | undefined)[] = new Array(SLOT_COUNT).fill(undefined);
+  /** When a MOVED last taught each slot's owner (performance.now()), 0 if never. */
+  private readonly movedAt = new Float64Array(SLOT_COUNT);
   private masterNodes: NodeClient[] = [];
   private current: Topology = { shards: [] };
   private refreshing: Promise<void> | undefined;
@@ -168,15 +183,114 @@ export class ClusterConnection {
   }
 
   /** For each key, one command per template, in key order (see RedisConnection.pipelineKeys). */
-  pipelineKeys(templates: readonly (readonly string[])[], keys: readonly Uint8Array[]): Promise<RespValue[]> {
-    const commands: Command[] = new Array(keys.length * templates.length);
-    let at = 0;
-    for (const key of keys) for (const template of templates) commands[at++] = [...template, key];
-    return this.pipeline(commands);
+  async pipelineKeys(
+    templates: readonly (readonly string[])[],
+    keys: readonly Uint8Array[],
+  ): Promise<RespValue[]> {
+    if (this.closed) throw this.closedError();
+    const per = templates.length;
+    const replies: RespValue[] = new Array(keys.length * per);
+    const groups = new Map<NodeClient, number[]>();
+    for (let i = 0; i < keys.length; i++) addTo(groups, this.ownerOf(slotOf(keys[i])), i);
+    const retry = await this.firstRound(
+      groups,
+      per,
+      (node, indexes) => node.pipelineKeys(templates, indexes.map((i) => keys[i])),
+      replies,
+    );
+    if (retry.length > 0) {
+      const commands: Command[] = [];
+      for (const i of retry) for (const template of templates) commands.push([...template, keys[i]]);
+      const again = await this.routed(commands);
+      retry.forEach((i, j) => {
+        for (let t = 0; t < per; t++) replies[i * per + t] = again[j * per + t];
+      });
+    }
+    return replies;
   }
 
+  /**
+   * See the contract at the top. The common case costs one batch per node: commands are grouped by the
+   * owner the slot map names; only the commands redirected, refused with TRYAGAIN/CLUSTERDOWN, lost with a
+   * connection, or split by slot go through the general path (`routed`).
+   */
   async pipeline(commands: readonly Command[]): Promise<RespValue[]> {
-    if (this.closed) throw new ConnectionError(this.endpoint, `Connection to ${this.endpoint} was closed`);
+    if (this.closed) throw this.closedError();
+    const replies: RespValue[] = new Array(commands.length);
+    const groups = new Map<NodeClient, number[]>();
+    const split: number[] = [];
+    for (let i = 0; i < commands.length; i++) {
+      const command = commands[i];
+      const spec = keySpecOf(command);
+      if (spec.kind === "key") addTo(groups, this.ownerOf(slotOf(keyBytes(command[spec.index]))), i);
+      else if (spec.kind === "none") addTo(groups, this.ownerOf(undefined), i);
+      else if (spec.kind === "per-node") throw new Error(spec.advice);
+      else split.push(i);
+    }
+    const send = (node: NodeClient, indexes: number[]) => node.pipeline(indexes.map((i) => commands[i]));
+    const retry = await this.firstRound(groups, 1, send, replies);
+    retry.push(...split);
+    if (retry.length > 0) {
+      retry.sort((a, b) => a - b);
+      const again = await this.routed(retry.map((i) => commands[i]));
+      retry.forEach((i, j) => replies[i] = again[j]);
+    }
+    return replies;
+  }
+
+  /**
+   * Send each node its group (indexes of caller items, `per` replies each) in parallel; store the replies.
+   * Returns, in order, the items to send again: redirected (the slot map learns MOVED owners), refused with
+   * TRYAGAIN/CLUSTERDOWN, or on a connection that was lost (the topology is then refreshed).
+   */
+  private async firstRound(
+    groups: Map<NodeClient, number[]>,
+    per: number,
+    send: (node: NodeClient, indexes: number[]) => Promise<RespValue[]>,
+    replies: RespValue[],
+  ): Promise<number[]> {
+    const retry: number[] = [];
+    let lost = false;
+    await Promise.all([...groups].map(async ([node, indexes]) => {
+      let got: RespValue[];
+      try {
+        got = await send(node, indexes);
+      } catch (error) {
+        if (!(error instanceof ConnectionError) || this.closed) throw error;
+        this.counters.lost++;
+        lost = true;
+        retry.push(...indexes);
+        return;
+      }
+      for (let j = 0; j < indexes.length; j++) {
+        let again = false;
+        for (let t = 0; t < per; t++) {
+          const reply = got[j * per + t];
+          if (reply instanceof ErrorReply && RETRIED.has(reply.code)) {
+            again = true;
+            if (reply.code === "MOVED") this.learnMoved(reply, node);
+          }
+          replies[indexes[j] * per + t] = reply;
+        }
+        if (again) retry.push(indexes[j]);
+      }
+    }));
+    if (lost) await this.refresh().catch(() => {});
+    return retry.sort((a, b) => a - b);
+  }
+
+  /** Record a MOVED: the slot's new owner goes into the map and a refresh starts. */
+  private learnMoved(reply: ErrorReply, from: NodeClient): void {
+    const redirect = parseRedirect(reply.message, from.options.host);
+    if (!redirect) return;
+    this.counters.moved++;
+    this.movedAt[redirect.slot] = performance.now();
+    this.slotOwner[redirect.slot] = this.nodeAt(redirect.host, redirect.port);
+    this.refreshSoon();
+  }
+
+  /** The general path: every command as a unit, rounds until each has its final reply. */
+  private async routed(commands: readonly Command[]): Promise<RespValue[]> {
     const units = this.toUnits(commands);
     const startedAt = performance.now();
     let pending = units;
@@ -189,6 +303,10 @@ export class ClusterConnection {
       round++;
     }
     return this.gather(commands.length, units);
+  }
+
+  private closedError(): ConnectionError {
+    return new ConnectionError(this.endpoint, `Connection to ${this.endpoint} was closed`);
   }
 
   /** Close every node connection; later calls reject. */
@@ -298,16 +416,13 @@ export class ClusterConnection {
         );
         return "done";
       }
-      const target = this.nodeAt(redirect.host, redirect.port);
       if (redirect.kind === "ASK") {
-        unit.ask = target;
+        unit.ask = this.nodeAt(redirect.host, redirect.port);
         this.counters.ask++;
-      } else {
-        this.counters.moved++;
-        this.slotOwner[redirect.slot] = target;
-        this.refreshSoon();
-      }
-      return "again";
+      } else this.learnMoved(reply, node);
+      // Two nodes that disagree for a moment (a slot handed over, one SETSLOT done and not the other)
+      // send a command back and forth: after the first redirections, wait between tries.
+      return unit.redirects > EAGER_REDIRECTS ? "wait" : "again";
     }
     if (reply.code === "TRYAGAIN" || reply.code === "CLUSTERDOWN") {
       if (performance.now() - startedAt > this.settings.retryWindowMs) return "done";
@@ -373,12 +488,13 @@ export class ClusterConnection {
   /** Ask the current masters, then the seed, until one answers with a topology; apply it. */
   private async readTopology(): Promise<void> {
     this.counters.refreshes++;
+    const askedAt = performance.now();
     const candidates = [...this.masterNodes, this.nodeAt(this.seed.host, this.seed.port)];
     let lastError: unknown;
     for (const node of new Set(candidates)) {
       try {
         const connection = await node.connection();
-        this.apply(await discoverTopology(connection, node.options));
+        this.apply(await discoverTopology(connection, node.options), askedAt);
         return;
       } catch (error) {
         lastError = error;
@@ -387,13 +503,20 @@ export class ClusterConnection {
     throw lastError;
   }
 
-  private apply(topology: Topology): void {
+  /**
+   * Make `topology` the slot map. A slot whose owner a MOVED taught after `askedAt` (when the topology was
+   * asked for) keeps that owner: the MOVED is newer than the reply.
+   */
+  private apply(topology: Topology, askedAt = 0): void {
     this.current = topology;
-    this.slotOwner.fill(undefined);
+    const owners: (NodeClient | undefined)[] = new Array(SLOT_COUNT).fill(undefined);
     for (const shard of topology.shards) {
       if (!shard.master) continue;
       const node = this.nodeAt(shard.master.host, shard.master.port);
-      for (const { start, end } of shard.slots) this.slotOwner.fill(node, start, end + 1);
+      for (const { start, end } of shard.slots) owners.fill(node, start, end + 1);
+    }
+    for (let slot = 0; slot < SLOT_COUNT; slot++) {
+      if (this.movedAt[slot] <= askedAt) this.slotOwner[slot] = owners[slot];
     }
     this.masterNodes = mastersOf(topology).map((master) => this.nodeAt(master.host, master.port));
   }
