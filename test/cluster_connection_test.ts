@@ -57,7 +57,7 @@ Deno.test({
       for (const [endpoint, found] of perMaster) {
         total += found.length;
         assert.ok(found.length > 2_500, `${endpoint} holds ${found.length} keys`);
-        for (const key of found) assert.equal(cluster.masterOf(slotOf(b(key)))?.endpoint, endpoint);
+        for (const key of found) assert.equal(cluster.routeOf(slotOf(b(key)))?.endpoint, endpoint);
       }
       assert.equal(total, keys.length);
     } finally {
@@ -215,5 +215,39 @@ Deno.test({
       fine.close();
     }
     await assert.rejects(ClusterConnection.connect(options(redis.nodes[0], { db: 2 })), /only database 0/);
+  },
+});
+
+Deno.test({
+  name: 'ClusterConnection with readFrom "replica" reads from the replicas; the masters answer no GET',
+  ignore,
+  async fn() {
+    await using redis = await RedisCluster.start({ masters: 3, replicas: 1 });
+    const writer = await ClusterConnection.connect(options(redis.nodes[0]));
+    const reader = await ClusterConnection.connect(options(redis.nodes[0]), { readFrom: "replica" });
+    try {
+      const keys = Array.from({ length: 3000 }, (_, i) => `r${i}`);
+      await writer.pipeline(keys.map((key) => ["SET", key, key]));
+      // Wait until every replica has every write (WAIT on each master).
+      for (const master of writer.masters()) assert.equal(await master.call("WAIT", 1, 10_000), 1);
+
+      const replicaPorts = (await Promise.all((await redis.masters()).map((m) => redis.replicasOf(m.id))))
+        .flat().map((node) => node.port).sort();
+      assert.deepEqual(reader.readers().map((node) => node.options.port).sort(), replicaPorts);
+      const values = await reader.pipeline(keys.map((key) => ["GET", key]));
+      values.forEach((value, i) => assert.equal(toText(value), keys[i]));
+      const dumps = await reader.pipelineKeys([["DUMP"], ["PTTL"]], keys.slice(0, 100).map(b));
+      assert.ok(dumps.every((reply) => !(reply instanceof ErrorReply)));
+
+      const gets = async (port: number) =>
+        /cmdstat_get:calls=(\d+)/.exec(await redis.node(port).cli("INFO", "commandstats"))?.[1] ?? "0";
+      for (const master of writer.masters()) assert.equal(await gets(master.options.port), "0");
+      let fromReplicas = 0;
+      for (const port of replicaPorts) fromReplicas += Number(await gets(port));
+      assert.equal(fromReplicas, keys.length);
+    } finally {
+      writer.close();
+      reader.close();
+    }
   },
 });

@@ -115,7 +115,7 @@ Deno.test({
       // The slot map knows the new owner of every key.
       await cluster.refresh();
       for (const [key, port] of where) {
-        assert.equal(cluster.masterOf(slotOf(b(key)))?.options.port, port, key);
+        assert.equal(cluster.routeOf(slotOf(b(key)))?.options.port, port, key);
       }
     } finally {
       cluster.close();
@@ -131,7 +131,7 @@ Deno.test({
     const cluster = await ClusterConnection.connect(options(redis.nodes[0]));
     try {
       const slot = slotOf(b("{tag}"));
-      const owner = cluster.masterOf(slot)!;
+      const owner = cluster.routeOf(slot)!;
       const masters = await redis.masters();
       const source = masters.find((m) => m.node.port === owner.options.port)!;
       const target = masters.find((m) => m !== source)!;
@@ -172,7 +172,7 @@ Deno.test({
       // The migrating node does not have them: it answers ASK for them.
       await assert.rejects(source.node.cli("EXISTS", fresh[0]), /ASK \d+ /);
       // ASK does not change the slot map.
-      assert.equal(cluster.masterOf(slot), owner);
+      assert.equal(cluster.routeOf(slot), owner);
       assert.equal(cluster.counters.moved, 0);
     } finally {
       cluster.close();
@@ -258,7 +258,7 @@ Deno.test({
     try {
       const slot = slotOf(b("{loop}"));
       const masters = await redis.masters();
-      const owner = masters.find((m) => m.node.port === cluster.masterOf(slot)!.options.port)!;
+      const owner = masters.find((m) => m.node.port === cluster.routeOf(slot)!.options.port)!;
       const other = masters.find((m) => m !== owner)!;
       // The owner gives the (empty) slot to another master, which still thinks the owner has it.
       await owner.node.cli("CLUSTER", "SETSLOT", String(slot), "NODE", other.id);
@@ -286,7 +286,7 @@ Deno.test({
     try {
       const slot = slotOf(b("{tag}"));
       const masters = await redis.masters();
-      const source = masters.find((m) => m.node.port === cluster.masterOf(slot)!.options.port)!;
+      const source = masters.find((m) => m.node.port === cluster.routeOf(slot)!.options.port)!;
       const target = masters.find((m) => m !== source)!;
       await cluster.pipeline([["SET", "{tag}:0", "a"], ["SET", "{tag}:1", "b"]]);
       await target.node.cli("CLUSTER", "SETSLOT", String(slot), "IMPORTING", source.id);
@@ -324,7 +324,7 @@ Deno.test({
       assert.equal(await exists, 2);
       // (answered after ASK or MOVED, depending on when the retry came); the next write learns the owner.
       assert.equal(await cluster.call("SET", "{tag}:2", "c"), "OK");
-      assert.equal(cluster.masterOf(slot)?.options.port, target.node.port);
+      assert.equal(cluster.routeOf(slot)?.options.port, target.node.port);
     } finally {
       cluster.close();
     }

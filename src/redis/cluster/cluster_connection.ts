@@ -19,6 +19,9 @@
  *   (the caller's writes must be idempotent: RESTORE ... REPLACE, DEL), for up to `retryWindowMs`; past
  *   that the call rejects with the ConnectionError.
  * - Connections: at most `connectionsPerNode` (<= options.pool, -m) to each node, opened on first use.
+ * - `readFrom: "replica"`: keyed commands go to a replica of the slot's master (READONLY is sent on every
+ *   connection), to the master when it has none; for a source, so the masters carry less load. Replicas
+ *   may lag their master: what they answer is what they have replicated so far.
  */
 import { type Command, ErrorReply, type RespValue } from "../../../resp/mod.ts";
 import { connectWithHello } from "../connect.ts";
@@ -39,6 +42,8 @@ export interface ClusterSettings {
   retryWindowMs?: number;
   /** First backoff delay and its cap, in ms (defaults 10 and 1000). */
   backoffMs?: { base: number; cap: number };
+  /** Where keyed commands go: "master" (default) or "replica" (a source read from replicas). */
+  readFrom?: "master" | "replica";
   /** `cluster` flag as the user wrote it, for error lines ("-c", "--target-cluster"). */
   flag?: string;
 }
@@ -62,7 +67,7 @@ const MIN_REFRESH_INTERVAL_MS = 100;
 const EAGER_REDIRECTS = 2;
 
 /** Error codes after which a command is sent again. */
-const RETRIED = new Set(["MOVED", "ASK", "TRYAGAIN", "CLUSTERDOWN"]);
+const RETRIED = new Set(["MOVED", "ASK", "TRYAGAIN", "CLUSTERDOWN", "LOADING"]);
 
 function addTo(groups: Map<NodeClient, number[]>, node: NodeClient, index: number): void {
   const group = groups.get(node);
@@ -89,6 +94,7 @@ export class ClusterConnection {
   /** When a MOVED last taught each slot's owner (performance.now()), 0 if never. */
   private readonly movedAt = new Float64Array(SLOT_COUNT);
   private masterNodes: NodeClient[] = [];
+  private readerNodes: NodeClient[] = [];
   private current: Topology = { shards: [] };
   private refreshing: Promise<void> | undefined;
   private lastRefreshAt = 0;
@@ -99,6 +105,7 @@ export class ClusterConnection {
     this.endpoint = `${describeEndpoint(seed)} (cluster)`;
     this.settings = {
       connectionsPerNode: settings.connectionsPerNode ?? 1,
+      readFrom: settings.readFrom ?? "master",
       redirectBudget: settings.redirectBudget ?? 16,
       retryWindowMs: settings.retryWindowMs ?? seed.timeoutMs,
       backoffMs: settings.backoffMs ?? { base: 10, cap: 1000 },
@@ -145,8 +152,11 @@ export class ClusterConnection {
     return slotOf(key);
   }
 
-  /** The master the slot map names for a slot (undefined while no master serves it). */
-  masterOf(slot: number): NodeClient | undefined {
+  /**
+   * The node a slot's commands go to: its master, or with `readFrom: "replica"` a replica of it
+   * (undefined while no master serves the slot).
+   */
+  routeOf(slot: number): NodeClient | undefined {
     return this.slotOwner[slot];
   }
 
@@ -160,7 +170,15 @@ export class ClusterConnection {
     return [...this.masterNodes];
   }
 
-  /** Handles of the online replicas of each master, in the order of `masters()`. */
+  /**
+   * Per shard the node reads go to, in the order of `masters()`: the master, or with `readFrom: "replica"`
+   * a replica when the shard has one. SCAN these to read a cluster.
+   */
+  readers(): NodeClient[] {
+    return [...this.readerNodes];
+  }
+
+  /** Handles of the replicas of each master, in the order of `masters()`. */
   replicas(): NodeClient[][] {
     return this.current.shards.filter((shard) => shard.master).map((shard) =>
       shard.replicas.map((replica) => this.nodeAt(replica.host, replica.port))
@@ -424,7 +442,7 @@ export class ClusterConnection {
       // send a command back and forth: after the first redirections, wait between tries.
       return unit.redirects > EAGER_REDIRECTS ? "wait" : "again";
     }
-    if (reply.code === "TRYAGAIN" || reply.code === "CLUSTERDOWN") {
+    if (reply.code === "TRYAGAIN" || reply.code === "CLUSTERDOWN" || reply.code === "LOADING") {
       if (performance.now() - startedAt > this.settings.retryWindowMs) return "done";
       unit.retries++;
       this.counters.retried++;
@@ -472,7 +490,7 @@ export class ClusterConnection {
     const key = describeEndpoint(options);
     let node = this.nodes.get(key);
     if (!node) {
-      node = new NodeClient(options, this.settings.connectionsPerNode);
+      node = new NodeClient(options, this.settings.connectionsPerNode, this.settings.readFrom === "replica");
       if (this.closed) node.close();
       this.nodes.set(key, node);
     }
@@ -510,11 +528,17 @@ export class ClusterConnection {
   private apply(topology: Topology, askedAt = 0): void {
     this.current = topology;
     const owners: (NodeClient | undefined)[] = new Array(SLOT_COUNT).fill(undefined);
+    const readers: NodeClient[] = [];
     for (const shard of topology.shards) {
       if (!shard.master) continue;
-      const node = this.nodeAt(shard.master.host, shard.master.port);
+      const replica = this.settings.readFrom === "replica" ? shard.replicas[0] : undefined;
+      const node = replica
+        ? this.nodeAt(replica.host, replica.port)
+        : this.nodeAt(shard.master.host, shard.master.port);
+      readers.push(node);
       for (const { start, end } of shard.slots) owners.fill(node, start, end + 1);
     }
+    this.readerNodes = readers;
     for (let slot = 0; slot < SLOT_COUNT; slot++) {
       if (this.movedAt[slot] <= askedAt) this.slotOwner[slot] = owners[slot];
     }

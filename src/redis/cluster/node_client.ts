@@ -24,9 +24,9 @@ export class NodeClient {
 
   /**
    * `options`: how to reach this node (the seed's auth and TLS, this node's host and port). `size`: most
-   * connections kept to it.
+   * connections kept to it. `readOnly`: send READONLY on each new connection (reads from a replica).
    */
-  constructor(readonly options: ConnectionOptions, readonly size: number) {
+  constructor(readonly options: ConnectionOptions, readonly size: number, readonly readOnly = false) {
     this.endpoint = describeEndpoint(options);
     this.slots = new Array(size).fill(undefined);
     this.opening = new Array(size).fill(undefined);
@@ -52,6 +52,14 @@ export class NodeClient {
   private async open(index: number): Promise<RedisConnection> {
     try {
       const connection = await connect(this.options);
+      if (this.readOnly) {
+        try {
+          await connection.call("READONLY");
+        } catch (error) {
+          connection.close();
+          throw error;
+        }
+      }
       if (this.closed) {
         connection.close();
         throw new ConnectionError(this.endpoint, `Connection to ${this.endpoint} was closed`);
