@@ -29,9 +29,10 @@ import { ConnectionError } from "../errors.ts";
 import { type ConnectionOptions, describeEndpoint, OptionError } from "../options.ts";
 import { keyBytes, keySpecOf } from "./command_keys.ts";
 import { discoverTopology } from "./discover.ts";
-import { NodeClient } from "./node_client.ts";
-import { SLOT_COUNT, slotOf } from "./slots.ts";
-import { mastersOf, parseRedirect, type Topology } from "./topology.ts";
+import { SlotMap } from "./slot_map.ts";
+import type { NodeClient } from "./node_client.ts";
+import { slotOf } from "./slots.ts";
+import { parseRedirect, type Topology } from "./topology.ts";
 
 export interface ClusterSettings {
   /** Connections kept to each node (default 1); must fit in options.pool (-m). */
@@ -56,12 +57,8 @@ interface Unit {
   owner: number;
   ask: NodeClient | undefined;
   redirects: number;
-  retries: number;
-  lastRedirect: string;
   reply?: RespValue;
 }
-
-const MIN_REFRESH_INTERVAL_MS = 100;
 
 /** Redirections followed at once; later ones wait a backoff delay first. */
 const EAGER_REDIRECTS = 2;
@@ -83,21 +80,12 @@ export interface ClusterCounters {
   retried: number;
   /** Node connections lost while commands were in flight. */
   lost: number;
-  refreshes: number;
 }
 
 export class ClusterConnection {
   readonly endpoint: string;
-  readonly counters: ClusterCounters = { moved: 0, ask: 0, retried: 0, lost: 0, refreshes: 0 };
-  private readonly nodes = new Map<string, NodeClient>();
-  private readonly slotOwner: (NodeClient | undefined)[] = new Array(SLOT_COUNT).fill(undefined);
-  /** When a MOVED last taught each slot's owner (performance.now()), 0 if never. */
-  private readonly movedAt = new Float64Array(SLOT_COUNT);
-  private masterNodes: NodeClient[] = [];
-  private readerNodes: NodeClient[] = [];
-  private current: Topology = { shards: [] };
-  private refreshing: Promise<void> | undefined;
-  private lastRefreshAt = 0;
+  readonly counters: ClusterCounters = { moved: 0, ask: 0, retried: 0, lost: 0 };
+  private readonly map: SlotMap;
   private closed = false;
   private readonly settings: Required<Omit<ClusterSettings, "flag">>;
 
@@ -110,6 +98,7 @@ export class ClusterConnection {
       retryWindowMs: settings.retryWindowMs ?? seed.timeoutMs,
       backoffMs: settings.backoffMs ?? { base: 10, cap: 1000 },
     };
+    this.map = new SlotMap(seed, this.settings, this.endpoint);
   }
 
   /**
@@ -139,11 +128,11 @@ export class ClusterConnection {
     const cluster = new ClusterConnection({ ...options, cluster: false }, settings);
     const { connection } = await connectWithHello(cluster.seed);
     try {
-      cluster.apply(await discoverTopology(connection, cluster.seed, flag));
+      cluster.map.apply(await discoverTopology(connection, cluster.seed, flag));
     } finally {
       connection.close();
     }
-    await Promise.all(cluster.masterNodes.map((node) => node.connection()));
+    await Promise.all(cluster.map.masters.map((node) => node.connection()));
     return cluster;
   }
 
@@ -157,17 +146,17 @@ export class ClusterConnection {
    * (undefined while no master serves the slot).
    */
   routeOf(slot: number): NodeClient | undefined {
-    return this.slotOwner[slot];
+    return this.map.routeOf(slot);
   }
 
   /** The topology last read (shards with their masters and replicas). */
   get topology(): Topology {
-    return this.current;
+    return this.map.topology;
   }
 
   /** Per-master handles, in shard order: for SCAN, INFO, DBSIZE, and the options to open a subscriber. */
   masters(): NodeClient[] {
-    return [...this.masterNodes];
+    return this.map.masters;
   }
 
   /**
@@ -175,23 +164,24 @@ export class ClusterConnection {
    * a replica when the shard has one. SCAN these to read a cluster.
    */
   readers(): NodeClient[] {
-    return [...this.readerNodes];
+    return this.map.readers;
   }
 
   /** Handles of the replicas of each master, in the order of `masters()`. */
   replicas(): NodeClient[][] {
-    return this.current.shards.filter((shard) => shard.master).map((shard) =>
-      shard.replicas.map((replica) => this.nodeAt(replica.host, replica.port))
+    return this.map.topology.shards.filter((shard) => shard.master).map((shard) =>
+      shard.replicas.map((replica) => this.map.nodeAt(replica.host, replica.port))
     );
   }
 
   /** Read the topology again from any node that answers (masters first, then the seed). */
   refresh(): Promise<void> {
-    this.refreshing ??= this.readTopology().finally(() => {
-      this.refreshing = undefined;
-      this.lastRefreshAt = performance.now();
-    });
-    return this.refreshing;
+    return this.map.refresh();
+  }
+
+  /** Topology replies applied so far (the first one included). */
+  get refreshes(): number {
+    return this.map.refreshes;
   }
 
   async call(...command: Command): Promise<RespValue> {
@@ -209,7 +199,7 @@ export class ClusterConnection {
     const per = templates.length;
     const replies: RespValue[] = new Array(keys.length * per);
     const groups = new Map<NodeClient, number[]>();
-    for (let i = 0; i < keys.length; i++) addTo(groups, this.ownerOf(slotOf(keys[i])), i);
+    for (let i = 0; i < keys.length; i++) addTo(groups, this.map.nodeFor(slotOf(keys[i])), i);
     const retry = await this.firstRound(
       groups,
       per,
@@ -240,8 +230,8 @@ export class ClusterConnection {
     for (let i = 0; i < commands.length; i++) {
       const command = commands[i];
       const spec = keySpecOf(command);
-      if (spec.kind === "key") addTo(groups, this.ownerOf(slotOf(keyBytes(command[spec.index]))), i);
-      else if (spec.kind === "none") addTo(groups, this.ownerOf(undefined), i);
+      if (spec.kind === "key") addTo(groups, this.map.nodeFor(slotOf(keyBytes(command[spec.index]))), i);
+      else if (spec.kind === "none") addTo(groups, this.map.nodeFor(undefined), i);
       else if (spec.kind === "per-node") throw new Error(spec.advice);
       else split.push(i);
     }
@@ -302,9 +292,7 @@ export class ClusterConnection {
     const redirect = parseRedirect(reply.message, from.options.host);
     if (!redirect) return;
     this.counters.moved++;
-    this.movedAt[redirect.slot] = performance.now();
-    this.slotOwner[redirect.slot] = this.nodeAt(redirect.host, redirect.port);
-    this.refreshSoon();
+    this.map.learnMoved(redirect);
   }
 
   /** The general path: every command as a unit, rounds until each has its final reply. */
@@ -330,7 +318,7 @@ export class ClusterConnection {
   /** Close every node connection; later calls reject. */
   close(): void {
     this.closed = true;
-    for (const node of this.nodes.values()) node.close();
+    this.map.close();
   }
 
   /** One unit per command, several (one per slot) for a multi-key command whose keys span slots. */
@@ -342,8 +330,6 @@ export class ClusterConnection {
       owner,
       ask: undefined,
       redirects: 0,
-      retries: 0,
-      lastRedirect: "",
     });
     for (let i = 0; i < commands.length; i++) {
       const command = commands[i];
@@ -374,7 +360,7 @@ export class ClusterConnection {
   private async sendRound(units: Unit[], startedAt: number) {
     const groups = new Map<NodeClient, Unit[]>();
     for (const unit of units) {
-      const node = unit.ask ?? this.ownerOf(unit.slot);
+      const node = unit.ask ?? this.map.nodeFor(unit.slot);
       let group = groups.get(node);
       if (!group) groups.set(node, group = []);
       group.push(unit);
@@ -427,7 +413,6 @@ export class ClusterConnection {
     if (reply.code === "MOVED" || reply.code === "ASK") {
       const redirect = parseRedirect(reply.message, node.options.host);
       if (!redirect) return "done";
-      unit.lastRedirect = reply.message;
       if (++unit.redirects > this.settings.redirectBudget) {
         unit.reply = new ErrorReply(
           `ERR slot ${redirect.slot} was redirected ${this.settings.redirectBudget} times (last: ${reply.message}): the cluster's slot map keeps changing; check CLUSTER SHARDS on its nodes, then run again`,
@@ -435,7 +420,7 @@ export class ClusterConnection {
         return "done";
       }
       if (redirect.kind === "ASK") {
-        unit.ask = this.nodeAt(redirect.host, redirect.port);
+        unit.ask = this.map.nodeAt(redirect.host, redirect.port);
         this.counters.ask++;
       } else this.learnMoved(reply, node);
       // Two nodes that disagree for a moment (a slot handed over, one SETSLOT done and not the other)
@@ -444,9 +429,8 @@ export class ClusterConnection {
     }
     if (reply.code === "TRYAGAIN" || reply.code === "CLUSTERDOWN" || reply.code === "LOADING") {
       if (performance.now() - startedAt > this.settings.retryWindowMs) return "done";
-      unit.retries++;
       this.counters.retried++;
-      if (reply.code === "CLUSTERDOWN") this.refreshSoon();
+      if (reply.code === "CLUSTERDOWN") this.map.refreshSoon();
       return "wait";
     }
     return "done";
@@ -468,81 +452,6 @@ export class ClusterConnection {
       else replies[unit.owner] = Number(sofar) + Number(unit.reply);
     }
     return replies;
-  }
-
-  private ownerOf(slot: number | undefined): NodeClient {
-    const owner = slot === undefined ? undefined : this.slotOwner[slot];
-    const node = owner ??
-      this.masterNodes[slot === undefined ? 0 : slot % Math.max(1, this.masterNodes.length)];
-    if (!node) {
-      throw new ConnectionError(
-        this.endpoint,
-        `${this.endpoint} has no reachable master: run again once the cluster is up`,
-      );
-    }
-    return node;
-  }
-
-  /** The client of host:port, created (without connecting) when first needed. */
-  private nodeAt(host: string, port: number): NodeClient {
-    const options: ConnectionOptions = { ...this.seed, host, port };
-    if (host !== this.seed.host) delete options.sni; // the seed's TLS name is not the other nodes' name
-    const key = describeEndpoint(options);
-    let node = this.nodes.get(key);
-    if (!node) {
-      node = new NodeClient(options, this.settings.connectionsPerNode, this.settings.readFrom === "replica");
-      if (this.closed) node.close();
-      this.nodes.set(key, node);
-    }
-    return node;
-  }
-
-  /** Start a refresh in the background unless one ran in the last 100 ms; failures are ignored. */
-  private refreshSoon(): void {
-    if (this.refreshing || performance.now() - this.lastRefreshAt < MIN_REFRESH_INTERVAL_MS) return;
-    this.refresh().catch(() => {});
-  }
-
-  /** Ask the current masters, then the seed, until one answers with a topology; apply it. */
-  private async readTopology(): Promise<void> {
-    this.counters.refreshes++;
-    const askedAt = performance.now();
-    const candidates = [...this.masterNodes, this.nodeAt(this.seed.host, this.seed.port)];
-    let lastError: unknown;
-    for (const node of new Set(candidates)) {
-      try {
-        const connection = await node.connection();
-        this.apply(await discoverTopology(connection, node.options), askedAt);
-        return;
-      } catch (error) {
-        lastError = error;
-      }
-    }
-    throw lastError;
-  }
-
-  /**
-   * Make `topology` the slot map. A slot whose owner a MOVED taught after `askedAt` (when the topology was
-   * asked for) keeps that owner: the MOVED is newer than the reply.
-   */
-  private apply(topology: Topology, askedAt = 0): void {
-    this.current = topology;
-    const owners: (NodeClient | undefined)[] = new Array(SLOT_COUNT).fill(undefined);
-    const readers: NodeClient[] = [];
-    for (const shard of topology.shards) {
-      if (!shard.master) continue;
-      const replica = this.settings.readFrom === "replica" ? shard.replicas[0] : undefined;
-      const node = replica
-        ? this.nodeAt(replica.host, replica.port)
-        : this.nodeAt(shard.master.host, shard.master.port);
-      readers.push(node);
-      for (const { start, end } of shard.slots) owners.fill(node, start, end + 1);
-    }
-    this.readerNodes = readers;
-    for (let slot = 0; slot < SLOT_COUNT; slot++) {
-      if (this.movedAt[slot] <= askedAt) this.slotOwner[slot] = owners[slot];
-    }
-    this.masterNodes = mastersOf(topology).map((master) => this.nodeAt(master.host, master.port));
   }
 
   private backoffDelay(round: number): number {
