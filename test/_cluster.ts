@@ -10,6 +10,7 @@
  * guessing is needed. Nodes are RedisServer handles (test/_server.ts): stopped by handle, never by name.
  */
 import { freePort, RedisServer } from "./_server.ts";
+import { getTlsFiles } from "./_tls.ts";
 
 export interface RedisClusterOptions {
   masters?: number;
@@ -21,6 +22,8 @@ export interface RedisClusterOptions {
   args?: string[];
   /** `requirepass` and `masterauth` of every node (redis-cli gets it too). */
   password?: string;
+  /** Serve TLS only, clients, cluster bus and replication alike (certificates of test/_tls.ts). */
+  tls?: boolean;
 }
 
 const READY_TIMEOUT_MS = 30_000;
@@ -40,7 +43,14 @@ export class RedisCluster implements AsyncDisposable {
         args.push("--cluster-node-timeout", String(options.nodeTimeoutMs ?? 2000));
         args.push("--cluster-require-full-coverage", "no", ...(options.args ?? []));
         if (options.password !== undefined) args.push("--masterauth", options.password);
-        nodes.push(await RedisServer.start({ args, password: options.password }));
+        if (options.tls) {
+          // Nodes are TLS clients of each other: they present the client certificate (the server one is
+          // not for client authentication).
+          const tls = await getTlsFiles();
+          args.push("--tls-cluster", "yes", "--tls-replication", "yes");
+          args.push("--tls-client-cert-file", tls.clientCertFile, "--tls-client-key-file", tls.clientKeyFile);
+        }
+        nodes.push(await RedisServer.start({ args, password: options.password, tls: options.tls }));
       }
       const cluster = new RedisCluster(nodes, options.password);
       await cluster.redisCli(
@@ -128,6 +138,10 @@ export class RedisCluster implements AsyncDisposable {
   /** Runs redis-cli with these arguments (no -e); resolves with stdout, rejects with its output on failure. */
   async redisCli(...args: string[]): Promise<string> {
     const auth = this.password === undefined ? [] : ["--no-auth-warning", "-a", this.password];
+    const tls = this.nodes[0].tls;
+    if (tls) {
+      auth.push("--tls", "--cacert", tls.caFile, "--cert", tls.clientCertFile, "--key", tls.clientKeyFile);
+    }
     const out = await new Deno.Command("redis-cli", {
       args: [...auth, ...args],
       stdin: "null",

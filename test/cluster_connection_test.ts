@@ -251,3 +251,27 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "ClusterConnection over TLS: every node is reached on the tls-port the cluster reports",
+  ignore,
+  async fn() {
+    await using redis = await RedisCluster.start({ masters: 3, tls: true });
+    const tls = redis.nodes[0].tls!;
+    const cluster = await ClusterConnection.connect(
+      options(redis.nodes[0], { tls: true, caFile: tls.caFile }),
+    );
+    try {
+      const ports = cluster.masters().map((master) => master.options.port).sort();
+      assert.deepEqual(ports, (await redis.masters()).map((m) => m.node.port).sort());
+      const keys = Array.from({ length: 1000 }, (_, i) => `t${i}`);
+      await cluster.pipeline(keys.map((key) => ["SET", key, key]));
+      const values = await cluster.pipeline(keys.map((key) => ["GET", key]));
+      values.forEach((value, i) => assert.equal(toText(value), keys[i]));
+      const sizes = await Promise.all(cluster.masters().map((master) => master.call("DBSIZE")));
+      assert.equal(sizes.reduce((sum: number, n) => sum + (n as number), 0), keys.length);
+    } finally {
+      cluster.close();
+    }
+  },
+});
