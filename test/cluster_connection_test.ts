@@ -275,3 +275,30 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "ClusterConnection connects to the hostnames the cluster announces (cluster-announce-hostname)",
+  ignore,
+  async fn() {
+    const args = [
+      "--cluster-announce-hostname",
+      "localhost",
+      "--cluster-preferred-endpoint-type",
+      "hostname",
+    ];
+    await using redis = await RedisCluster.start({ masters: 3, args });
+    const cluster = await ClusterConnection.connect(options(redis.nodes[0]));
+    try {
+      assert.deepEqual(cluster.masters().map((master) => master.options.host), [
+        "localhost",
+        "localhost",
+        "localhost",
+      ]);
+      const keys = Array.from({ length: 300 }, (_, i) => `h${i}`);
+      assert.deepEqual(await cluster.pipeline(keys.map((key) => ["SET", key, "1"])), keys.map(() => "OK"));
+      assert.equal(await cluster.call("EXISTS", ...keys), keys.length);
+    } finally {
+      cluster.close();
+    }
+  },
+});

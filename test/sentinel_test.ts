@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { toText } from "../resp/mod.ts";
 import { connect } from "../src/redis/connect.ts";
+import { ConnectionError } from "../src/redis/errors.ts";
 import { DEFAULT_CONNECTION } from "../src/redis/options.ts";
 import { resolveMaster, resolveReplicas, SentinelError, SwitchMasterWatch } from "../src/redis/sentinel.ts";
 import { parseSentinelUri } from "../src/redis/sentinel_uri.ts";
@@ -79,5 +80,24 @@ Deno.test({
       setup.uri().replace("redis-sentinel://", `redis-sentinel://127.0.0.1:${await freePort()},`),
     );
     assert.equal((await resolveMaster(mixed, base)).port, setup.master.port);
+  },
+});
+
+Deno.test({
+  name: "SwitchMasterWatch.next() rejects when its sentinel goes away, so the caller re-resolves",
+  ignore,
+  async fn() {
+    await using setup = await SentinelSetup.start();
+    // Only the first sentinel is named: the watch subscribes there.
+    const config = parseSentinelUri(`redis-sentinel://127.0.0.1:${setup.sentinels[0].port}/mymaster`);
+    const watch = await SwitchMasterWatch.open(config, base);
+    try {
+      const next = assert.rejects(watch.next(), (error: Error) => error instanceof ConnectionError);
+      await setup.sentinels[0][Symbol.asyncDispose]();
+      await next;
+      await assert.rejects(watch.next(), ConnectionError);
+    } finally {
+      watch.close();
+    }
   },
 });
