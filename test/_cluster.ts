@@ -30,29 +30,45 @@ const READY_TIMEOUT_MS = 30_000;
 const POLL_MS = 50;
 
 export class RedisCluster implements AsyncDisposable {
-  private constructor(readonly nodes: RedisServer[], private readonly password?: string) {}
+  private constructor(
+    readonly nodes: RedisServer[],
+    private readonly password: string | undefined,
+    /** Arguments of every node but its own cluster-port. */
+    private readonly baseArgs: string[],
+  ) {}
+
+  private get nodeArgs(): Promise<string[]> {
+    return freePort().then((
+      port,
+    ) => ["--cluster-enabled", "yes", "--cluster-port", String(port), ...this.baseArgs]);
+  }
 
   static async start(options: RedisClusterOptions = {}): Promise<RedisCluster> {
     const masters = options.masters ?? 3;
     const replicas = options.replicas ?? 0;
     const count = masters * (replicas + 1);
     const nodes: RedisServer[] = [];
+    const baseArgs = ["--cluster-node-timeout", String(options.nodeTimeoutMs ?? 2000)];
+    baseArgs.push("--cluster-require-full-coverage", "no", ...(options.args ?? []));
+    if (options.password !== undefined) baseArgs.push("--masterauth", options.password);
+    if (options.tls) {
+      // Nodes are TLS clients of each other: they present the client certificate (the server one is not
+      // for client authentication).
+      const tls = await getTlsFiles();
+      baseArgs.push("--tls-cluster", "yes", "--tls-replication", "yes");
+      baseArgs.push("--tls-client-cert-file", tls.clientCertFile, "--tls-client-key-file", tls.clientKeyFile);
+    }
     try {
+      const cluster = new RedisCluster(nodes, options.password, baseArgs);
       for (let i = 0; i < count; i++) {
-        const args = ["--cluster-enabled", "yes", "--cluster-port", String(await freePort())];
-        args.push("--cluster-node-timeout", String(options.nodeTimeoutMs ?? 2000));
-        args.push("--cluster-require-full-coverage", "no", ...(options.args ?? []));
-        if (options.password !== undefined) args.push("--masterauth", options.password);
-        if (options.tls) {
-          // Nodes are TLS clients of each other: they present the client certificate (the server one is
-          // not for client authentication).
-          const tls = await getTlsFiles();
-          args.push("--tls-cluster", "yes", "--tls-replication", "yes");
-          args.push("--tls-client-cert-file", tls.clientCertFile, "--tls-client-key-file", tls.clientKeyFile);
-        }
-        nodes.push(await RedisServer.start({ args, password: options.password, tls: options.tls }));
+        nodes.push(
+          await RedisServer.start({
+            args: await cluster.nodeArgs,
+            password: options.password,
+            tls: options.tls,
+          }),
+        );
       }
-      const cluster = new RedisCluster(nodes, options.password);
       await cluster.redisCli(
         "--cluster",
         "create",
@@ -67,6 +83,23 @@ export class RedisCluster implements AsyncDisposable {
       for (const node of nodes) await node[Symbol.asyncDispose]();
       throw error;
     }
+  }
+
+  /**
+   * Starts one more node with the same settings and adds it as a master without slots
+   * (`redis-cli --cluster add-node`); resolves once every node agrees it is there.
+   */
+  async addMaster(): Promise<RedisServer> {
+    const node = await RedisServer.start({
+      args: await this.nodeArgs,
+      password: this.password,
+      tls: !!this.nodes[0].tls,
+    });
+    this.nodes.push(node);
+    const seed = this.nodes[0];
+    await this.redisCli("--cluster", "add-node", `${node.host}:${node.port}`, `${seed.host}:${seed.port}`);
+    await this.waitHealthy();
+    return node;
   }
 
   /** The node serving `port`. */

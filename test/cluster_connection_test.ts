@@ -302,3 +302,35 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "ClusterConnection.refresh() follows a master added to the cluster; mastersVersion says the set changed",
+  ignore,
+  async fn() {
+    await using redis = await RedisCluster.start({ masters: 3 });
+    const cluster = await ClusterConnection.connect(options(redis.nodes[0]));
+    try {
+      const version = cluster.mastersVersion;
+      await cluster.refresh();
+      assert.equal(cluster.mastersVersion, version); // same masters: no change
+      const added = await redis.addMaster();
+      const [first] = await redis.masters();
+      const id = (await added.cli("CLUSTER", "MYID")).trim();
+      await redis.reshard(first.id, id, 100);
+      await redis.waitHealthy();
+      // Writes across all slots follow MOVED to the new master; a refresh lists it.
+      const keys = Array.from({ length: 5000 }, (_, i) => `n${i}`);
+      assert.ok(
+        (await cluster.pipeline(keys.map((key) => ["SET", key, "1"]))).every((reply) => reply === "OK"),
+      );
+      await cluster.refresh();
+      assert.equal(cluster.masters().length, 4);
+      assert.ok(cluster.mastersVersion > version);
+      assert.ok(cluster.masters().some((master) => master.options.port === added.port));
+      assert.ok(Number(await added.cli("DBSIZE")) > 0);
+    } finally {
+      cluster.close();
+    }
+  },
+});

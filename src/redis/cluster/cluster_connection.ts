@@ -179,6 +179,14 @@ export class ClusterConnection {
     return this.map.refresh();
   }
 
+  /**
+   * Grows by one each time the set of masters changes: a master added, removed, or replaced after a
+   * failover. Per-master work (SCAN, subscriptions) compares it after `refresh()` to follow the cluster.
+   */
+  get mastersVersion(): number {
+    return this.map.mastersVersion;
+  }
+
   /** Topology replies applied so far (the first one included). */
   get refreshes(): number {
     return this.map.refreshes;

@@ -28,6 +28,8 @@ export interface SlotMapSettings {
 export class SlotMap {
   /** Topology replies applied so far. */
   refreshes = 0;
+  /** Grows by one each time the set of masters changes (one added, removed, or replaced by a failover). */
+  mastersVersion = 0;
   private readonly nodes = new Map<string, NodeClient>();
   private readonly owners: (NodeClient | undefined)[] = new Array(SLOT_COUNT).fill(undefined);
   /** When a MOVED last taught each slot's owner (performance.now()), 0 if never. */
@@ -149,7 +151,11 @@ export class SlotMap {
       if (this.movedAt[slot] <= askedAt) this.owners[slot] = owners[slot];
     }
     this.readerNodes = readers;
-    this.masterNodes = mastersOf(topology).map((master) => this.nodeAt(master.host, master.port));
+    const masters = mastersOf(topology).map((master) => this.nodeAt(master.host, master.port));
+    const same = masters.length === this.masterNodes.length &&
+      masters.every((node) => this.masterNodes.includes(node));
+    if (!same) this.mastersVersion++;
+    this.masterNodes = masters;
   }
 
   close(): void {
