@@ -116,3 +116,25 @@ Deno.test({
     assert.ok(!isSentinelUri("mymaster"));
   },
 });
+
+const REDACTED: { uri: string; shown: string }[] = [
+  { uri: "redis-sentinel://u:p@h/m", shown: "redis-sentinel://u:***@h/m" },
+  { uri: "redis-sentinel://lonepass@h/m", shown: "redis-sentinel://***@h/m" },
+  { uri: "redis-sentinel://u:pa?ss/x@h/m", shown: "redis-sentinel://u:***@h/m" },
+  { uri: "redis-sentinel://we ird:pw@h/m", shown: "redis-sentinel://***@h/m" },
+  {
+    uri: "redis-sentinel://h/m?password=a&sentinel_password=b",
+    shown: "redis-sentinel://h/m?password=***&sentinel_password=***",
+  },
+  { uri: "not a uri", shown: "not a uri" },
+];
+
+for (const { uri, shown } of REDACTED) {
+  Deno.test({
+    name: `redactSentinelUri() shows '${shown}'`,
+    permissions,
+    fn() {
+      assert.equal(redactSentinelUri(uri), shown);
+    },
+  });
+}

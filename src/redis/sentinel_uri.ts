@@ -6,7 +6,7 @@
  * that need their own credentials take `?sentinel_user=...&sentinel_password=...`. A sentinel without a
  * port is on 26379. Errors are OptionError lines with every password replaced by `***`.
  */
-import { type ConnectionOptions, OptionError, redactUri } from "./options.ts";
+import { type ConnectionOptions, OptionError } from "./options.ts";
 
 export const DEFAULT_SENTINEL_PORT = 26379;
 
@@ -34,9 +34,23 @@ export function isSentinelUri(text: string): boolean {
   return match !== null && SCHEMES.has(match[1].toLowerCase());
 }
 
-/** The URI with the password of the userinfo and of `password` / `sentinel_password` replaced by `***`. */
+/**
+ * The URI with its userinfo (everything up to the last `@`, so an unencoded `@`, `/` or `?` in a password
+ * is hidden too; a plain user name stays) and any `password=` / `sentinel_password=` value replaced by
+ * `***`. Works on any text.
+ */
 export function redactSentinelUri(uri: string): string {
-  return redactUri(uri).replace(/([?&]sentinel_password=)[^&#]*/gi, "$1***");
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(uri);
+  const prefix = scheme ? scheme[0] : "";
+  let rest = uri.slice(prefix.length);
+  const at = rest.lastIndexOf("@");
+  if (at !== -1) {
+    const auth = rest.slice(0, at);
+    const colon = auth.indexOf(":");
+    const user = colon === -1 ? "" : auth.slice(0, colon);
+    rest = `${/^[a-z0-9._~%-]*$/i.test(user) && colon !== -1 ? `${user}:` : ""}***${rest.slice(at)}`;
+  }
+  return prefix + rest.replace(/([?&](?:sentinel_)?password=)[^&#]*/gi, "$1***");
 }
 
 /** Parse a sentinel URI; throws OptionError (one line, redacted) on anything it cannot use. */
