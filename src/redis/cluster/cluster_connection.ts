@@ -24,6 +24,7 @@
  *   may lag their master: what they answer is what they have replicated so far.
  */
 import { type Command, ErrorReply, type RespValue } from "../../../resp/mod.ts";
+import type { CommandTarget } from "../command_target.ts";
 import { connectWithHello } from "../connect.ts";
 import { ConnectionError } from "../errors.ts";
 import { type ConnectionOptions, describeEndpoint, OptionError } from "../options.ts";
@@ -82,7 +83,7 @@ export interface ClusterCounters {
   lost: number;
 }
 
-export class ClusterConnection {
+export class ClusterConnection implements CommandTarget {
   readonly endpoint: string;
   readonly counters: ClusterCounters = { moved: 0, ask: 0, retried: 0, lost: 0 };
   private readonly map: SlotMap;

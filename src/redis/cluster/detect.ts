@@ -7,7 +7,7 @@
  * `flag` is how the user turns cluster mode on for that side: "-c", "--source-cluster", "--target-cluster".
  */
 import { ErrorReply, type RespValue, toText } from "../../../resp/mod.ts";
-import type { RedisConnection } from "../connection.ts";
+import type { CommandTarget } from "../command_target.ts";
 import { OptionError } from "../options.ts";
 
 export class ClusterModeError extends OptionError {
@@ -55,7 +55,7 @@ export function checkNoRedirect(replies: readonly RespValue[], endpoint: string,
  * `cluster_enabled:1`), before anything is sent: throws `unexpectedClusterError` when it is. A server that
  * refuses INFO (ACL) is let through: the first MOVED (`checkNoRedirect`) will tell.
  */
-export async function assertStandalone(connection: RedisConnection, flag = "-c"): Promise<void> {
+export async function assertStandalone(connection: CommandTarget, flag = "-c"): Promise<void> {
   const [reply] = await connection.pipeline([["INFO", "cluster"]]);
   if (reply instanceof ErrorReply) return;
   if (/^cluster_enabled:1\s*$/m.test(toText(reply))) {

@@ -9,12 +9,13 @@
  * `close()` closes every connection; later calls reject.
  */
 import type { Command, RespValue } from "../../../resp/mod.ts";
+import type { CommandTarget } from "../command_target.ts";
 import { connect } from "../connect.ts";
 import type { RedisConnection } from "../connection.ts";
 import { ConnectionError } from "../errors.ts";
 import { type ConnectionOptions, describeEndpoint } from "../options.ts";
 
-export class NodeClient {
+export class NodeClient implements CommandTarget {
   /** host:port of the node. */
   readonly endpoint: string;
   private readonly slots: (RedisConnection | undefined)[];
