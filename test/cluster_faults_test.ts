@@ -330,3 +330,35 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "ClusterConnection rides out a master that stops: writes wait for the automatic failover and land",
+  ignore,
+  async fn() {
+    await using redis = await RedisCluster.start({ masters: 3, replicas: 1, nodeTimeoutMs: 1000 });
+    const cluster = await ClusterConnection.connect(options(redis.nodes[0]));
+    try {
+      const [victim] = await redis.masters();
+      const [replica] = await redis.replicasOf(victim.id);
+      const outage = (async () => {
+        await new Promise((resolve) => setTimeout(resolve, 200)); // let writes start first
+        // SIGTERM: the master waits for its replica to catch up before it exits, so no write it
+        // acknowledged is lost; the cluster then promotes the replica after the node timeout.
+        await victim.node.stop();
+        const deadline = Date.now() + 30_000;
+        while (!(await replica.cli("ROLE")).startsWith("master")) {
+          if (Date.now() > deadline) throw new Error("the replica was not promoted within 30 s");
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        await redis.waitHealthy(redis.nodes.filter((node) => node.pid !== -1));
+      })();
+      const last = await writeUntil(cluster, outage, 10_000, 500);
+      await outage;
+      assert.ok(cluster.counters.lost > 0, JSON.stringify(cluster.counters));
+      assertAllLanded(last, await readEachNode(redis));
+      assert.ok(cluster.masters().some((master) => master.options.port === replica.port));
+    } finally {
+      cluster.close();
+    }
+  },
+});
