@@ -5,7 +5,13 @@ import { toText } from "../resp/mod.ts";
 import { connect } from "../src/redis/connect.ts";
 import { ConnectionError } from "../src/redis/errors.ts";
 import { DEFAULT_CONNECTION } from "../src/redis/options.ts";
-import { resolveMaster, resolveReplicas, SentinelError, SwitchMasterWatch } from "../src/redis/sentinel.ts";
+import {
+  followMaster,
+  resolveMaster,
+  resolveReplicas,
+  SentinelError,
+  SwitchMasterWatch,
+} from "../src/redis/sentinel.ts";
 import { parseSentinelUri } from "../src/redis/sentinel_uri.ts";
 import { freePort, redisServerMissing } from "./_server.ts";
 import { SentinelSetup } from "./_sentinel.ts";
@@ -98,6 +104,50 @@ Deno.test({
       await assert.rejects(watch.next(), ConnectionError);
     } finally {
       watch.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "followMaster() yields each new master, across a failover, a lost sentinel and a failover back",
+  ignore,
+  async fn() {
+    await using setup = await SentinelSetup.start();
+    const config = parseSentinelUri(setup.uri());
+    const abort = new AbortController();
+    const changes = followMaster(config, base, { host: "127.0.0.1", port: setup.master.port }, abort.signal);
+    try {
+      // Subscribed before the failover: the first change comes from +switch-master.
+      const first = changes.next();
+      await setup.sentinels[0].waitFor((out) => / sub=1 /.test(out), "CLIENT", "LIST");
+      await setup.sentinels[1].cli("SENTINEL", "FAILOVER", setup.service);
+      assert.equal((await first).value?.port, setup.replica.port);
+
+      // The watched sentinel goes away; a failover back is still seen (through another sentinel).
+      const second = changes.next();
+      await setup.sentinels[0][Symbol.asyncDispose]();
+      const remaining = setup.sentinels[1];
+      await remaining.waitFor(
+        (out) => out.includes("master-link-status\nok"),
+        "SENTINEL",
+        "REPLICAS",
+        setup.service,
+      );
+      const deadline = Date.now() + 30_000;
+      while (true) {
+        try {
+          await remaining.cli("SENTINEL", "FAILOVER", setup.service);
+          break;
+        } catch (error) {
+          // INPROG or NOGOODSLAVE while the previous failover settles.
+          if (Date.now() > deadline) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+      }
+      assert.equal((await second).value?.port, setup.master.port);
+    } finally {
+      abort.abort();
+      assert.equal((await changes.next()).done, true);
     }
   },
 });

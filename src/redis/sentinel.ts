@@ -9,6 +9,7 @@
  *   `--read-from replica`.
  * - `SwitchMasterWatch`: a subscription to `+switch-master` on one sentinel; `next()` resolves with the new
  *   master of the service after a failover, and rejects when the subscription is lost (re-resolve then).
+ * - `followMaster(...)`: the master each time it changes, across lost watches (what live mode follows).
  */
 import { encodeCommands, ErrorReply, RespMap, type RespValue, toText } from "../../resp/mod.ts";
 import { connect } from "./connect.ts";
@@ -217,4 +218,66 @@ export class SwitchMasterWatch {
     this.waiting?.reject(this.failure);
     this.waiting = undefined;
   }
+}
+
+const RESUBSCRIBE_DELAY_MS = 200;
+
+/**
+ * The master of the service each time it changes, starting from `current`, until `signal` aborts (then
+ * the iteration ends). It yields the new master's options after a `+switch-master`, and also when a watch
+ * was lost and the sentinels, asked again once a new watch is up, name another master (a switch may have
+ * happened while nobody listened). It rejects with a SentinelError when no sentinel could be reached for
+ * `base.timeoutMs`.
+ */
+export async function* followMaster(
+  config: SentinelConfig,
+  base: ConnectionOptions,
+  current: SentinelAddress,
+  signal?: AbortSignal,
+): AsyncGenerator<ConnectionOptions> {
+  let known = current;
+  const aborted = new Promise<undefined>((resolve) => {
+    if (signal?.aborted) resolve(undefined);
+    signal?.addEventListener("abort", () => resolve(undefined), { once: true });
+  });
+  let unreachableSince: number | undefined;
+  while (!signal?.aborted) {
+    let watch: SwitchMasterWatch;
+    let master: ConnectionOptions;
+    try {
+      watch = await SwitchMasterWatch.open(config, base);
+      try {
+        master = await resolveMaster(config, base);
+      } catch (error) {
+        watch.close();
+        throw error;
+      }
+      unreachableSince = undefined;
+    } catch (error) {
+      unreachableSince ??= performance.now();
+      if (performance.now() - unreachableSince > base.timeoutMs) throw error;
+      await Promise.race([delay(RESUBSCRIBE_DELAY_MS * 5), aborted]);
+      continue;
+    }
+    try {
+      if (master.host !== known.host || master.port !== known.port) {
+        known = { host: master.host, port: master.port };
+        yield master;
+      }
+      while (!signal?.aborted) {
+        const change = await Promise.race([watch.next(), aborted]);
+        if (change === undefined) return;
+        known = change.to;
+        yield nodeOptions(config, base, change.to);
+      }
+    } catch {
+      await Promise.race([delay(RESUBSCRIBE_DELAY_MS), aborted]); // the watch was lost: subscribe again
+    } finally {
+      watch.close();
+    }
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
