@@ -202,3 +202,28 @@ for (const { text, vars, message } of BAD_PARTITIONS) {
     },
   });
 }
+
+Deno.test({
+  name: "SlotSet of --partition I/N for N = 2 and 4: every key is in exactly one partition",
+  permissions,
+  fn() {
+    const keys = Array.from(
+      { length: 10_000 },
+      (_, i) => bytes(i % 7 === 0 ? `{user${i % 50}}:${i}` : `key:${i}`),
+    );
+    for (const count of [2, 4]) {
+      const sets = Array.from(
+        { length: count },
+        (_, i) => new SlotSet([parsePartition(`${i}/${count}`, env({})).range]),
+      );
+      const hits = new Array(count).fill(0);
+      for (const key of keys) {
+        const owners = sets.filter((set) => set.hasKey(key));
+        assert.equal(owners.length, 1);
+        hits[sets.indexOf(owners[0])]++;
+      }
+      assert.equal(hits.reduce((a, b) => a + b, 0), keys.length);
+      for (const hit of hits) assert.ok(hit > keys.length / count / 2, `partitions of ${count}: ${hits}`);
+    }
+  },
+});
