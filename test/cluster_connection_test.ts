@@ -8,7 +8,8 @@ import assert from "node:assert/strict";
 import { ErrorReply, type RespValue, toText } from "../resp/mod.ts";
 import { ClusterConnection } from "../src/redis/cluster/cluster_connection.ts";
 import { assertStandalone, checkNoRedirect, ClusterModeError } from "../src/redis/cluster/detect.ts";
-import { slotOf } from "../src/redis/cluster/slots.ts";
+import { parseSlotRanges, slotOf, SlotSet } from "../src/redis/cluster/slots.ts";
+import { ConnectionError } from "../src/redis/errors.ts";
 import { connect } from "../src/redis/connect.ts";
 import { type ConnectionOptions, DEFAULT_CONNECTION, OptionError } from "../src/redis/options.ts";
 import { RedisCluster } from "./_cluster.ts";
@@ -332,5 +333,42 @@ Deno.test({
     } finally {
       cluster.close();
     }
+  },
+});
+
+Deno.test({
+  name:
+    "ClusterConnection.readersFor() names only the masters that own selected slots; a refused CLUSTER SHARDS is one line",
+  ignore,
+  async fn() {
+    await using redis = await RedisCluster.start({
+      masters: 3,
+      args: ["--user", "nocluster", "on", ">pw", "~*", "+@all", "-cluster"],
+    });
+    const cluster = await ClusterConnection.connect(options(redis.nodes[0]));
+    try {
+      const owner = (slot: number) => cluster.routeOf(slot)!.options.port;
+      assert.deepEqual(cluster.readersFor(new SlotSet(parseSlotRanges("0-10"))).map((n) => n.options.port), [
+        owner(0),
+      ]);
+      const all = cluster.readersFor(new SlotSet(parseSlotRanges("0-16383")));
+      assert.equal(all.length, 3);
+      const two = cluster.readersFor(new SlotSet(parseSlotRanges("0,16383")));
+      assert.deepEqual(two.map((n) => n.options.port).sort(), [owner(0), owner(16383)].sort());
+    } finally {
+      cluster.close();
+    }
+    await assert.rejects(
+      ClusterConnection.connect(options(redis.nodes[0], { user: "nocluster", password: "pw" })),
+      (error: Error) => {
+        assert.ok(error instanceof ConnectionError);
+        assert.match(
+          error.message,
+          /refused CLUSTER SHARDS \(NOPERM.*\): riot needs it to read the cluster's slot map; allow it for this user/,
+        );
+        assert.ok(!error.message.includes("\n") && !error.message.includes("pw"));
+        return true;
+      },
+    );
   },
 });

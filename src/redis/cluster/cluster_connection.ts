@@ -32,7 +32,7 @@ import { keyBytes, keySpecOf } from "./command_keys.ts";
 import { discoverTopology } from "./discover.ts";
 import { SlotMap } from "./slot_map.ts";
 import type { NodeClient } from "./node_client.ts";
-import { slotOf } from "./slots.ts";
+import { slotOf, type SlotSet } from "./slots.ts";
 import { parseRedirect, type Topology } from "./topology.ts";
 
 export interface ClusterSettings {
@@ -166,6 +166,21 @@ export class ClusterConnection implements CommandTarget {
    */
   readers(): NodeClient[] {
     return this.map.readers;
+  }
+
+  /**
+   * The readers (see `readers()`) of the shards that own at least one slot of `slots`: with --key-slots or
+   * --partition, only these need a SCAN.
+   */
+  readersFor(slots: SlotSet): NodeClient[] {
+    const readers = this.map.readers;
+    const shards = this.map.topology.shards.filter((shard) => shard.master);
+    return readers.filter((_, i) =>
+      shards[i].slots.some(({ start, end }) => {
+        for (let slot = start; slot <= end; slot++) if (slots.has(slot)) return true;
+        return false;
+      })
+    );
   }
 
   /** Handles of the replicas of each master, in the order of `masters()`. */
