@@ -180,7 +180,10 @@ export class SwitchMasterWatch {
     }
     throw new SentinelError(
       config.sentinels.map(describeEndpoint).join(", "),
-      `Cannot subscribe to +switch-master on any sentinel: ${(lastError as Error)?.message}`,
+      redactSecrets(
+        `Cannot subscribe to +switch-master on any sentinel: ${(lastError as Error)?.message}`,
+        [config.master.password, config.sentinelPassword],
+      ),
     );
   }
 
