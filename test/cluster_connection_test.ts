@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { ErrorReply, type RespValue, toText } from "../resp/mod.ts";
 import { ClusterConnection } from "../src/redis/cluster/cluster_connection.ts";
 import { assertStandalone, checkNoRedirect, ClusterModeError } from "../src/redis/cluster/detect.ts";
-import { parseSlotRanges, slotOf, SlotSet } from "../src/redis/cluster/slots.ts";
+import { parseSlotRanges, slotOf, SlotSet, tempKeyFor } from "../src/redis/cluster/slots.ts";
 import { ConnectionError } from "../src/redis/errors.ts";
 import { connect } from "../src/redis/connect.ts";
 import { type ConnectionOptions, DEFAULT_CONNECTION, OptionError } from "../src/redis/options.ts";
@@ -103,6 +103,15 @@ Deno.test({
       assert.equal(mixed[3], "PONG");
       await assert.rejects(cluster.call("LPUSH", "k2", "x"), /WRONGTYPE/);
       await assert.rejects(cluster.pipeline([["SCAN", 0]]), /SCAN answers for one node of a cluster/);
+
+      // A temporary key from tempKeyFor() can be renamed onto its key: same slot, no CROSSSLOT.
+      const targets = [b("plain"), b("a}b"), b("{user7}:x"), Uint8Array.of(0xff, 0x7b, 0x7d)];
+      const temps = targets.map((key, i) => tempKeyFor(key, `t${i}`));
+      await cluster.pipeline(temps.map((temp) => ["SET", temp, "staged"]));
+      const renamed = await cluster.pipeline(temps.map((temp, i) => ["RENAME", temp, targets[i]]));
+      assert.deepEqual(renamed, targets.map(() => "OK"));
+      const moved = await cluster.pipeline(targets.map((key) => ["GET", key]));
+      assert.deepEqual(moved.map((value) => toText(value)), targets.map(() => "staged"));
     } finally {
       cluster.close();
     }

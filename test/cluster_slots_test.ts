@@ -6,6 +6,7 @@ import {
   countSlots,
   crc16,
   formatSlotRanges,
+  hashTagForSlot,
   parsePartition,
   parseSlotRanges,
   partitionRange,
@@ -13,6 +14,7 @@ import {
   slotOf,
   slotOfText,
   SlotSet,
+  tempKeyFor,
 } from "../src/redis/cluster/slots.ts";
 
 const permissions = "none" as const;
@@ -224,6 +226,21 @@ Deno.test({
       }
       assert.equal(hits.reduce((a, b) => a + b, 0), keys.length);
       for (const hit of hits) assert.ok(hit > keys.length / count / 2, `partitions of ${count}: ${hits}`);
+    }
+  },
+});
+
+Deno.test({
+  name: "hashTagForSlot() covers all 16384 slots; tempKeyFor() is in the key's slot, braces or not",
+  permissions,
+  fn() {
+    for (let slot = 0; slot < SLOT_COUNT; slot++) assert.equal(slotOfText(hashTagForSlot(slot)), slot);
+    const keys = ["plain", "{tag}x", "a}b", "}{", "{}", "{{x}}", "x{y", "\u00e9t\u00e9", ""].map(bytes);
+    keys.push(Uint8Array.of(0xff, 0x7d, 0x7b, 0x00));
+    for (const key of keys) {
+      const temp = tempKeyFor(key, "42");
+      assert.equal(slotOf(temp), slotOf(key), new TextDecoder().decode(key));
+      assert.match(new TextDecoder().decode(temp), /^\{\d+\}riot:tmp:42$/);
     }
   },
 });

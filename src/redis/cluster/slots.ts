@@ -179,3 +179,38 @@ export function parsePartition(
   }
   return { index, count, range: partitionRange(index, count) };
 }
+
+let tagsBySlot: string[] | undefined;
+
+/**
+ * A short text whose slot is `slot` (the smallest decimal number that hashes there), for hash tags that
+ * pin a key to a slot. The table of all 16384 is built on first use (~170k CRCs, once).
+ */
+export function hashTagForSlot(slot: number): string {
+  if (!tagsBySlot) {
+    const table: string[] = new Array(SLOT_COUNT);
+    let found = 0;
+    const encoder = new TextEncoder();
+    for (let n = 0; found < SLOT_COUNT; n++) {
+      const text = String(n);
+      const at = crc16(encoder.encode(text)) & (SLOT_COUNT - 1);
+      if (table[at] === undefined) {
+        table[at] = text;
+        found++;
+      }
+    }
+    tagsBySlot = table;
+  }
+  return tagsBySlot[slot];
+}
+
+const utf8 = new TextEncoder();
+
+/**
+ * A temporary key in the same slot as `key` (so a cluster accepts `RENAME temp key`):
+ * `{<tag>}<prefix><suffix>`, where the tag hashes to the key's slot. Works for every key, hash tag or not,
+ * braces or not.
+ */
+export function tempKeyFor(key: Uint8Array, suffix: string, prefix = "riot:tmp:"): Uint8Array {
+  return utf8.encode(`{${hashTagForSlot(slotOf(key))}}${prefix}${suffix}`);
+}
