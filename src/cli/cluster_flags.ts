@@ -4,7 +4,13 @@
  * Specs as data plus pure conversions to typed values; every mistake is one UsageError line.
  */
 import { OptionError } from "../redis/options.ts";
-import { parsePartition, parseSlotRanges, type Partition, type SlotRange } from "../redis/cluster/slots.ts";
+import {
+  parsePartition,
+  parseSlotRanges,
+  type Partition,
+  type SlotRange,
+  type SlotSet,
+} from "../redis/cluster/slots.ts";
 import type { ConnectionOptions } from "../redis/options.ts";
 import { isSentinelUri, parseSentinelUri, type SentinelConfig } from "../redis/sentinel_uri.ts";
 import { type OptionSpec, type ParsedValues, UsageError } from "./parse.ts";
@@ -105,5 +111,45 @@ export function sentinelSetup(
     sentinels: [{ host: options.host, port: options.port }],
     service,
     master: { user: options.user, password: options.password, db: options.db, tls: options.tls },
+  };
+}
+
+/**
+ * Positional URIs that are `redis-sentinel://` URIs, put aside (to be read by `sentinelSetup`) and replaced
+ * by a plain `redis://host:port` of their first sentinel, so the rest of the command line is read as usual.
+ */
+export function setAsideSentinelUris(
+  positionals: string[],
+): { positionals: string[]; uris: (string | undefined)[] } {
+  const uris: (string | undefined)[] = [];
+  const plain = positionals.map((text, i) => {
+    if (!isSentinelUri(text)) return text;
+    uris[i] = text;
+    let config: SentinelConfig;
+    try {
+      config = parseSentinelUri(text);
+    } catch (error) {
+      if (error instanceof OptionError) throw new UsageError(error.message);
+      throw error;
+    }
+    const [first] = config.sentinels;
+    const host = first.host.includes(":") ? `[${first.host}]` : first.host;
+    return `redis://${host}:${first.port}/${config.master.db ?? 0}`;
+  });
+  return { positionals: plain, uris };
+}
+
+/** The scan options with a client-side filter by slot added (keys outside `slots` are left out). */
+export function withSlotFilter<T extends { filter?: (key: Uint8Array) => boolean }>(
+  scan: T,
+  slots: SlotSet | undefined,
+): T {
+  if (!slots) return scan;
+  const previous = scan.filter;
+  return {
+    ...scan,
+    filter: previous
+      ? (key: Uint8Array) => slots.hasKey(key) && previous(key)
+      : (key: Uint8Array) => slots.hasKey(key),
   };
 }

@@ -4,7 +4,7 @@
  */
 import type { CommandModule } from "../cli/command.ts";
 import { parseCommandArgs } from "../cli/command.ts";
-import { type OptionSpec, UsageError } from "../cli/parse.ts";
+import type { OptionSpec } from "../cli/parse.ts";
 import {
   KEY_SPECS,
   OUTPUT_SPECS,
@@ -13,10 +13,18 @@ import {
   VERIFY_SPECS,
 } from "../cli/replication_specs.ts";
 import { resolveTwoServers, TWO_SERVER_SPECS } from "../cli/two_servers.ts";
-import { dbSize } from "../sources/dbsize.ts";
+import {
+  CLUSTER_SPECS,
+  sentinelSetup,
+  setAsideSentinelUris,
+  slotSelection,
+  withSlotFilter,
+} from "../cli/cluster_flags.ts";
+import { SlotSet } from "../redis/cluster/slots.ts";
+import type { ServerEndpoint } from "../redis/server_endpoint.ts";
+import { openSide, sumDbSize, verifyConnectionsOf } from "../jobs/sides.ts";
 import { supportsExpireTime } from "../readers/dump_reader.ts";
 import { type CompareMode, differs, verify } from "../verify/verify.ts";
-import { Endpoint } from "../redis/endpoint.ts";
 import { defaultProgressStyle, Progress, type ProgressStyle } from "../ui/progress.ts";
 import { reportVerify, verifyJson } from "../ui/report.ts";
 
@@ -48,6 +56,7 @@ const SPECS: readonly OptionSpec[] = [
   },
   ...KEY_SPECS,
   ...VERIFY_SPECS,
+  ...CLUSTER_SPECS,
   ...OUTPUT_SPECS,
   ...TWO_SERVER_SPECS,
 ];
@@ -64,29 +73,43 @@ are not reported as lasting differences.
 `,
   specs: SPECS,
   async run(context) {
-    const { values, positionals } = parseCommandArgs(compareCommand, context.argv);
+    const { values, positionals: given } = parseCommandArgs(compareCommand, context.argv);
+    const { positionals, uris } = setAsideSentinelUris(given);
     const { source, target } = resolveTwoServers(context.global, values, positionals, context.env);
-    if (source.cluster || target.cluster) {
-      throw new UsageError(
-        "Cluster mode (-c) is not supported yet: compare each master node on its own (without -c), or wait for cluster support",
-      );
-    }
+    const sentinel = {
+      source: sentinelSetup(source, values.sentinelMaster as string | undefined, uris[0]),
+      target: sentinelSetup(target, undefined, uris[1]),
+    };
+    const selection = slotSelection(values, context.env);
+    const slots = selection ? new SlotSet(selection.ranges) : undefined;
     const json = values.json === true;
     const style = (values.progress as ProgressStyle | undefined) ?? (json ? "none" : defaultProgressStyle());
     const threads = threadsWithin(values, source.pool, target.pool);
     const showDiffs = (values.showDiffs as number | undefined) ?? 10;
-    const servers: Endpoint[] = [];
+    const servers: ServerEndpoint[] = [];
     try {
-      const left = await Endpoint.open({ ...source, clientName: "riot-compare" }, "source", threads);
+      const left = await openSide(
+        { ...source, clientName: "riot-compare" },
+        "source",
+        threads,
+        sentinel.source,
+        {
+          readFrom: values.readFrom as "master" | "replica" | undefined,
+        },
+      );
       servers.push(left);
-      const right = await Endpoint.open({ ...target, clientName: "riot-compare" }, "target", threads);
+      const right = await openSide(
+        { ...target, clientName: "riot-compare" },
+        "target",
+        threads,
+        sentinel.target,
+      );
       servers.push(right);
-      const workers = (side: Endpoint) => Array.from({ length: side.workers }, (_, i) => side.worker(i));
       const [sourceExpireTime, targetExpireTime] = await Promise.all([
         supportsExpireTime(left.control),
         supportsExpireTime(right.control),
       ]);
-      const total = await dbSize(left.control);
+      const total = await sumDbSize(left.scanNodes(slots));
       const checked = { checked: 0 };
       const progress = new Progress({
         label: "comparing",
@@ -98,16 +121,11 @@ are not reported as lasting differences.
       let result;
       try {
         result = await verify(
-          {
-            sourceScanner: left.control,
-            targetScanner: right.control,
-            sources: workers(left),
-            targets: workers(right),
-          },
+          verifyConnectionsOf(left, right, slots),
           {
             mode: (values.mode as CompareMode | undefined) ?? "quick",
             ttlToleranceMs: (values.ttlTolerance as number | undefined) ?? 100,
-            scan: scanOptionsFrom(values),
+            scan: withSlotFilter(scanOptionsFrom(values), slots),
             batch: (values.batch as number | undefined) ?? 1000,
             rounds: (values.rounds as number | undefined) ?? 1,
             pauseMs: (values.pause as number | undefined) ?? 1000,

@@ -252,11 +252,6 @@ export const generateCommand: CommandModule = {
     }
     const values = own.values;
     const options = toConnectionOptions([context.global, values], context.env);
-    if (options.cluster) {
-      throw new UsageError(
-        "riot generate does not support cluster mode (-c) yet: point it at a standalone server",
-      );
-    }
     const config = toGenerateConfig(values);
     if (config.threads > options.pool) {
       throw new UsageError(

@@ -15,6 +15,14 @@ import {
   VERIFY_SPECS,
 } from "../cli/replication_specs.ts";
 import { resolveTwoServers, TWO_SERVER_SPECS } from "../cli/two_servers.ts";
+import {
+  CLUSTER_SPECS,
+  sentinelSetup,
+  setAsideSentinelUris,
+  slotSelection,
+  withSlotFilter,
+} from "../cli/cluster_flags.ts";
+import { SlotSet } from "../redis/cluster/slots.ts";
 import { ReplicationJob, type ReplicationMode, type ReplicationOutcome } from "../jobs/replicate.ts";
 import { replicationMetrics, showReplicationProgress } from "../ui/replication_progress.ts";
 import { differs } from "../verify/verify.ts";
@@ -142,6 +150,7 @@ const SPECS: readonly OptionSpec[] = [
     help: "Keys per second at most (snapshot), re-reads per second (live)",
   },
   ...RETRY_SPECS,
+  ...CLUSTER_SPECS,
   ...OUTPUT_SPECS,
   ...TWO_SERVER_SPECS,
 ];
@@ -159,11 +168,20 @@ sides and prints OK:n V:n >:n <:n T:n (identical, value differs, only in source,
 Examples:
   riot -h src -p 6379 replicate -h tgt -p 6380
   riot replicate redis://src:6379 rediss://user:pass@tgt:6380/2 --compare full
+  riot -h src -p 7000 -c replicate -h tgt -p 7000 -c --partition 0/2
+  riot replicate redis-sentinel://s1:26379,s2:26379/mymaster redis://tgt:6379 --live
 `,
   specs: SPECS,
   async run(context) {
-    const { values, positionals } = parseCommandArgs(replicateCommand, context.argv);
+    const { values, positionals: given } = parseCommandArgs(replicateCommand, context.argv);
+    const { positionals, uris } = setAsideSentinelUris(given);
     const { source, target } = resolveTwoServers(context.global, values, positionals, context.env);
+    const sentinel = {
+      source: sentinelSetup(source, values.sentinelMaster as string | undefined, uris[0]),
+      target: sentinelSetup(target, undefined, uris[1]),
+    };
+    const selection = slotSelection(values, context.env);
+    const slots = selection ? new SlotSet(selection.ranges) : undefined;
     const mode = values.live ? "live" : (values.mode as string | undefined) ?? "snapshot";
     if (values.live && values.mode !== undefined && values.mode !== "live") {
       throw new UsageError(`--live conflicts with --mode ${values.mode}`);
@@ -176,15 +194,10 @@ Examples:
         );
       }
     }
-    if (source.cluster || target.cluster) {
-      throw new UsageError(
-        "Cluster mode (-c) is not supported yet: copy each master node on its own (without -c), or wait for cluster support",
-      );
-    }
     const json = values.json === true;
     const style = (values.progress as ProgressStyle | undefined) ?? (json ? "none" : defaultProgressStyle());
     const showDiffs = (values.showDiffs as number | undefined) ?? 10;
-    const scan = scanOptionsFrom(values);
+    const scan = withSlotFilter(scanOptionsFrom(values), slots);
     const job = new ReplicationJob({
       source,
       target,
@@ -204,6 +217,9 @@ Examples:
       retry: retryPolicyFrom(values),
       rate: values.rate as number | undefined,
       checkpoint: values.checkpoint as string | undefined,
+      slots,
+      readFrom: values.readFrom as "master" | "replica" | undefined,
+      sentinel,
       live: live
         ? {
           idleTimeoutMs: values.idleTimeout as number | undefined,
@@ -320,7 +336,7 @@ function watchSignals(job: ReplicationJob, context: CommandContext) {
 
 function filtersText(values: ParsedValues): string {
   const parts: string[] = [];
-  for (const name of ["keyPattern", "keyType", "keyInclude", "keyExclude"]) {
+  for (const name of ["keyPattern", "keyType", "keyInclude", "keyExclude", "keySlots", "partition"]) {
     if (values[name] !== undefined) parts.push(`${name}=${JSON.stringify(values[name])}`);
   }
   return parts.join(" ");

@@ -4,7 +4,8 @@
  */
 import { type Command, ErrorReply } from "../../resp/mod.ts";
 import { connect } from "../redis/connect.ts";
-import type { RedisConnection } from "../redis/connection.ts";
+import type { Commands } from "../redis/commands.ts";
+import { ClusterConnection } from "../redis/cluster/cluster_connection.ts";
 import type { ConnectionOptions } from "../redis/options.ts";
 import { DataGenerator, MSET } from "./data_generator.ts";
 import { type GenerateConfig, resolveGenerateConfig } from "./generate_config.ts";
@@ -45,14 +46,16 @@ export async function generate(
   const started = performance.now();
   const counters: GenerateProgress = { keys: 0, commands: 0, errors: 0 };
   const firstErrors: string[] = [];
-  const connections: RedisConnection[] = [];
+  const connections: { close(): void }[] = [];
+  const cluster = connectionOptions.cluster;
   let next = 0;
 
-  async function worker(connection: RedisConnection): Promise<void> {
+  async function worker(connection: Commands): Promise<void> {
     while (next < resolved.count) {
-      const commands: Command[] = [];
+      let commands: Command[] = [];
       const first = next;
       next = data.batch(first, resolved.count, resolved.batch, commands);
+      if (cluster) commands = splitMset(commands);
       const keys = next - first; // read before awaiting: other workers move `next` meanwhile
       const replies = await connection.pipeline(commands);
       for (let i = 0; i < replies.length; i++) {
@@ -72,16 +75,29 @@ export async function generate(
   }
 
   try {
-    const opened = await Promise.allSettled(
-      Array.from({ length: resolved.threads }, () => connect(connectionOptions)),
-    );
-    for (const result of opened) if (result.status === "fulfilled") connections.push(result.value);
-    const failed = opened.find((result) => result.status === "rejected");
-    if (failed) throw (failed as PromiseRejectedResult).reason;
+    const workers: Commands[] = [];
+    if (cluster) {
+      // One cluster connection (routing by slot, `threads` connections per master) shared by the workers.
+      const connection = await ClusterConnection.connect(connectionOptions, {
+        connectionsPerNode: Math.min(resolved.threads, connectionOptions.pool),
+      });
+      connections.push(connection);
+      for (let i = 0; i < resolved.threads; i++) workers.push(connection);
+    } else {
+      const opened = await Promise.allSettled(
+        Array.from({ length: resolved.threads }, () => connect(connectionOptions)),
+      );
+      for (const result of opened) {
+        if (result.status === "fulfilled") {
+          connections.push(result.value);
+          workers.push(result.value);
+        }
+      }
+      const failed = opened.find((result) => result.status === "rejected");
+      if (failed) throw (failed as PromiseRejectedResult).reason;
+    }
     await Promise.all(
-      connections.flatMap((connection) =>
-        Array.from({ length: resolved.inflight }, () => worker(connection))
-      ),
+      workers.flatMap((connection) => Array.from({ length: resolved.inflight }, () => worker(connection))),
     );
   } finally {
     for (const connection of connections) connection.close();
@@ -98,4 +114,18 @@ export async function generate(
 
 function text(arg: Command[number]): string {
   return arg instanceof Uint8Array ? new TextDecoder().decode(arg) : String(arg);
+}
+
+/** On a cluster the keys of one MSET may live on several masters: each pair becomes its own SET. */
+function splitMset(commands: Command[]): Command[] {
+  if (!commands.some((command) => command[0] === MSET)) return commands;
+  const out: Command[] = [];
+  for (const command of commands) {
+    if (command[0] !== MSET) {
+      out.push(command);
+      continue;
+    }
+    for (let i = 1; i + 1 < command.length; i += 2) out.push(["SET", command[i], command[i + 1]]);
+  }
+  return out;
 }

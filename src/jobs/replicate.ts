@@ -19,11 +19,11 @@ import type { KeySource, Reader, Writer } from "../pipeline/stages.ts";
 import { ReplicationStats } from "../pipeline/stats.ts";
 import { transfer, type TransferConfig } from "../pipeline/transfer.ts";
 import { DumpReader, supportsExpireTime } from "../readers/dump_reader.ts";
-import { Endpoint } from "../redis/endpoint.ts";
 import { type ConnectionOptions, OptionError } from "../redis/options.ts";
-import { dbSize } from "../sources/dbsize.ts";
+import type { SlotSet } from "../redis/cluster/slots.ts";
+import type { ServerEndpoint } from "../redis/server_endpoint.ts";
+import type { SentinelConfig } from "../redis/sentinel_uri.ts";
 import type { ScanOptions } from "../sources/key_scanner.ts";
-import { ScanSource } from "../sources/scan_source.ts";
 import {
   type CompareMode,
   differs,
@@ -36,6 +36,7 @@ import { pruneTarget } from "../writers/prune.ts";
 import { RestoreWriter } from "../writers/restore_writer.ts";
 import { Checkpoint, type CheckpointScope } from "./checkpoint.ts";
 import { ChangedKeys } from "./changed_keys.ts";
+import { openSide, scanAll, sumDbSize, verifyConnectionsOf } from "./sides.ts";
 
 export type ReplicationMode = "snapshot" | "live" | "liveonly";
 export type Phase = "connecting" | "copying" | "live" | "verifying" | "converging" | "done";
@@ -61,6 +62,12 @@ export interface ReplicationConfig {
   /** Keys per second at most (snapshot) and re-reads per second (live). */
   rate?: number;
   checkpoint?: string;
+  /** Only keys in these slots (--key-slots, --partition): a cluster source scans only their masters. */
+  slots?: SlotSet;
+  /** Where a cluster source is read (--read-from). */
+  readFrom?: "master" | "replica";
+  /** Sides given as a sentinel service: resolved to their master before connecting. */
+  sentinel?: { source?: SentinelConfig; target?: SentinelConfig };
   live?: {
     idleTimeoutMs?: number;
     flushIntervalMs: number;
@@ -97,8 +104,8 @@ export class ReplicationJob {
   private stopRequested: Phase | undefined;
   private readonly copyStop = new AbortController();
   private readonly verifyStop = new AbortController();
-  private source!: Endpoint;
-  private target!: Endpoint;
+  private source!: ServerEndpoint;
+  private target!: ServerEndpoint;
   private expireTime = { source: true, target: true };
   private rate: RateLimit | undefined;
   /** The read window of live batches and converge rounds, kept from one batch to the next. */
@@ -118,9 +125,11 @@ export class ReplicationJob {
     const config = this.config;
     const cleanups: (() => Promise<void> | void)[] = [];
     try {
-      this.source = await Endpoint.open(config.source, "source", config.threads);
+      this.source = await openSide(config.source, "source", config.threads, config.sentinel?.source, {
+        readFrom: config.readFrom,
+      });
       cleanups.push(() => this.source.close());
-      this.target = await Endpoint.open(config.target, "target", config.threads);
+      this.target = await openSide(config.target, "target", config.threads, config.sentinel?.target);
       cleanups.push(() => this.target.close());
       refuseSelfCopy(this.source, this.target);
       this.log.info(`Source ${describe(this.source)}; target ${describe(this.target)}`);
@@ -130,7 +139,7 @@ export class ReplicationJob {
       ]);
       this.expireTime = { source, target };
       if (config.rate !== undefined) this.rate = new RateLimit(config.rate, this.copyStop.signal);
-      this.total = await dbSize(this.source.control);
+      this.total = await sumDbSize(this.source.scanNodes(config.slots));
 
       const checkpoint = config.checkpoint
         ? await Checkpoint.open(config.checkpoint, this.scope())
@@ -177,8 +186,7 @@ export class ReplicationJob {
             "Resuming a live run: changes made while it was stopped sent no events, so it re-scans everything",
           );
         }
-        const fromCursor = config.mode === "live" || !checkpoint ? "0" : checkpoint.cursorOf("");
-        const stopped = await this.copySnapshot(fromCursor, checkpoint);
+        const stopped = await this.copySnapshot(config.mode === "live" ? undefined : checkpoint);
         this.stats.copySeconds = this.stats.elapsedSeconds;
         this.stats.copyWritten = this.stats.written;
         if (stopped) {
@@ -245,15 +253,26 @@ export class ReplicationJob {
     }
   }
 
-  /** The snapshot copy; true when stop() ended it before the end. */
-  private async copySnapshot(from: string | undefined, checkpoint?: Checkpoint): Promise<boolean> {
-    let cursor = from;
-    if (cursor === undefined) {
+  /**
+   * The snapshot copy (from the checkpoint's cursor of each node when one is given, else from the start);
+   * true when stop() ended it before the end.
+   */
+  private async copySnapshot(checkpoint?: Checkpoint): Promise<boolean> {
+    let cursors = (node: string) => checkpoint ? checkpoint.cursorOf(node) : "0";
+    const nodes = this.source.scanNodes(this.config.slots).map((node) => node.name);
+    if (nodes.every((node) => cursors(node) === undefined)) {
       this.log.warn("The checkpoint says the snapshot copy is complete: nothing to copy");
       return false;
     }
-    if (cursor !== "0") {
-      this.log.warn(`Resuming the copy from SCAN cursor ${cursor} (checkpoint ${checkpoint!.path})`);
+    for (const node of nodes) {
+      const cursor = cursors(node);
+      if (cursor !== undefined && cursor !== "0") {
+        this.log.warn(
+          `Resuming the copy${node ? ` of ${node}` : ""} from SCAN cursor ${cursor} (checkpoint ${
+            checkpoint!.path
+          })`,
+        );
+      }
     }
     const counters = () => ({
       written: this.stats.written,
@@ -266,7 +285,7 @@ export class ReplicationJob {
         const restarts = this.target.restarts;
         const result = await transfer(
           {
-            source: this.scanSource(cursor),
+            source: this.scanSource(cursors),
             readers: this.readers(),
             writers: this.writers(),
             reconnect: this.reconnect,
@@ -285,7 +304,7 @@ export class ReplicationJob {
         this.log.warn(
           "The target restarted during the copy (its run_id changed): copying again from the start",
         );
-        cursor = "0";
+        cursors = () => "0";
       }
     } finally {
       checkpoint?.stop();
@@ -319,7 +338,7 @@ export class ReplicationJob {
   private async rescan(): Promise<void> {
     await transfer(
       {
-        source: this.scanSource("0"),
+        source: this.scanSource(() => "0"),
         readers: this.readers(),
         writers: this.writers(),
         reconnect: this.reconnect,
@@ -328,12 +347,14 @@ export class ReplicationJob {
       this.stats,
     );
     if (!this.config.dryRun) {
-      this.stats.vanished += await pruneTarget(
-        this.target.control,
-        this.source.control,
-        this.target.worker(0),
-        this.config.scan,
-      );
+      for (const node of this.target.nodes()) {
+        this.stats.vanished += await pruneTarget(
+          node.commands,
+          this.source.worker(0),
+          this.target.worker(0),
+          this.config.scan,
+        );
+      }
     }
   }
 
@@ -342,10 +363,10 @@ export class ReplicationJob {
     await this.target.reconnect();
   };
 
-  private scanSource(cursor: string): KeySource {
-    return new ScanSource(() => this.source.control, {
+  /** One SCAN per node to read (one for a standalone server), from `cursorOf(node)`; done nodes skipped. */
+  private scanSource(cursorOf: (node: string) => string | undefined): KeySource {
+    return scanAll(this.source.scanNodes(this.config.slots), cursorOf, {
       scan: this.config.scan,
-      cursor,
       retry: this.config.retry,
       reconnect: this.reconnect,
       log: this.log,
@@ -382,12 +403,7 @@ export class ReplicationJob {
   }
 
   private verifyConnections() {
-    return {
-      sourceScanner: this.source.control,
-      targetScanner: this.target.control,
-      sources: Array.from({ length: this.source.workers }, (_, i) => this.source.worker(i)),
-      targets: Array.from({ length: this.target.workers }, (_, i) => this.target.worker(i)),
-    };
+    return verifyConnectionsOf(this.source, this.target, this.config.slots);
   }
 
   private verifyConfig(): VerifyConfig {
@@ -421,7 +437,7 @@ export class ReplicationJob {
  * port): the same run_id and the same database number. A live copy onto itself would feed its own writes
  * back as events forever.
  */
-function refuseSelfCopy(source: Endpoint, target: Endpoint): void {
+function refuseSelfCopy(source: ServerEndpoint, target: ServerEndpoint): void {
   const [a, b] = [source.serverRunId, target.serverRunId];
   if (a !== undefined && a === b && source.options.db === target.options.db) {
     throw new OptionError(
@@ -431,6 +447,6 @@ function refuseSelfCopy(source: Endpoint, target: Endpoint): void {
   }
 }
 
-function describe(server: Endpoint): string {
-  return `${server.name} (Redis ${server.hello.version ?? "?"}, RESP${server.hello.protocol})`;
+function describe(server: ServerEndpoint): string {
+  return `${server.name} (${server.description})`;
 }

@@ -13,7 +13,7 @@
  */
 import type { Log } from "../log.ts";
 import { LatencyStats } from "../pipeline/latency.ts";
-import type { Endpoint } from "../redis/endpoint.ts";
+import type { ServerEndpoint } from "../redis/server_endpoint.ts";
 import { DEFAULT_RETRY, retry, type RetryPolicy, sleep } from "../retry.ts";
 import type { ScanOptions } from "../sources/key_scanner.ts";
 import { type ChangedKey, ChangeQueue } from "./change_queue.ts";
@@ -69,7 +69,7 @@ export class LiveFollower {
   readonly guard: NotificationGuard;
 
   constructor(
-    private readonly source: Endpoint,
+    private readonly source: ServerEndpoint,
     private readonly config: LiveConfig,
     private readonly callbacks: LiveCallbacks,
     private readonly log: Log,
@@ -220,7 +220,7 @@ export class LiveFollower {
   private async openSubscription(): Promise<Subscription> {
     const patterns = [this.config.scan.pattern ?? "*"];
     if (patterns[0] !== "*") patterns.push(`${PROBE_PREFIX}*`);
-    const connection = await this.source.dedicated("riot-events");
+    const connection = await this.source.nodes()[0].dedicated("riot-events");
     const subscription = await subscribeKeyspace(
       connection,
       this.source.options.db,

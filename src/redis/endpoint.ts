@@ -13,8 +13,13 @@ import { ErrorReply, toText } from "../../resp/mod.ts";
 import type { RedisConnection } from "./connection.ts";
 import { connectWithHello, type ServerHello } from "./connect.ts";
 import { type ConnectionOptions, describeEndpoint, OptionError } from "./options.ts";
+import type { NodeHandle, ServerEndpoint } from "./server_endpoint.ts";
 
-export class Endpoint {
+export class Endpoint implements ServerEndpoint {
+  readonly isCluster = false;
+  readonly mastersVersion = 0;
+  /** The one node, for per-node work (SCAN, INFO, a subscriber): named "" like one-server positions. */
+  private readonly node: NodeHandle;
   private reconnecting: Promise<void> | undefined;
   private dedicatedOpen = 0;
   /** The server's run_id at open (undefined where INFO is refused). */
@@ -28,7 +33,33 @@ export class Endpoint {
     readonly role: string,
     private readonly connections: RedisConnection[],
     public hello: ServerHello,
-  ) {}
+  ) {
+    // deno-lint-ignore no-this-alias
+    const endpoint = this;
+    this.node = {
+      name: "",
+      get commands() {
+        return endpoint.control;
+      },
+      get options() {
+        return endpoint.options;
+      },
+      dedicated: (clientName) => this.dedicated(clientName),
+    };
+  }
+
+  nodes(): NodeHandle[] {
+    return [this.node];
+  }
+
+  /** A standalone server holds every slot: the one node (slots are filtered key by key). */
+  scanNodes(): NodeHandle[] {
+    return [this.node];
+  }
+
+  get description(): string {
+    return `Redis ${this.hello.version ?? "?"}, RESP${this.hello.protocol}`;
+  }
 
   /** Open `1 + workers` connections; rejects when they exceed the pool (-m) or the server is unreachable. */
   static async open(options: ConnectionOptions, role: string, workers: number): Promise<Endpoint> {

@@ -66,8 +66,9 @@ export interface VerifyResult {
 }
 
 export interface VerifyConnections {
-  sourceScanner: Commands;
-  targetScanner: Commands;
+  /** What to SCAN on each side: the server, or every master of a cluster. */
+  sourceScanners: Commands[];
+  targetScanners: Commands[];
   sources: Commands[];
   targets: Commands[];
 }
@@ -107,7 +108,7 @@ export async function verify(
   let next = 0;
   const pick = <T>(list: T[]) => list[next++ % list.length];
 
-  await runBatches(connections.sourceScanner, config, async (all) => {
+  await runBatches(connections.sourceScanners, config, async (all) => {
     const source = pick(connections.sources);
     const keys = config.memLimit === undefined ? all : await underLimit(source, all, config.memLimit);
     skipped += all.length - keys.length;
@@ -118,10 +119,10 @@ export async function verify(
   });
   const unfiltered = config.scan.pattern === undefined && config.scan.type === undefined &&
     config.scan.filter === undefined && config.memLimit === undefined;
-  const targetSize = unfiltered ? await dbSizeOf(connections.targetScanner) : undefined;
+  const targetSize = unfiltered ? await dbSizeOf(connections.targetScanners) : undefined;
   const targetPassSkipped = targetSize !== undefined && targetSize === onBoth;
   if (!targetPassSkipped && !config.signal?.aborted) {
-    await runBatches(connections.targetScanner, config, async (keys) => {
+    await runBatches(connections.targetScanners, config, async (keys) => {
       const source = pick(connections.sources);
       // One multi-key EXISTS answers the common case (every key is on the source) in one command;
       // only a batch with a missing key is looked at key by key.
@@ -231,13 +232,19 @@ async function recheck(
   return rounds;
 }
 
-async function dbSizeOf(connection: Commands): Promise<number | undefined> {
-  try {
-    const reply = await connection.call("DBSIZE");
-    return typeof reply === "number" ? reply : undefined;
-  } catch {
-    return undefined;
+/** DBSIZE summed over the scanners (the masters of a cluster); undefined when any refuses it. */
+async function dbSizeOf(scanners: Commands[]): Promise<number | undefined> {
+  let total = 0;
+  for (const connection of scanners) {
+    try {
+      const reply = await connection.call("DBSIZE");
+      if (typeof reply !== "number") return undefined;
+      total += reply;
+    } catch {
+      return undefined;
+    }
   }
+  return total;
 }
 
 /** The keys whose MEMORY USAGE is at most `limit` (the copy skipped the others on purpose). */
@@ -247,11 +254,11 @@ async function underLimit(source: Commands, keys: Uint8Array[], limit: number): 
 }
 
 /**
- * Scan one side and run `each` on batches, a few batches in flight. Rejects with the first failure of any
- * batch (a batch that failed is never dropped from the counts silently).
+ * Scan one side (each of its scanners in turn) and run `each` on batches, a few batches in flight. Rejects
+ * with the first failure of any batch (a batch that failed is never dropped from the counts silently).
  */
 async function runBatches(
-  scanner: Commands,
+  scanners: Commands[],
   config: VerifyConfig,
   each: (keys: Uint8Array[]) => Promise<void>,
 ): Promise<void> {
@@ -268,12 +275,14 @@ async function runBatches(
     inFlight.add(task);
     if (inFlight.size >= 8) await Promise.race(inFlight);
   };
-  for await (const keys of scanKeys(scanner, config.scan)) {
-    if (config.signal?.aborted) break;
-    pending.push(...keys);
-    if (pending.length >= config.batch) {
-      await launch(pending);
-      pending = [];
+  for (const scanner of scanners) {
+    for await (const keys of scanKeys(scanner, config.scan)) {
+      if (config.signal?.aborted) break;
+      pending.push(...keys);
+      if (pending.length >= config.batch) {
+        await launch(pending);
+        pending = [];
+      }
     }
   }
   if (pending.length > 0) await launch(pending);

@@ -1,0 +1,108 @@
+/**
+ * A Redis Cluster as one side of a job (see server_endpoint.ts): workers are the ClusterConnection itself
+ * (it routes each key by its slot and follows MOVED/ASK/failovers), `nodes()` are the masters (SCAN, INFO,
+ * DBSIZE, CONFIG, one subscriber each), `scanNodes(slots)` the nodes to SCAN (masters owning selected
+ * slots, or their replicas with --read-from replica).
+ *
+ * Budget: the ClusterConnection keeps at most `workers` connections to each node (within -m); each
+ * subscriber is one more connection to its master.
+ */
+import { toText } from "../../../resp/mod.ts";
+import { connectWithHello } from "../connect.ts";
+import type { RedisConnection } from "../connection.ts";
+import { type ConnectionOptions, describeEndpoint } from "../options.ts";
+import type { NodeHandle, ServerEndpoint } from "../server_endpoint.ts";
+import { ClusterConnection } from "./cluster_connection.ts";
+import type { NodeClient } from "./node_client.ts";
+import type { SlotSet } from "./slots.ts";
+
+export interface ClusterEndpointSettings {
+  readFrom?: "master" | "replica";
+  /** The flag as the user wrote it, for error lines ("-c", "--target-cluster"). */
+  flag?: string;
+}
+
+export class ClusterEndpoint implements ServerEndpoint {
+  readonly isCluster = true;
+  readonly serverRunId = undefined;
+  readonly restarts = 0;
+  private version: string | undefined;
+
+  private constructor(
+    readonly options: ConnectionOptions,
+    readonly role: string,
+    readonly connection: ClusterConnection,
+    readonly workers: number,
+  ) {}
+
+  /** Discover the cluster from the seed in `options` and connect to every master. */
+  static async open(
+    options: ConnectionOptions,
+    role: string,
+    workers: number,
+    settings: ClusterEndpointSettings = {},
+  ): Promise<ClusterEndpoint> {
+    const named = { ...options, clientName: options.clientName ?? `riot-${role}` };
+    const connection = await ClusterConnection.connect(named, {
+      connectionsPerNode: Math.max(1, Math.min(workers, options.pool)),
+      readFrom: settings.readFrom,
+      flag: settings.flag,
+    });
+    const endpoint = new ClusterEndpoint(named, role, connection, Math.max(1, workers));
+    try {
+      const info = toText(await connection.masters()[0].call("INFO", "server"));
+      endpoint.version = /redis_version:([\w.]+)/.exec(info)?.[1];
+    } catch {
+      endpoint.version = undefined;
+    }
+    return endpoint;
+  }
+
+  get name(): string {
+    return `${describeEndpoint(this.options)} (cluster)`;
+  }
+
+  get description(): string {
+    return `cluster of ${this.connection.masters().length} masters, Redis ${this.version ?? "?"}`;
+  }
+
+  get control(): ClusterConnection {
+    return this.connection;
+  }
+
+  worker(_index: number): ClusterConnection {
+    return this.connection;
+  }
+
+  get mastersVersion(): number {
+    return this.connection.mastersVersion;
+  }
+
+  nodes(): NodeHandle[] {
+    return this.connection.masters().map(handle);
+  }
+
+  scanNodes(slots?: SlotSet): NodeHandle[] {
+    const readers = slots ? this.connection.readersFor(slots) : this.connection.readers();
+    return readers.map(handle);
+  }
+
+  /** Read the topology again (lost nodes are reopened by the connection on next use). */
+  reconnect(): Promise<void> {
+    return this.connection.refresh();
+  }
+
+  close(): void {
+    this.connection.close();
+  }
+}
+
+function handle(node: NodeClient): NodeHandle {
+  return {
+    name: node.endpoint,
+    commands: node,
+    options: node.options,
+    dedicated: async (clientName: string): Promise<RedisConnection> =>
+      (await connectWithHello({ ...node.options, clientName })).connection,
+  };
+}
