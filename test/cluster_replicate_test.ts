@@ -56,3 +56,130 @@ Deno.test({
     assert.equal(diff.ok, 2999);
   },
 });
+
+Deno.test({
+  name: "replicate: standalone -> cluster and cluster -> standalone (-c before and after the command)",
+  ignore,
+  async fn() {
+    await using cluster = await RedisCluster.start({ masters: 3 });
+    await using standalone = await RedisServer.start();
+    await using back = await RedisServer.start();
+    await writeTo(standalone, false, sampleCommands(2000));
+    const seed = cluster.nodes[2];
+    const there = await riot([
+      "-h",
+      standalone.host,
+      "-p",
+      String(standalone.port),
+      "replicate",
+      "-h",
+      seed.host,
+      "-p",
+      String(seed.port),
+      "-c",
+      "--progress",
+      "none",
+      "--json",
+    ]);
+    assert.equal(there.code, 0, there.err);
+    assert.equal(jsonOf(there).verify.ok, 2000);
+    const want = await contentsOf([standalone]);
+    const onCluster = await contentsOf(await mastersOf(cluster));
+    assertSameContents(want, onCluster, "standalone vs cluster");
+    // Every master holds a share.
+    for (const master of await mastersOf(cluster)) {
+      assert.ok((await contentsOf([master])).size > 300, `${master.port} holds a share`);
+    }
+
+    const home = await riot([
+      "-h",
+      seed.host,
+      "-p",
+      String(seed.port),
+      "-c",
+      "replicate",
+      "-h",
+      back.host,
+      "-p",
+      String(back.port),
+      "--progress",
+      "none",
+      "--json",
+      "--compare",
+      "full",
+    ]);
+    assert.equal(home.code, 0, home.err);
+    assert.equal(jsonOf(home).verify.ok, 2000);
+    assertSameContents(want, await contentsOf([back]), "cluster vs standalone");
+  },
+});
+
+Deno.test({
+  name:
+    "replicate --partition: 0/2 + 1/2 into one target, and 0/4 ... 3/4 into four: disjoint shares, union = source",
+  ignore,
+  async fn() {
+    await using source = await RedisCluster.start({ masters: 3 });
+    await using whole = await RedisServer.start();
+    const quarters = [
+      await RedisServer.start(),
+      await RedisServer.start(),
+      await RedisServer.start(),
+      await RedisServer.start(),
+    ];
+    try {
+      await writeTo(source.nodes[0], true, sampleCommands(2000));
+      const want = await contentsOf(await mastersOf(source));
+      let verified = 0;
+      for (const part of ["0/2", "1/2"]) {
+        const run = await riot([
+          "replicate",
+          uri(source.nodes[0]),
+          uri(whole),
+          "--source-cluster",
+          "--partition",
+          part,
+          "--progress",
+          "none",
+          "--json",
+        ]);
+        assert.equal(run.code, 0, run.err);
+        const result = jsonOf(run);
+        assert.equal(result.verify.extra, 0, "the other share on the target is not counted");
+        verified += result.verify.ok;
+      }
+      assert.equal(verified, 2000);
+      assertSameContents(want, await contentsOf([whole]), "two partitions");
+
+      const runs = await Promise.all(quarters.map((target, i) =>
+        riot([
+          "replicate",
+          uri(source.nodes[i % 3]),
+          uri(target),
+          "--source-cluster",
+          "--partition",
+          `${i}/4`,
+          "--progress",
+          "none",
+          "--json",
+        ])
+      ));
+      runs.forEach((run) => assert.equal(run.code, 0, run.err));
+      // A quarter of the slots lies on one or two of the three masters: only those are scanned.
+      const scanned = runs.map((run) => jsonOf(run).replication.scanned as number);
+      assert.ok(scanned.every((count) => count < 1500), `scanned per run: ${scanned}`);
+      const union = new Map<string, string>();
+      for (const target of quarters) {
+        const share = await contentsOf([target]);
+        assert.ok(share.size > 200, `each quarter holds a share (${share.size})`);
+        for (const [key, value] of share) {
+          assert.ok(!union.has(key), `${key} copied by two partitions`);
+          union.set(key, value);
+        }
+      }
+      assertSameContents(want, union, "four partitions");
+    } finally {
+      for (const server of quarters) await server[Symbol.asyncDispose]();
+    }
+  },
+});
