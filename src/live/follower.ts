@@ -17,8 +17,8 @@ import type { ServerEndpoint } from "../redis/server_endpoint.ts";
 import { DEFAULT_RETRY, retry, type RetryPolicy, sleep } from "../retry.ts";
 import type { ScanOptions } from "../sources/key_scanner.ts";
 import { type ChangedKey, ChangeQueue } from "./change_queue.ts";
-import { LossWatch } from "./loss_watch.ts";
-import { NotificationGuard, PROBE_PREFIX } from "./notify_guard.ts";
+import { PROBE_PREFIX } from "./notify_guard.ts";
+import { NodeWatch } from "./node_watch.ts";
 import { subscribeKeyspace, SubscribeRefusedError, type Subscription } from "./subscriber.ts";
 
 export interface LiveConfig {
@@ -59,14 +59,16 @@ const PROBE_BYTES = new TextEncoder().encode(PROBE_PREFIX);
 export class LiveFollower {
   readonly queue: ChangeQueue;
   readonly live = new LiveStats();
-  private subscription: Subscription | undefined;
   private rescanReason: string | undefined;
   private stopping = false;
   private fatal: Error | undefined;
   private batchFailure: unknown = undefined;
   private lastEventAt = performance.now();
-  private readonly lossWatch: LossWatch;
-  readonly guard: NotificationGuard;
+  /** One per source node (per master of a cluster); replaced when the masters change. */
+  private watches: NodeWatch[] = [];
+  /** The source's mastersVersion the watches were made for. */
+  private mastersSeen = 0;
+  private resubscribing: Promise<void> | undefined;
 
   constructor(
     private readonly source: ServerEndpoint,
@@ -75,16 +77,43 @@ export class LiveFollower {
     private readonly log: Log,
   ) {
     this.queue = new ChangeQueue(config.eventQueue);
-    this.lossWatch = new LossWatch(() => source.control);
-    this.guard = new NotificationGuard(() => source.control, source.name, config.configSet, log);
   }
 
-  /** Check notifications and subscribe before anything is scanned, so no change made meanwhile is missed. */
+  /**
+   * Check notifications and subscribe (on every node) before anything is scanned, so no change made
+   * meanwhile is missed.
+   */
   async subscribe(): Promise<void> {
-    await this.lossWatch.start();
-    await this.guard.check(false); // where CONFIG is refused, the probe needs the subscription first
-    this.subscription = await this.openSubscription();
-    if (this.guard.usesProbes) await this.guard.check();
+    this.mastersSeen = this.source.mastersVersion;
+    this.watches = this.source.nodes().map((node) =>
+      new NodeWatch(node, this.source.name, this.config.configSet, this.log)
+    );
+    const started = await Promise.allSettled(this.watches.map((watch) => this.watchNode(watch)));
+    const failed = started.find((result) => result.status === "rejected");
+    if (failed) {
+      for (const watch of this.watches) watch.close();
+      throw (failed as PromiseRejectedResult).reason;
+    }
+  }
+
+  private async watchNode(watch: NodeWatch): Promise<void> {
+    await watch.lossWatch.start();
+    await watch.guard.check(false); // where CONFIG is refused, the probe needs the subscription first
+    watch.subscription = await this.openSubscription(watch);
+    if (watch.guard.usesProbes) await watch.guard.check();
+  }
+
+  /**
+   * Subscribe again on the source's current nodes (the masters changed, or the source moved to another
+   * master after a failover), then re-scan: events may have been lost in between.
+   */
+  resubscribe(reason: string): Promise<void> {
+    this.resubscribing ??= (async () => {
+      for (const watch of this.watches) watch.close();
+      await this.withRetry(() => this.subscribe());
+      this.requestRescan(reason);
+    })().finally(() => (this.resubscribing = undefined));
+    return this.resubscribing;
   }
 
   requestRescan(reason: string): void {
@@ -97,10 +126,12 @@ export class LiveFollower {
 
   async close(): Promise<void> {
     this.stopping = true;
-    this.subscription?.close();
-    await this.guard.restore().catch((error) =>
-      this.log.warn(`Could not restore notify-keyspace-events: ${(error as Error).message}`)
-    );
+    for (const watch of this.watches) watch.close();
+    for (const watch of this.watches) {
+      await watch.guard.restore().catch((error) =>
+        this.log.warn(`Could not restore notify-keyspace-events: ${(error as Error).message}`)
+      );
+    }
   }
 
   async follow(): Promise<void> {
@@ -124,8 +155,10 @@ export class LiveFollower {
       }
       if (now >= nextNotifyCheck) {
         nextNotifyCheck = now + NOTIFY_CHECK_MS;
-        const reason = await this.withRetry(() => this.guard.check());
-        if (reason) this.requestRescan(reason);
+        for (const watch of this.watches) {
+          const reason = await this.onNode(() => watch.guard.check());
+          if (reason) this.requestRescan(reason);
+        }
       }
       if (this.rescanReason !== undefined) {
         await Promise.all(inFlight);
@@ -168,8 +201,29 @@ export class LiveFollower {
   }
 
   private async checkLosses(): Promise<void> {
-    const reason = await this.withRetry(() => this.lossWatch.check()) ?? await this.callbacks.checkTarget?.();
+    if (this.source.mastersVersion !== this.mastersSeen) {
+      await this.resubscribe("the source cluster's masters changed");
+      return;
+    }
+    for (const watch of this.watches) {
+      const reason = await this.onNode(() => watch.lossWatch.check());
+      if (reason) this.requestRescan(watch.node.name ? `${reason} on ${watch.node.name}` : reason);
+    }
+    if (this.source.mastersVersion !== this.mastersSeen) {
+      await this.resubscribe("the source cluster's masters changed");
+    }
+    const reason = await this.callbacks.checkTarget?.();
     if (reason) this.requestRescan(reason);
+  }
+
+  /**
+   * A command on one node, retried like `withRetry`; undefined (not run) once the cluster's masters
+   * changed, since the node may be gone for good: the caller then subscribes to the new masters.
+   */
+  private onNode<T>(run: () => Promise<T>): Promise<T | undefined> {
+    return this.withRetry(() =>
+      this.source.mastersVersion !== this.mastersSeen ? Promise.resolve(undefined) : run()
+    );
   }
 
   /** A control command, retried over a lost connection (a restart shows up in the loss watch after). */
@@ -187,7 +241,7 @@ export class LiveFollower {
     this.live.events++;
     this.lastEventAt = performance.now();
     if (startsWith(key, PROBE_BYTES)) {
-      this.guard.sawKey(latin.decode(key));
+      for (const watch of this.watches) watch.guard.sawKey(latin.decode(key));
       return;
     }
     if (this.config.scan.filter && !this.config.scan.filter(key)) return;
@@ -217,28 +271,37 @@ export class LiveFollower {
     this.log.warn(`Re-scan ${this.live.rescans} done.`);
   }
 
-  private async openSubscription(): Promise<Subscription> {
+  private async openSubscription(watch: NodeWatch): Promise<Subscription> {
     const patterns = [this.config.scan.pattern ?? "*"];
     if (patterns[0] !== "*") patterns.push(`${PROBE_PREFIX}*`);
-    const connection = await this.source.nodes()[0].dedicated("riot-events");
+    const connection = await watch.node.dedicated("riot-events");
     const subscription = await subscribeKeyspace(
       connection,
       this.source.options.db,
       patterns,
       (key, event) => this.onEvent(key, event),
     );
-    this.watchSubscription(subscription);
+    this.watchSubscription(watch, subscription);
     return subscription;
   }
 
-  private watchSubscription(subscription: Subscription): void {
+  private watchSubscription(watch: NodeWatch, subscription: Subscription): void {
     subscription.lost.then(async (error) => {
-      if (this.stopping) return;
+      if (this.stopping || watch.closed) return;
       this.log.warn(`Lost the notification connection (${error.message}); re-subscribing.`);
       try {
-        this.subscription = await this.withRetry(() => this.openSubscription());
+        if (this.source.isCluster) await this.source.reconnect().catch(() => {});
+        // On a cluster the master may be gone for good (a failover): follow the new masters instead.
+        const reopened = await this.onNode(async () => {
+          watch.subscription = await this.openSubscription(watch);
+          return true;
+        });
+        if (reopened === undefined) {
+          await this.resubscribe("the source cluster's masters changed");
+          return;
+        }
         // Notifications may be off after a restart; the guard checks before the re-scan copies anything.
-        await this.withRetry(() => this.guard.check());
+        await this.withRetry(() => watch.guard.check());
         this.requestRescan("the notification connection was lost");
       } catch (retryError) {
         if (this.stopping) return;
