@@ -36,6 +36,8 @@ import { pruneTarget } from "../writers/prune.ts";
 import { RestoreWriter } from "../writers/restore_writer.ts";
 import { Checkpoint, type CheckpointScope } from "./checkpoint.ts";
 import { ChangedKeys } from "./changed_keys.ts";
+import { followSentinelMaster } from "./sentinel_follow.ts";
+import { Endpoint } from "../redis/endpoint.ts";
 import { openSide, scanAll, sumDbSize, verifyConnectionsOf } from "./sides.ts";
 
 export type ReplicationMode = "snapshot" | "live" | "liveonly";
@@ -177,6 +179,7 @@ export class ReplicationJob {
         }, this.log);
         cleanups.push(() => this.follower!.close());
         await this.follower.subscribe();
+        cleanups.push(this.followSentinels());
       }
 
       if (config.mode !== "liveonly") {
@@ -313,6 +316,36 @@ export class ReplicationJob {
         await checkpoint.save();
       }
     }
+  }
+
+  /**
+   * Live mode with sides given as sentinel services: follow their failovers in the background (see
+   * sentinel_follow.ts); returns the cleanup that stops following.
+   */
+  private followSentinels(): () => Promise<void> {
+    const stop = new AbortController();
+    const running: Promise<void>[] = [];
+    const sides = [[this.config.sentinel?.source, this.source], [
+      this.config.sentinel?.target,
+      this.target,
+    ]] as const;
+    for (const [sentinel, side] of sides) {
+      if (!sentinel || !(side instanceof Endpoint)) continue;
+      running.push(followSentinelMaster(
+        sentinel,
+        side,
+        async () => {
+          if (side === this.source) await this.follower!.resubscribe("the source's master changed");
+          else this.follower!.requestRescan("the target's master changed");
+        },
+        stop.signal,
+        this.log,
+      ));
+    }
+    return async () => {
+      stop.abort();
+      await Promise.all(running);
+    };
   }
 
   /** Copy these keys through the engine (a live batch, a converge round). */

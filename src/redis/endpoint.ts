@@ -28,7 +28,8 @@ export class Endpoint implements ServerEndpoint {
   restarts = 0;
 
   private constructor(
-    readonly options: ConnectionOptions,
+    /** Where the server is; changes only with moveTo() (a sentinel named a new master). */
+    public options: ConnectionOptions,
     /** "source" or "target", for messages. */
     readonly role: string,
     private readonly connections: RedisConnection[],
@@ -159,6 +160,18 @@ export class Endpoint implements ServerEndpoint {
       this.runId = now;
       this.restarts++;
     }
+  }
+
+  /**
+   * Point this endpoint at another server (sentinels named a new master after a failover): every
+   * connection is closed and reopened there. Not counted as a restart: the caller re-scans anyway.
+   */
+  async moveTo(options: ConnectionOptions): Promise<void> {
+    this.options = { ...options, clientName: this.options.clientName };
+    this.runId = undefined;
+    for (const connection of this.connections) connection.close();
+    await this.reconnect();
+    this.runId = await this.readRunId();
   }
 
   /** Close every connection and reopen them all (after a server restart, nothing old can be trusted). */

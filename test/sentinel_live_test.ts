@@ -1,0 +1,75 @@
+/**
+ * Live replication from a sentinel service (redis-sentinel:// URI): the source is resolved to its master,
+ * and a failover during the live phase moves the job to the new master, which it re-scans; the target
+ * ends equal to the new master (read back with our own connections).
+ */
+import assert from "node:assert/strict";
+import { runMain } from "../src/cli/main.ts";
+import { connect } from "../src/redis/connect.ts";
+import { RedisServer, redisServerMissing } from "./_server.ts";
+import { SentinelSetup } from "./_sentinel.ts";
+import { COMMANDS } from "./_riot.ts";
+import { uri } from "./_replicate_util.ts";
+import { assertSameContents, contentsOf, options } from "./_cluster_data.ts";
+
+const ignore = !!redisServerMissing;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!(await check())) {
+    if (performance.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+Deno.test({
+  name: "live from redis-sentinel://: a failover moves the job to the new master, which is re-scanned",
+  ignore,
+  async fn() {
+    await using setup = await SentinelSetup.start();
+    await using target = await RedisServer.start();
+    for (const node of [setup.master, setup.replica]) {
+      await node.cli("CONFIG", "SET", "notify-keyspace-events", "KEA");
+    }
+    for (let i = 0; i < 200; i++) await setup.master.cli("SET", `before:${i}`, `v${i}`);
+    let err = "";
+    const done = runMain(
+      [
+        "replicate",
+        setup.uri(),
+        uri(target),
+        "--live",
+        "--idle-timeout",
+        "4000",
+        "--progress",
+        "none",
+      ],
+      { out: () => {}, err: (text) => err += text, env: { get: () => undefined } },
+      COMMANDS,
+    );
+    try {
+      await waitFor("the subscription", async () => Number(await setup.master.cli("PUBSUB", "NUMPAT")) >= 1);
+      await waitFor("the snapshot", async () => Number(await target.cli("DBSIZE")) === 200);
+      await setup.master.cli("SET", "live:1", "on the old master");
+      await setup.sentinels[1].cli("SENTINEL", "FAILOVER", setup.service);
+      await waitFor("the new master", async () => (await setup.replica.cli("ROLE")).startsWith("master"));
+      await waitFor("the job on the new master", async () => err.includes("master changed"));
+      const writer = await connect(options(setup.replica));
+      try {
+        await writer.call("SET", "live:2", "on the new master");
+        await writer.call("DEL", "before:7");
+      } finally {
+        writer.close();
+      }
+      const code = await done;
+      assert.equal(code, 0, err);
+      assert.match(err, /master changed to 127\.0\.0\.1:\d+/);
+      const want = await contentsOf([setup.replica]);
+      assert.ok(want.has("live:2") && want.has("live:1") && !want.has("before:7"));
+      assertSameContents(want, await contentsOf([target]), "new master vs target");
+    } finally {
+      await done.catch(() => {});
+    }
+  },
+});
