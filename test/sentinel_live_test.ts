@@ -54,7 +54,7 @@ Deno.test({
       await setup.master.cli("SET", "live:1", "on the old master");
       await setup.sentinels[1].cli("SENTINEL", "FAILOVER", setup.service);
       await waitFor("the new master", async () => (await setup.replica.cli("ROLE")).startsWith("master"));
-      await waitFor("the job on the new master", async () => err.includes("master changed"));
+      await waitFor("the job on the new master", () => Promise.resolve(err.includes("master changed")));
       const writer = await connect(options(setup.replica));
       try {
         await writer.call("SET", "live:2", "on the new master");
