@@ -111,6 +111,29 @@ Deno.test({
     assert.equal(home.code, 0, home.err);
     assert.equal(jsonOf(home).verify.ok, 2000);
     assertSameContents(want, await contentsOf([back]), "cluster vs standalone");
+
+    // compare in both directions sees one change.
+    await writeTo(back, false, [["SET", "k:5", "changed"]]);
+    for (
+      const [a, b, flags] of [[cluster, back, ["--source-cluster"]], [back, cluster, ["--target-cluster"]]]
+    ) {
+      const left = a === cluster ? seed : back;
+      const right = b === cluster ? seed : back;
+      const compared = await riot([
+        "compare",
+        uri(left),
+        uri(right),
+        ...flags as string[],
+        "--mode",
+        "full",
+        "--progress",
+        "none",
+        "--json",
+      ]);
+      assert.equal(compared.code, 1, compared.err);
+      assert.equal(jsonOf(compared).value, 1);
+      assert.equal(jsonOf(compared).ok, 1999);
+    }
   },
 });
 
@@ -181,5 +204,79 @@ Deno.test({
     } finally {
       for (const server of quarters) await server[Symbol.asyncDispose]();
     }
+  },
+});
+
+Deno.test({
+  name: "replicate --read-from replica scans the replicas; live cluster (3) -> cluster (4) follows changes",
+  ignore,
+  async fn() {
+    await using source = await RedisCluster.start({ masters: 3, replicas: 1 });
+    await using target = await RedisCluster.start({ masters: 4 });
+    for (const node of source.nodes) await node.cli("CONFIG", "SET", "notify-keyspace-events", "KEA");
+    await writeTo(source.nodes[0], true, sampleCommands(1500));
+    for (const master of await mastersOf(source)) {
+      await new Deno.Command("redis-cli", { args: ["-p", String(master.port), "WAIT", "1", "5000"] })
+        .output();
+    }
+    const fromReplicas = await riot([
+      "replicate",
+      uri(source.nodes[0]),
+      uri(target.nodes[0]),
+      "--source-cluster",
+      "--target-cluster",
+      "--read-from",
+      "replica",
+      "--progress",
+      "none",
+      "--json",
+    ]);
+    assert.equal(fromReplicas.code, 0, fromReplicas.err);
+    assert.equal(jsonOf(fromReplicas).verify.ok, 1500);
+    const replicaPorts = new Set<number>();
+    for (const master of await source.masters()) {
+      for (const replica of await source.replicasOf(master.id)) replicaPorts.add(replica.port);
+    }
+    assert.equal(replicaPorts.size, 3);
+    // The replicas served the reads: their command statistics show DUMP calls, the masters' none.
+    for (const node of source.nodes) {
+      const stats = await node.cli("INFO", "commandstats");
+      assert.equal(/cmdstat_dump:/.test(stats), replicaPorts.has(node.port), `DUMP on ${node.port}`);
+    }
+
+    const live = riot([
+      "replicate",
+      uri(source.nodes[1]),
+      uri(target.nodes[2]),
+      "--source-cluster",
+      "--target-cluster",
+      "--live",
+      "--idle-timeout",
+      "1500",
+      "--progress",
+      "none",
+      "--json",
+    ]);
+    const masters = (await source.masters()).map((master) => master.node);
+    const deadline = Date.now() + 20_000;
+    for (const master of masters) {
+      while (Number(await master.cli("PUBSUB", "NUMPAT")) < 1) {
+        assert.ok(Date.now() < deadline, "a subscription on every master");
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+    await writeTo(source.nodes[0], true, [
+      ["SET", "live:a", "1"],
+      ["DEL", "k:1"],
+      ["HSET", "live:h", "f", "v"],
+      ["EXPIRE", "k:2", "1000"],
+      ...sampleCommands(300, "during"),
+    ]);
+    const run = await live;
+    assert.equal(run.code, 0, run.err);
+    assert.ok(jsonOf(run).live.events >= 304);
+    const want = await contentsOf(await mastersOf(source));
+    assert.ok(want.has("live:a") && !want.has("k:1"));
+    assertSameContents(want, await contentsOf(await mastersOf(target)), "live cluster -> cluster");
   },
 });
