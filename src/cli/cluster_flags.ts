@@ -153,3 +153,19 @@ export function withSlotFilter<T extends { filter?: (key: Uint8Array) => boolean
       : (key: Uint8Array) => slots.hasKey(key),
   };
 }
+
+/**
+ * Where a cluster source is read, from RIOT's --read-from values (Lettuce's ReadFrom, see
+ * replication_specs.ts): the replica kinds read from replicas, every other value from the masters.
+ */
+export function readFromOf(values: ParsedValues): "master" | "replica" {
+  const value = values.readFrom as string | undefined;
+  return value === "replica" || value === "replica_preferred" || value === "any_replica"
+    ? "replica"
+    : "master";
+}
+
+/** The cluster and sentinel options for replicate and compare (--read-from comes with KEY_SPECS). */
+export const SLOT_AND_SENTINEL_SPECS: readonly OptionSpec[] = CLUSTER_SPECS.filter((spec) =>
+  spec.long !== "read-from"
+);

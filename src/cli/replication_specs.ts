@@ -119,7 +119,7 @@ export const KEY_SPECS: readonly OptionSpec[] = [
     arg: "NODES",
     choices: READ_FROM,
     normalize: (raw) => raw.toLowerCase().replaceAll("-", "_"),
-    help: "Cluster: which nodes to read from (RIOT's option; no effect on a standalone server)",
+    help: "Cluster source: replica, replica_preferred, any_replica read from replicas; others from masters",
     defaultText: "master",
   },
 ];

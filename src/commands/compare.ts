@@ -14,9 +14,10 @@ import {
 } from "../cli/replication_specs.ts";
 import { resolveTwoServers, TWO_SERVER_SPECS } from "../cli/two_servers.ts";
 import {
-  CLUSTER_SPECS,
+  readFromOf,
   sentinelSetup,
   setAsideSentinelUris,
+  SLOT_AND_SENTINEL_SPECS,
   slotSelection,
   withSlotFilter,
 } from "../cli/cluster_flags.ts";
@@ -56,7 +57,7 @@ const SPECS: readonly OptionSpec[] = [
   },
   ...KEY_SPECS,
   ...VERIFY_SPECS,
-  ...CLUSTER_SPECS,
+  ...SLOT_AND_SENTINEL_SPECS,
   ...OUTPUT_SPECS,
   ...TWO_SERVER_SPECS,
 ];
@@ -94,7 +95,7 @@ are not reported as lasting differences.
         threads,
         sentinel.source,
         {
-          readFrom: values.readFrom as "master" | "replica" | undefined,
+          readFrom: readFromOf(values),
         },
       );
       servers.push(left);

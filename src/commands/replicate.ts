@@ -16,9 +16,10 @@ import {
 } from "../cli/replication_specs.ts";
 import { resolveTwoServers, TWO_SERVER_SPECS } from "../cli/two_servers.ts";
 import {
-  CLUSTER_SPECS,
+  readFromOf,
   sentinelSetup,
   setAsideSentinelUris,
+  SLOT_AND_SENTINEL_SPECS,
   slotSelection,
   withSlotFilter,
 } from "../cli/cluster_flags.ts";
@@ -150,7 +151,7 @@ const SPECS: readonly OptionSpec[] = [
     help: "Keys per second at most (snapshot), re-reads per second (live)",
   },
   ...RETRY_SPECS,
-  ...CLUSTER_SPECS,
+  ...SLOT_AND_SENTINEL_SPECS,
   ...OUTPUT_SPECS,
   ...TWO_SERVER_SPECS,
 ];
@@ -218,7 +219,7 @@ Examples:
       rate: values.rate as number | undefined,
       checkpoint: values.checkpoint as string | undefined,
       slots,
-      readFrom: values.readFrom as "master" | "replica" | undefined,
+      readFrom: readFromOf(values),
       sentinel,
       live: live
         ? {
