@@ -249,6 +249,71 @@ serverTest({
   },
 });
 
+serverTest({
+  name:
+    "signals: SIGINT while a server is down (copy, live phase) stops at once, not after the retries: exit 130",
+  async fn() {
+    // The copy: the target goes away mid-copy; the writes retry with backoff (about a minute by default).
+    {
+      await using src = await RedisServer.start();
+      await using tgt = await RedisServer.start();
+      await load(src, 20_000);
+      const riot = spawn(src, tgt, "--rate", "2000");
+      let signalledAt = 0;
+      const result = await withProcess(riot, async () => {
+        await copyStarted(tgt);
+        await tgt.stop();
+        await riot.waitForErr(/reconnecting, retry 1 of/);
+        riot.kill("SIGINT");
+        signalledAt = performance.now();
+        return await riot.done;
+      });
+      const seconds = (performance.now() - signalledAt) / 1000;
+      assert.equal(result.code, 130, result.err + result.out);
+      assert.ok(seconds < 10, `stopped ${seconds.toFixed(1)} s after SIGINT`);
+      assert.match(result.err, /^error: Cannot connect to 127\.0\.0\.1:\d+: connection refused/m);
+      assert.match(
+        result.err,
+        /^warning: Stopped by SIGINT during the copy after \d+ keys written \(\d+ scanned\), without waiting for the server to come back; not verified: run it again/m,
+      );
+      assert.ok(stoppedAfter(result.err).written < 20_000);
+    }
+    // The live phase: the source goes away; re-subscribing and the loss checks retry the same way.
+    {
+      await using src = await RedisServer.start({ notifyKeyspaceEvents: "KA" });
+      await using tgt = await RedisServer.start();
+      await load(src, 100);
+      const riot = spawn(src, tgt, "--live", "--json");
+      let signalledAt = 0;
+      const result = await withProcess(riot, async () => {
+        await waitFor("the snapshot", async () => await dbsize(tgt) === 100);
+        await waitFor("the live phase", async () => {
+          await src.cli("SET", "tick", String(Date.now()));
+          return await tgt.cli("EXISTS", "tick") === "1";
+        }, 30_000);
+        await src.stop();
+        await riot.waitForErr(/reconnect/);
+        riot.kill("SIGINT");
+        signalledAt = performance.now();
+        return await riot.done;
+      });
+      const seconds = (performance.now() - signalledAt) / 1000;
+      assert.equal(result.code, 130, result.err + result.out);
+      assert.ok(seconds < 10, `stopped ${seconds.toFixed(1)} s after SIGINT`);
+      assert.match(result.err, /^warning: SIGINT: ending the live phase, then verifying/m);
+      assert.match(
+        result.err,
+        /^warning: Stopped by SIGINT during the live phase after \d+ keys written .*run riot compare to verify$/m,
+      );
+      const parsed = JSON.parse(result.out);
+      assert.deepEqual(parsed.stopped, { phase: "live", signal: "SIGINT" });
+      assert.match(parsed.error.message, /connection refused|closed the connection/);
+      assert.equal(parsed.error.exitCode, 130);
+      assert.equal(await dbsize(tgt), 101);
+    }
+  },
+});
+
 Deno.test("README's exit code table says 130 for SIGINT and 143 for SIGTERM, as riot exits", async () => {
   const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
   assert.match(readme, /^\| 130 +\| interrupted by SIGINT/m);
