@@ -222,13 +222,20 @@ Examples:
       dryRun: values.dryRun === true,
       estimated: scan.pattern !== undefined || scan.type !== undefined || scan.filter !== undefined,
     });
-    let outcome;
+    let outcome: ReplicationOutcome | undefined;
+    let failure: unknown;
     try {
       outcome = await job.run();
+    } catch (error) {
+      if (signals.received === undefined) throw error;
+      failure = error; // a server down while stopping: reported as the stop it is, below
     } finally {
       display.stop();
       await metrics?.close();
       signals.close();
+    }
+    if (outcome === undefined) {
+      return reportStoppedByFailure(failure, job, signals.received!, json, context, values.checkpoint);
     }
     const { stats, verify } = outcome;
     if (json) {
@@ -280,6 +287,51 @@ function stopReport(outcome: ReplicationOutcome, signal: string | undefined): st
     ? `run the same command again to resume from checkpoint ${outcome.checkpoint}`
     : "run it again to copy from the start (add --checkpoint FILE to resume instead)";
   return `Stopped ${by}during the copy after ${written} keys written (${outcome.stats.scanned} scanned); not verified: ${resume}`;
+}
+
+/**
+ * A run that failed after a signal asked it to stop (retries against a server that is down are given up
+ * at once then): the error, then what was done, and the signal's exit code.
+ */
+function reportStoppedByFailure(
+  failure: unknown,
+  job: ReplicationJob,
+  signal: string,
+  json: boolean,
+  context: CommandContext,
+  checkpoint: unknown,
+): number {
+  const message = failure instanceof Error ? failure.message : String(failure);
+  const code = signal === "SIGTERM" ? 143 : 130;
+  const written = job.stats.written;
+  const where = job.phase === "live"
+    ? "during the live phase"
+    : job.phase === "verifying" || job.phase === "converging"
+    ? "during the verification"
+    : job.phase === "connecting"
+    ? "while connecting"
+    : "during the copy";
+  const next = job.phase === "live" || job.phase === "verifying" || job.phase === "converging"
+    ? "run riot compare to verify"
+    : checkpoint
+    ? `run the same command again to resume from checkpoint ${checkpoint}`
+    : "run it again to copy from the start (add --checkpoint FILE to resume instead)";
+  context.log.error(message);
+  reportNotCopied(job.stats, context.log);
+  context.log.warn(
+    `Stopped by ${signal} ${where} after ${written} keys written (${job.stats.scanned} scanned), without ` +
+      `waiting for the server to come back; not verified: ${next}`,
+  );
+  if (json) {
+    context.out(`${
+      JSON.stringify({
+        replication: statsJson(job.stats),
+        stopped: { phase: job.phase, signal },
+        error: { message: context.log.redact(message), exitCode: code },
+      })
+    }\n`);
+  }
+  return code;
 }
 
 /**

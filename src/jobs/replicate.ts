@@ -160,6 +160,7 @@ export class ReplicationJob {
           checkTarget: async () => {
             await retry(() => this.target.control.call("PING"), config.retry, {
               beforeRetry: () => this.target.reconnect(),
+              signal: this.copyStop.signal,
             });
             if (this.target.restarts === targetRestartsSeen) return undefined;
             targetRestartsSeen = this.target.restarts;
@@ -377,6 +378,9 @@ export class ReplicationJob {
       dryRun: config.dryRun,
       retry: config.retry,
       rate: this.phase === "copying" ? this.rate : undefined,
+      // After stop(), live batches, re-scans and converge rounds still finish, but never wait out
+      // retries against a server that is down.
+      retrySignal: this.copyStop.signal,
       log: this.log,
     };
   }

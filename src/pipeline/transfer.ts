@@ -11,7 +11,8 @@
  * - One failure stops all: the first error that retries cannot heal fails both queues, every stage stops,
  *   and `transfer()` rejects with that error.
  * - Stop: when `signal` aborts, the source stops at a batch boundary, queued keys are still read and
- *   written, and `transfer()` resolves with `stopped: true`.
+ *   written, and `transfer()` resolves with `stopped: true`; a read or write that fails after that is not
+ *   retried (nor after `retrySignal` aborts): `transfer()` rejects with its error.
  * - Positions: `onPosition` is called with the source position up to which every key is written (the
  *   checkpoint's cursor).
  */
@@ -55,6 +56,11 @@ export interface TransferConfig {
   retry?: RetryPolicy;
   rate?: RateLimit;
   signal?: AbortSignal;
+  /**
+   * Once aborted, a failed read or write is not retried any more and `transfer()` rejects with its error:
+   * a stop never waits out backoffs against a server that is down. Defaults to `signal`.
+   */
+  retrySignal?: AbortSignal;
   onPosition?: (position: SourcePosition) => void;
   log?: Log;
   /**
@@ -95,6 +101,7 @@ export async function transfer(
   const policy = config.retry ?? DEFAULT_RETRY;
   const retrying = (what: string): RetryHooks => ({
     beforeRetry: stages.reconnect,
+    signal: config.retrySignal ?? config.signal,
     onRetry: (error: unknown, attempt: number, delay: number) => {
       stats.retries++;
       config.log?.warn(
@@ -218,8 +225,9 @@ async function writeAll(
     total.bytes += result.bytes;
     const again: KeyRecord[] = [];
     result.failures.forEach((failure, i) => {
-      if (isRetriableCode(failure.code) && round < policy.limit) again.push(result.failedRecords[i]);
-      else {
+      if (isRetriableCode(failure.code) && round < policy.limit && !hooks.signal?.aborted) {
+        again.push(result.failedRecords[i]);
+      } else {
         total.failures.push(failure);
         total.failedRecords.push(result.failedRecords[i]);
       }
