@@ -7,8 +7,9 @@
  * - Retries: a read or write whose connection failed, or a write the server refused as busy (BUSY,
  *   LOADING, TRYAGAIN), is sent again after a backoff and `reconnect()`, up to the retry policy's limit.
  *   Nothing counts as written until the target acknowledged it.
- * - One failure stops all: the first error that retries cannot heal fails both queues, every stage stops,
- *   and `transfer()` rejects with that error.
+ * - One failure stops all: the first error that retries cannot heal fails both queues, wakes every stage
+ *   from a backoff pause, and `transfer()` rejects with that error once every stage has stopped (so that
+ *   nothing runs on, or reconnects, after it returned; a write in flight waits for its reply).
  * - Stop: when `signal` aborts, the source stops at a batch boundary, queued keys are still read and
  *   written, and `transfer()` resolves with `stopped: true`.
  * - Positions: `onPosition` is called with the source position up to which every key is written (the
@@ -77,8 +78,12 @@ export async function transfer(
   const recordQueue = new BoundedQueue<RecordWork>(Math.max(2, config.queueBatches), config.queueBytes);
   const tracker = new PositionTracker((position) => config.onPosition?.(position));
   const policy = config.retry ?? DEFAULT_RETRY;
+  /** Aborted by the first failure: stops the source and ends backoff pauses (a stop request does not). */
+  const halt = new AbortController();
+  const sourceSignal = config.signal ? AbortSignal.any([config.signal, halt.signal]) : halt.signal;
   const retrying = (what: string): RetryHooks => ({
     beforeRetry: stages.reconnect,
+    signal: halt.signal,
     onRetry: (error: unknown, attempt: number, delay: number) => {
       stats.retries++;
       config.log?.warn(
@@ -88,7 +93,10 @@ export async function transfer(
       );
     },
   });
+  let failure: { error: unknown } | undefined;
   const stopAll = (error: unknown): never => {
+    failure ??= { error };
+    halt.abort();
     keyQueue.fail(error);
     recordQueue.fail(error);
     throw error;
@@ -96,7 +104,7 @@ export async function transfer(
   let stopped = false;
 
   const sourcing = (async () => {
-    for await (const batch of stages.source.batches(config.signal)) {
+    for await (const batch of stages.source.batches(sourceSignal)) {
       const seq = tracker.open(batch.keys.length, batch.position);
       if (batch.keys.length === 0) continue;
       await config.rate?.take(batch.keys.length);
@@ -135,7 +143,7 @@ export async function transfer(
   const writing = Promise.all(
     loops(stages.writers).map(async (writer) => {
       for (let work = await recordQueue.take(); work !== undefined; work = await recordQueue.take()) {
-        const result = await writeAll(writer, work.records, policy, retrying("writing"), stats);
+        const result = await writeAll(writer, work.records, policy, retrying("writing"), stats, halt.signal);
         stats.written += result.written;
         stats.vanished += result.deleted;
         stats.bytes += result.bytes;
@@ -145,7 +153,8 @@ export async function transfer(
     }),
   ).catch(stopAll);
 
-  await Promise.all([sourcing, reading, writing]);
+  await Promise.allSettled([sourcing, reading, writing]);
+  if (failure) throw failure.error;
   return { stopped };
 }
 
@@ -159,6 +168,7 @@ async function writeAll(
   policy: RetryPolicy,
   hooks: RetryHooks,
   stats: ReplicationStats,
+  halt: AbortSignal,
 ): Promise<WriteResult> {
   const total: WriteResult = { written: 0, deleted: 0, bytes: 0, failures: [], failedRecords: [] };
   let pending = records;
@@ -185,7 +195,8 @@ async function writeAll(
     });
     if (again.length === 0) return total;
     stats.retries++;
-    await sleep(Math.min(policy.maxBackoffMs, policy.backoffMs * 2 ** round));
+    await sleep(Math.min(policy.maxBackoffMs, policy.backoffMs * 2 ** round), halt);
+    if (halt.aborted) return total;
     pending = again;
   }
 }
