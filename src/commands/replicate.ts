@@ -235,6 +235,9 @@ Examples:
       const result = {
         replication: statsJson(stats),
         resumed: outcome.resumed,
+        // Resumed: the keys this run copied (replication.written counts this run only) and those before.
+        copiedThisRun: outcome.resumed ? stats.written : undefined,
+        copiedBefore: outcome.resumed ? outcome.writtenBefore : undefined,
         stopped: outcome.stopped ? { phase: outcome.stopped, signal: signals.received } : undefined,
         live: outcome.live,
         converged: outcome.converged,
@@ -244,7 +247,12 @@ Examples:
       context.out(`${JSON.stringify(result)}\n`);
     } else {
       context.log.notice(replicationSummary(stats));
-      if (outcome.resumed) context.log.notice(`Resumed from checkpoint ${outcome.checkpoint}`);
+      if (outcome.resumed) {
+        context.log.notice(
+          `Resumed from checkpoint ${outcome.checkpoint}: this run copied ${stats.written} keys, ` +
+            `the runs before ${outcome.writtenBefore}`,
+        );
+      }
       if (outcome.live) {
         const { events, rescans, lagP50, lagP99 } = outcome.live;
         context.log.notice(`Live: ${events} events, ${rescans} re-scan(s), ${formatLag(lagP50, lagP99)}`);
