@@ -16,7 +16,7 @@
  *   checkpoint's cursor).
  */
 import type { Log } from "../log.ts";
-import { DEFAULT_RETRY, retry, type RetryHooks, type RetryPolicy, sleep } from "../retry.ts";
+import { backoffDelay, DEFAULT_RETRY, retry, type RetryHooks, type RetryPolicy, sleep } from "../retry.ts";
 import { isRetriableCode } from "./failure.ts";
 import { PositionTracker } from "./positions.ts";
 import { BoundedQueue } from "./queue.ts";
@@ -143,7 +143,10 @@ export async function transfer(
   const writing = Promise.all(
     loops(stages.writers).map(async (writer) => {
       for (let work = await recordQueue.take(); work !== undefined; work = await recordQueue.take()) {
-        const result = await writeAll(writer, work.records, policy, retrying("writing"), stats, halt.signal);
+        const result = await writeAll(writer, work.records, policy, retrying("writing"), stats, {
+          halt: halt.signal,
+          log: config.log,
+        });
         stats.written += result.written;
         stats.vanished += result.deleted;
         stats.bytes += result.bytes;
@@ -168,7 +171,7 @@ async function writeAll(
   policy: RetryPolicy,
   hooks: RetryHooks,
   stats: ReplicationStats,
-  halt: AbortSignal,
+  { halt, log }: { halt: AbortSignal; log?: Log },
 ): Promise<WriteResult> {
   const total: WriteResult = { written: 0, deleted: 0, bytes: 0, failures: [], failedRecords: [] };
   let pending = records;
@@ -186,16 +189,24 @@ async function writeAll(
     total.deleted += result.deleted;
     total.bytes += result.bytes;
     const again: KeyRecord[] = [];
+    let why = "";
     result.failures.forEach((failure, i) => {
-      if (isRetriableCode(failure.code) && round < policy.limit) again.push(result.failedRecords[i]);
-      else {
+      if (isRetriableCode(failure.code) && round < policy.limit) {
+        again.push(result.failedRecords[i]);
+        why = failure.reason;
+      } else {
         total.failures.push(failure);
         total.failedRecords.push(result.failedRecords[i]);
       }
     });
     if (again.length === 0) return total;
     stats.retries++;
-    await sleep(Math.min(policy.maxBackoffMs, policy.backoffMs * 2 ** round), halt);
+    // The same capped, jittered backoff as every other retry.
+    const delay = backoffDelay(policy, round + 1);
+    log?.warn(
+      `${why} (writing ${again.length} record(s)); retry ${round + 1} of ${policy.limit} in ${delay} ms`,
+    );
+    await sleep(delay, halt);
     if (halt.aborted) return total;
     pending = again;
   }
