@@ -113,6 +113,7 @@ are not reported as lasting differences.
             pauseMs: (values.pause as number | undefined) ?? 1000,
             sourceExpireTime,
             targetExpireTime,
+            log: context.log,
           },
           checked,
         );

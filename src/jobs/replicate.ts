@@ -401,6 +401,7 @@ export class ReplicationJob {
       sourceExpireTime: this.expireTime.source,
       targetExpireTime: this.expireTime.target,
       signal: this.verifyStop.signal,
+      log: this.log,
     };
   }
 

@@ -11,8 +11,11 @@
  * A key missing on one side whose expiry on the other side has passed (or passes within the TTL
  * tolerance) expired during the check: it is counted as `expired`, not as a difference. Without key
  * filters, the scan of the target for keys only there is skipped when DBSIZE of the target equals the
- * number of source keys found on it (nothing else can be there); `targetPassSkipped` says so.
+ * number of source keys found on it (nothing else can be there) and the source pass saw exactly DBSIZE of
+ * the source keys (SCAN may return a key twice while a table grows; a key counted twice could hide an extra
+ * one); `targetPassSkipped` says so, and so does the debug log.
  */
+import type { Log } from "../log.ts";
 import { ErrorReply, type RespValue, toText } from "../../resp/mod.ts";
 import type { RedisConnection } from "../redis/connection.ts";
 import { scanKeys, type ScanOptions } from "../sources/key_scanner.ts";
@@ -37,6 +40,8 @@ export interface VerifyConfig {
   memLimit?: number;
   /** Stops the scans early; the result is then marked `stopped`. */
   signal?: AbortSignal;
+  /** Says at debug level whether the scan of the target was skipped, and why. */
+  log?: Log;
 }
 
 export interface Diff {
@@ -104,6 +109,8 @@ export async function verify(
   let skipped = 0;
   /** Source keys found on the target too (whatever their state): what DBSIZE of the target must equal. */
   let onBoth = 0;
+  /** Keys the source pass saw (a key SCAN returned twice counts twice). */
+  let seen = 0;
   let next = 0;
   const pick = <T>(list: T[]) => list[next++ % list.length];
 
@@ -115,11 +122,25 @@ export async function verify(
     tally.add(checked);
     onBoth += checked.onBoth;
     progress.checked += all.length;
+    seen += all.length;
   });
   const unfiltered = config.scan.pattern === undefined && config.scan.type === undefined &&
     config.scan.filter === undefined && config.memLimit === undefined;
-  const targetSize = unfiltered ? await dbSizeOf(connections.targetScanner) : undefined;
-  const targetPassSkipped = targetSize !== undefined && targetSize === onBoth;
+  const [targetSize, sourceSize] = unfiltered
+    ? await Promise.all([dbSizeOf(connections.targetScanner), dbSizeOf(connections.sourceScanner)])
+    : [undefined, undefined];
+  const targetPassSkipped = targetSize !== undefined && targetSize === onBoth && sourceSize === seen;
+  if (targetPassSkipped) {
+    config.log?.debug(
+      `Verification: the target was not scanned for keys only there: its DBSIZE (${targetSize}) equals ` +
+        `the source keys found on it, and the source pass saw each of its ${sourceSize} keys once`,
+    );
+  } else if (unfiltered) {
+    config.log?.debug(
+      `Verification: scanning the target for keys only there: DBSIZE ${targetSize ?? "?"} on the target, ` +
+        `${onBoth} source keys found on it; ${seen} keys seen on the source, DBSIZE ${sourceSize ?? "?"}`,
+    );
+  }
   if (!targetPassSkipped && !config.signal?.aborted) {
     await runBatches(connections.targetScanner, config, async (keys) => {
       const source = pick(connections.sources);
