@@ -4,8 +4,9 @@
  */
 import type { CommandContext, CommandModule } from "../cli/command.ts";
 import { parseCommandArgs } from "../cli/command.ts";
-import { type OptionSpec, type ParsedValues, UsageError } from "../cli/parse.ts";
+import { type OptionSpec, UsageError } from "../cli/parse.ts";
 import {
+  filtersText,
   KEY_SPECS,
   OUTPUT_SPECS,
   RETRY_SPECS,
@@ -324,12 +325,4 @@ function watchSignals(job: ReplicationJob, context: CommandContext) {
     },
     close: () => handlers.forEach((remove) => remove()),
   };
-}
-
-function filtersText(values: ParsedValues): string {
-  const parts: string[] = [];
-  for (const name of ["keyPattern", "keyType", "keyInclude", "keyExclude"]) {
-    if (values[name] !== undefined) parts.push(`${name}=${JSON.stringify(values[name])}`);
-  }
-  return parts.join(" ");
 }
