@@ -176,3 +176,38 @@ serverTest({
     }
   },
 });
+
+serverTest({
+  name: "riot replicate --checkpoint: a resumed live run re-scans from the start and says so",
+  async fn() {
+    await using source = await RedisServer.start({ notifyKeyspaceEvents: "KA" });
+    await using target = await RedisServer.start();
+    const total = 50_000;
+    await source.cli("DEBUG", "POPULATE", String(total), "key", "16");
+    const dir = await Deno.makeTempDir({ prefix: "riot-resume-" });
+    try {
+      const checkpoint = `${dir}/copy.json`;
+      const base = ["replicate", uri(source), uri(target), "--progress", "none", "--checkpoint", checkpoint];
+      const child = spawnRiot([...base, "--rate", "10000"]);
+      await untilTargetHolds(target, 5_000);
+      child.kill("SIGINT");
+      assert.equal((await finished(child)).code, 130);
+      // Changed while no run was following: no event will ever tell about it.
+      await source.cli("SET", "key:1", "changed while stopped");
+
+      const live = await finished(spawnRiot([...base, "--mode", "live", "--idle-timeout", "1000", "--json"]));
+      assert.equal(live.code, 0, live.err);
+      assert.match(
+        live.err,
+        /Resuming a live run: changes made while it was stopped sent no events, so it re-scans/,
+      );
+      const json = jsonOf(live);
+      assert.equal(json.resumed, true);
+      assert.ok(json.replication.written >= total, `the re-scan copied ${json.replication.written} keys`);
+      assert.equal(await target.cli("GET", "key:1"), "changed while stopped");
+      assert.equal(await target.cli("DEBUG", "DIGEST"), await source.cli("DEBUG", "DIGEST"));
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
