@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { jsonOf, raw, uri } from "./_replicate_util.ts";
 import { RedisServer, serverTest } from "./_server.ts";
-import type { Run } from "./_riot.ts";
+import { riot, type Run } from "./_riot.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 
@@ -206,6 +206,32 @@ serverTest({
       assert.ok(json.replication.written >= total, `the re-scan copied ${json.replication.written} keys`);
       assert.equal(await target.cli("GET", "key:1"), "changed while stopped");
       assert.equal(await target.cli("DEBUG", "DIGEST"), await source.cli("DEBUG", "DIGEST"));
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+serverTest({
+  name:
+    "riot replicate --checkpoint with --dry-run is refused: the cursor would move past keys never written",
+  async fn() {
+    await using source = await RedisServer.start();
+    await using target = await RedisServer.start();
+    const dir = await Deno.makeTempDir({ prefix: "riot-resume-" });
+    try {
+      const run = await riot([
+        "replicate",
+        uri(source),
+        uri(target),
+        "--dry-run",
+        "--checkpoint",
+        `${dir}/copy.json`,
+      ]);
+      assert.equal(run.code, 2, run.err);
+      assert.match(run.err, /--checkpoint cannot be used with --dry-run/);
+      assert.equal(run.err.trim().split("\n").length, 1);
+      assert.deepEqual(await Array.fromAsync(Deno.readDir(dir)), []);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

@@ -177,6 +177,12 @@ Examples:
         );
       }
     }
+    if (values.dryRun === true && values.checkpoint !== undefined) {
+      // A dry run moves the cursor without writing: a real run resumed from it would skip those keys.
+      throw new UsageError(
+        "--checkpoint cannot be used with --dry-run (a dry run writes nothing to resume from): drop one of them",
+      );
+    }
     if (source.cluster || target.cluster) {
       throw new UsageError(
         "Cluster mode (-c) is not supported yet: copy each master node on its own (without -c), or wait for cluster support",
