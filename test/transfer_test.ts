@@ -129,7 +129,7 @@ serverTest({
     const source = await Endpoint.open(optionsOf(sourceServer), "source", 1);
     const target = await Endpoint.open(optionsOf(targetServer), "target", 1);
     try {
-      await targetServer.cli("CLIENT", "PAUSE", "1500", "WRITE");
+      await targetServer.cli("CLIENT", "PAUSE", "3000", "WRITE");
       const { source: keys, seen } = counted(new KeyListSource(names, 100));
       const stats = new ReplicationStats();
       const running = transfer(
