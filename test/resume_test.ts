@@ -146,6 +146,14 @@ serverTest({
       const seconds = (performance.now() - started) / 1000;
       // The bucket lets one second's worth pass at once, then 10,000 keys per second (plus one SCAN page).
       assert.ok(copied <= 10_000 * (seconds + 1) + 1000, `${copied} keys in ${seconds.toFixed(1)} s`);
+      // Saved every 2 s while the copy runs, not only at exit.
+      const deadline = performance.now() + 5_000;
+      while (!(await Deno.stat(checkpoint).then(() => true, () => false)) && performance.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const running = await readCheckpoint(checkpoint);
+      assert.equal(running.complete, false);
+      assert.notEqual(running.cursors[""].cursor, "0");
       child.kill("SIGTERM");
       const first = await finished(child);
       assert.equal(first.code, 143, first.err);
@@ -232,6 +240,19 @@ serverTest({
       assert.match(run.err, /--checkpoint cannot be used with --dry-run/);
       assert.equal(run.err.trim().split("\n").length, 1);
       assert.deepEqual(await Array.fromAsync(Deno.readDir(dir)), []);
+
+      await Deno.writeTextFile(`${dir}/garbage.json`, "not a checkpoint");
+      const garbage = await riot([
+        "replicate",
+        uri(source),
+        uri(target),
+        "--checkpoint",
+        `${dir}/garbage.json`,
+      ]);
+      assert.equal(garbage.code, 2, garbage.err);
+      assert.equal(garbage.err.trim().split("\n").length, 1, garbage.err);
+      assert.match(garbage.err, /is not a riot checkpoint .*remove it or name another file/);
+      assert.equal(await Deno.readTextFile(`${dir}/garbage.json`), "not a checkpoint", "left as it was");
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
