@@ -122,3 +122,37 @@ serverTest({
     assert.equal(await target.cli("DEBUG", "DIGEST"), await source.cli("DEBUG", "DIGEST"));
   },
 });
+
+serverTest({
+  name:
+    "riot replicate: a target that answers READONLY (a replica, promoted 1.5 s later as after a failover) is retried until it accepts",
+  async fn() {
+    await using source = await RedisServer.start();
+    await using target = await RedisServer.start();
+    await using master = await RedisServer.start();
+    const total = 20_000;
+    await source.cli("DEBUG", "POPULATE", String(total), "key", "16");
+    await target.cli("REPLICAOF", master.host, String(master.port));
+    const running = riot([
+      "replicate",
+      uri(source),
+      uri(target),
+      "--progress",
+      "none",
+      "--json",
+      "--retry-backoff",
+      "100",
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await target.cli("REPLICAOF", "NO", "ONE");
+    const run = await running;
+    assert.equal(run.code, 0, run.err);
+    assert.match(run.err, /READONLY You can't write against a read only replica.*retry 1 of 10/);
+    const json = jsonOf(run);
+    assert.equal(json.replication.failed, 0);
+    assert.ok(json.replication.retries >= 1);
+    assert.equal(json.replication.written, total);
+    assert.equal(json.verify.ok, total);
+    assert.equal(await target.cli("DEBUG", "DIGEST"), await source.cli("DEBUG", "DIGEST"));
+  },
+});
