@@ -80,6 +80,8 @@ export interface ReplicationOutcome {
   stopped?: Phase;
   /** True when the copy continued from a checkpoint. */
   resumed: boolean;
+  /** Keys the runs before this one wrote, as their checkpoint counted them (0 when not resumed). */
+  writtenBefore: number;
   checkpoint?: string;
 }
 
@@ -139,6 +141,7 @@ export class ReplicationJob {
         stats: this.stats,
         converged: 0,
         resumed: checkpoint?.resumed ?? false,
+        writtenBefore: checkpoint?.resumed ? checkpoint.counters.written ?? 0 : 0,
       };
       if (checkpoint) outcome.checkpoint = checkpoint.path;
       const changed = config.mode === "liveonly" ? new ChangedKeys() : undefined;
@@ -256,10 +259,12 @@ export class ReplicationJob {
     if (cursor !== "0") {
       this.log.warn(`Resuming the copy from SCAN cursor ${cursor} (checkpoint ${checkpoint!.path})`);
     }
+    // The checkpoint counts every run of the copy: what the runs before wrote plus this run.
+    const before = checkpoint?.resumed ? { ...checkpoint.counters } : {};
     const counters = () => ({
-      written: this.stats.written,
-      vanished: this.stats.vanished,
-      failed: this.stats.failed,
+      written: (before.written ?? 0) + this.stats.written,
+      vanished: (before.vanished ?? 0) + this.stats.vanished,
+      failed: (before.failed ?? 0) + this.stats.failed,
     });
     checkpoint?.autosave(CHECKPOINT_EVERY_MS, counters);
     try {
@@ -407,6 +412,7 @@ export class ReplicationJob {
       sourceExpireTime: this.expireTime.source,
       targetExpireTime: this.expireTime.target,
       signal: this.verifyStop.signal,
+      log: this.log,
     };
   }
 
