@@ -4,8 +4,9 @@
  */
 import type { CommandContext, CommandModule } from "../cli/command.ts";
 import { parseCommandArgs } from "../cli/command.ts";
-import { type OptionSpec, type ParsedValues, UsageError } from "../cli/parse.ts";
+import { type OptionSpec, UsageError } from "../cli/parse.ts";
 import {
+  filtersText,
   KEY_SPECS,
   OUTPUT_SPECS,
   RETRY_SPECS,
@@ -195,6 +196,12 @@ Examples:
         );
       }
     }
+    if (values.dryRun === true && values.checkpoint !== undefined) {
+      // A dry run moves the cursor without writing: a real run resumed from it would skip those keys.
+      throw new UsageError(
+        "--checkpoint cannot be used with --dry-run (a dry run writes nothing to resume from): drop one of them",
+      );
+    }
     const json = values.json === true;
     const style = (values.progress as ProgressStyle | undefined) ?? (json ? "none" : defaultProgressStyle());
     const showDiffs = (values.showDiffs as number | undefined) ?? 10;
@@ -239,19 +246,29 @@ Examples:
       dryRun: values.dryRun === true,
       estimated: scan.pattern !== undefined || scan.type !== undefined || scan.filter !== undefined,
     });
-    let outcome;
+    let outcome: ReplicationOutcome | undefined;
+    let failure: unknown;
     try {
       outcome = await job.run();
+    } catch (error) {
+      if (signals.received === undefined) throw error;
+      failure = error; // a server down while stopping: reported as the stop it is, below
     } finally {
       display.stop();
       await metrics?.close();
       signals.close();
+    }
+    if (outcome === undefined) {
+      return reportStoppedByFailure(failure, job, signals.received!, json, context, values.checkpoint);
     }
     const { stats, verify } = outcome;
     if (json) {
       const result = {
         replication: statsJson(stats),
         resumed: outcome.resumed,
+        // Resumed: the keys this run copied (replication.written counts this run only) and those before.
+        copiedThisRun: outcome.resumed ? stats.written : undefined,
+        copiedBefore: outcome.resumed ? outcome.writtenBefore : undefined,
         stopped: outcome.stopped ? { phase: outcome.stopped, signal: signals.received } : undefined,
         live: outcome.live,
         converged: outcome.converged,
@@ -261,7 +278,12 @@ Examples:
       context.out(`${JSON.stringify(result)}\n`);
     } else {
       context.log.notice(replicationSummary(stats));
-      if (outcome.resumed) context.log.notice(`Resumed from checkpoint ${outcome.checkpoint}`);
+      if (outcome.resumed) {
+        context.log.notice(
+          `Resumed from checkpoint ${outcome.checkpoint}: this run copied ${stats.written} keys, ` +
+            `the runs before ${outcome.writtenBefore}`,
+        );
+      }
       if (outcome.live) {
         const { events, rescans, lagP50, lagP99 } = outcome.live;
         context.log.notice(`Live: ${events} events, ${rescans} re-scan(s), ${formatLag(lagP50, lagP99)}`);
@@ -300,6 +322,51 @@ function stopReport(outcome: ReplicationOutcome, signal: string | undefined): st
 }
 
 /**
+ * A run that failed after a signal asked it to stop (retries against a server that is down are given up
+ * at once then): the error, then what was done, and the signal's exit code.
+ */
+function reportStoppedByFailure(
+  failure: unknown,
+  job: ReplicationJob,
+  signal: string,
+  json: boolean,
+  context: CommandContext,
+  checkpoint: unknown,
+): number {
+  const message = failure instanceof Error ? failure.message : String(failure);
+  const code = signal === "SIGTERM" ? 143 : 130;
+  const written = job.stats.written;
+  const where = job.phase === "live"
+    ? "during the live phase"
+    : job.phase === "verifying" || job.phase === "converging"
+    ? "during the verification"
+    : job.phase === "connecting"
+    ? "while connecting"
+    : "during the copy";
+  const next = job.phase === "live" || job.phase === "verifying" || job.phase === "converging"
+    ? "run riot compare to verify"
+    : checkpoint
+    ? `run the same command again to resume from checkpoint ${checkpoint}`
+    : "run it again to copy from the start (add --checkpoint FILE to resume instead)";
+  context.log.error(message);
+  reportNotCopied(job.stats, context.log);
+  context.log.warn(
+    `Stopped by ${signal} ${where} after ${written} keys written (${job.stats.scanned} scanned), without ` +
+      `waiting for the server to come back; not verified: ${next}`,
+  );
+  if (json) {
+    context.out(`${
+      JSON.stringify({
+        replication: statsJson(job.stats),
+        stopped: { phase: job.phase, signal },
+        error: { message: context.log.redact(message), exitCode: code },
+      })
+    }\n`);
+  }
+  return code;
+}
+
+/**
  * First SIGINT/SIGTERM: ask the job to stop (what that means depends on the phase). A second one: say so
  * and exit at once.
  */
@@ -333,12 +400,4 @@ function watchSignals(job: ReplicationJob, context: CommandContext) {
     },
     close: () => handlers.forEach((remove) => remove()),
   };
-}
-
-function filtersText(values: ParsedValues): string {
-  const parts: string[] = [];
-  for (const name of ["keyPattern", "keyType", "keyInclude", "keyExclude", "keySlots", "partition"]) {
-    if (values[name] !== undefined) parts.push(`${name}=${JSON.stringify(values[name])}`);
-  }
-  return parts.join(" ");
 }

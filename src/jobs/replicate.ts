@@ -89,6 +89,8 @@ export interface ReplicationOutcome {
   stopped?: Phase;
   /** True when the copy continued from a checkpoint. */
   resumed: boolean;
+  /** Keys the runs before this one wrote, as their checkpoint counted them (0 when not resumed). */
+  writtenBefore: number;
   checkpoint?: string;
 }
 
@@ -150,6 +152,7 @@ export class ReplicationJob {
         stats: this.stats,
         converged: 0,
         resumed: checkpoint?.resumed ?? false,
+        writtenBefore: checkpoint?.resumed ? checkpoint.counters.written ?? 0 : 0,
       };
       if (checkpoint) outcome.checkpoint = checkpoint.path;
       const changed = config.mode === "liveonly" ? new ChangedKeys() : undefined;
@@ -171,6 +174,7 @@ export class ReplicationJob {
           checkTarget: async () => {
             await retry(() => this.target.control.call("PING"), config.retry, {
               beforeRetry: () => this.target.reconnect(),
+              signal: this.copyStop.signal,
             });
             if (this.target.restarts === targetRestartsSeen) return undefined;
             targetRestartsSeen = this.target.restarts;
@@ -277,10 +281,12 @@ export class ReplicationJob {
         );
       }
     }
+    // The checkpoint counts every run of the copy: what the runs before wrote plus this run.
+    const before = checkpoint?.resumed ? { ...checkpoint.counters } : {};
     const counters = () => ({
-      written: this.stats.written,
-      vanished: this.stats.vanished,
-      failed: this.stats.failed,
+      written: (before.written ?? 0) + this.stats.written,
+      vanished: (before.vanished ?? 0) + this.stats.vanished,
+      failed: (before.failed ?? 0) + this.stats.failed,
     });
     checkpoint?.autosave(CHECKPOINT_EVERY_MS, counters);
     try {
@@ -431,6 +437,9 @@ export class ReplicationJob {
       dryRun: config.dryRun,
       retry: config.retry,
       rate: this.phase === "copying" ? this.rate : undefined,
+      // After stop(), live batches, re-scans and converge rounds still finish, but never wait out
+      // retries against a server that is down.
+      retrySignal: this.copyStop.signal,
       log: this.log,
     };
   }
@@ -452,6 +461,7 @@ export class ReplicationJob {
       sourceExpireTime: this.expireTime.source,
       targetExpireTime: this.expireTime.target,
       signal: this.verifyStop.signal,
+      log: this.log,
     };
   }
 

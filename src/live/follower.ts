@@ -61,6 +61,8 @@ export class LiveFollower {
   readonly live = new LiveStats();
   private rescanReason: string | undefined;
   private stopping = false;
+  /** Aborted by stop() and close(): retries against an unreachable source give up at once. */
+  private readonly halt = new AbortController();
   private fatal: Error | undefined;
   private batchFailure: unknown = undefined;
   private lastEventAt = performance.now();
@@ -122,10 +124,12 @@ export class LiveFollower {
 
   stop(): void {
     this.stopping = true;
+    this.halt.abort();
   }
 
   async close(): Promise<void> {
     this.stopping = true;
+    this.halt.abort();
     for (const watch of this.watches) watch.close();
     for (const watch of this.watches) {
       await watch.guard.restore().catch((error) =>
@@ -230,6 +234,7 @@ export class LiveFollower {
   private withRetry<T>(run: () => Promise<T>): Promise<T> {
     return retry(run, this.config.retry ?? DEFAULT_RETRY, {
       beforeRetry: () => this.source.reconnect(),
+      signal: this.halt.signal,
       onRetry: (error, attempt, delay) =>
         this.log.warn(
           `${(error as Error).message}; reconnecting to the source (attempt ${attempt}) in ${delay} ms`,

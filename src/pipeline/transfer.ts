@@ -8,15 +8,17 @@
  * - Retries: a read or write whose connection failed, or a write the server refused as busy (BUSY,
  *   LOADING, TRYAGAIN), is sent again after a backoff and `reconnect()`, up to the retry policy's limit.
  *   Nothing counts as written until the target acknowledged it.
- * - One failure stops all: the first error that retries cannot heal fails both queues, every stage stops,
- *   and `transfer()` rejects with that error.
+ * - One failure stops all: the first error that retries cannot heal fails both queues, wakes every stage
+ *   from a backoff pause, and `transfer()` rejects with that error once every stage has stopped (so that
+ *   nothing runs on, or reconnects, after it returned; a write in flight waits for its reply).
  * - Stop: when `signal` aborts, the source stops at a batch boundary, queued keys are still read and
- *   written, and `transfer()` resolves with `stopped: true`.
+ *   written, and `transfer()` resolves with `stopped: true`; a read or write that fails after that is not
+ *   retried (nor after `retrySignal` aborts): `transfer()` rejects with its error.
  * - Positions: `onPosition` is called with the source position up to which every key is written (the
  *   checkpoint's cursor).
  */
 import type { Log } from "../log.ts";
-import { DEFAULT_RETRY, retry, type RetryHooks, type RetryPolicy, sleep } from "../retry.ts";
+import { backoffDelay, DEFAULT_RETRY, retry, type RetryHooks, type RetryPolicy, sleep } from "../retry.ts";
 import { isRetriableCode } from "./failure.ts";
 import { PositionTracker } from "./positions.ts";
 import { BoundedQueue } from "./queue.ts";
@@ -55,6 +57,11 @@ export interface TransferConfig {
   retry?: RetryPolicy;
   rate?: RateLimit;
   signal?: AbortSignal;
+  /**
+   * Once aborted, a failed read or write is not retried any more and `transfer()` rejects with its error:
+   * a stop never waits out backoffs against a server that is down. Defaults to `signal`.
+   */
+  retrySignal?: AbortSignal;
   onPosition?: (position: SourcePosition) => void;
   log?: Log;
   /**
@@ -93,8 +100,14 @@ export async function transfer(
   const recordQueue = new BoundedQueue<RecordWork>(Math.max(2, config.queueBatches), config.queueBytes);
   const tracker = new PositionTracker((position) => config.onPosition?.(position));
   const policy = config.retry ?? DEFAULT_RETRY;
+  /** Aborted by the first failure: stops the source and ends backoff pauses (a stop request does not). */
+  const halt = new AbortController();
+  const sourceSignal = config.signal ? AbortSignal.any([config.signal, halt.signal]) : halt.signal;
+  const stopRetries = config.retrySignal ?? config.signal;
+  const retrySignal = stopRetries ? AbortSignal.any([stopRetries, halt.signal]) : halt.signal;
   const retrying = (what: string): RetryHooks => ({
     beforeRetry: stages.reconnect,
+    signal: retrySignal,
     onRetry: (error: unknown, attempt: number, delay: number) => {
       stats.retries++;
       config.log?.warn(
@@ -104,7 +117,10 @@ export async function transfer(
       );
     },
   });
+  let failure: { error: unknown } | undefined;
   const stopAll = (error: unknown): never => {
+    failure ??= { error };
+    halt.abort();
     keyQueue.fail(error);
     recordQueue.fail(error);
     throw error;
@@ -126,16 +142,17 @@ export async function transfer(
       else await recordQueue.push({ seq, keys: batch.records.length, records: batch.records }, weight);
     };
     const sourcingRecords = (async () => {
-      for await (const batch of source.batches(config.signal)) await queueRecords(batch);
+      for await (const batch of source.batches(sourceSignal)) await queueRecords(batch);
       stopped = config.signal?.aborted ?? false;
       recordQueue.close();
     })().catch(stopAll);
-    await Promise.all([sourcingRecords, writeLoops(stages.writers)]);
+    await Promise.allSettled([sourcingRecords, writeLoops(stages.writers)]);
+    if (failure) throw failure.error;
     return { stopped };
   }
 
   const sourcing = (async () => {
-    for await (const batch of source.batches(config.signal)) {
+    for await (const batch of source.batches(sourceSignal)) {
       const seq = tracker.open(batch.keys.length, batch.position);
       if (batch.keys.length === 0) continue;
       await config.rate?.take(batch.keys.length);
@@ -171,14 +188,18 @@ export async function transfer(
     }),
   ).then(() => recordQueue.close(), stopAll);
 
-  await Promise.all([sourcing, reading, writeLoops(stages.writers)]);
+  await Promise.allSettled([sourcing, reading, writeLoops(stages.writers)]);
+  if (failure) throw failure.error;
   return { stopped };
 
   function writeLoops(writers: Writer[]): Promise<unknown> {
     return Promise.all(
       loops(writers).map(async (writer) => {
         for (let work = await recordQueue.take(); work !== undefined; work = await recordQueue.take()) {
-          const result = await writeAll(writer, work.records, policy, retrying("writing"), stats);
+          const result = await writeAll(writer, work.records, policy, retrying("writing"), stats, {
+            halt: retrySignal,
+            log: config.log,
+          });
           stats.written += result.written;
           stats.vanished += result.deleted;
           stats.bytes += result.bytes;
@@ -200,6 +221,7 @@ async function writeAll(
   policy: RetryPolicy,
   hooks: RetryHooks,
   stats: ReplicationStats,
+  { halt, log }: { halt: AbortSignal; log?: Log },
 ): Promise<WriteResult> {
   const total: WriteResult = { written: 0, deleted: 0, bytes: 0, failures: [], failedRecords: [] };
   let pending = records;
@@ -217,16 +239,31 @@ async function writeAll(
     total.deleted += result.deleted;
     total.bytes += result.bytes;
     const again: KeyRecord[] = [];
+    const againFailures: WriteResult["failures"] = [];
     result.failures.forEach((failure, i) => {
-      if (isRetriableCode(failure.code) && round < policy.limit) again.push(result.failedRecords[i]);
-      else {
+      if (isRetriableCode(failure.code) && round < policy.limit && !halt.aborted) {
+        again.push(result.failedRecords[i]);
+        againFailures.push(failure);
+      } else {
         total.failures.push(failure);
         total.failedRecords.push(result.failedRecords[i]);
       }
     });
     if (again.length === 0) return total;
+    const why = againFailures[againFailures.length - 1].reason;
     stats.retries++;
-    await sleep(Math.min(policy.maxBackoffMs, policy.backoffMs * 2 ** round));
+    // The same capped, jittered backoff as every other retry.
+    const delay = backoffDelay(policy, round + 1);
+    log?.warn(
+      `${why} (writing ${again.length} record(s)); retry ${round + 1} of ${policy.limit} in ${delay} ms`,
+    );
+    await sleep(delay, halt);
+    if (halt.aborted) {
+      // Stopped while waiting: the records still refused are failures, never dropped without a word.
+      total.failures.push(...againFailures);
+      total.failedRecords.push(...again);
+      return total;
+    }
     pending = again;
   }
 }

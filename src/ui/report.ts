@@ -94,6 +94,10 @@ export function reportVerify(
   out: (text: string) => void,
 ): void {
   out(`${summaryLine(result)}\n`);
+  // The summary line keeps its five counters; keys that expired while checked get a line of their own.
+  if (result.expired > 0) {
+    out(`Expired during the verification: ${result.expired} key(s) (not differences)\n`);
+  }
   if (result.skipped > 0) log.notice(`  ${result.skipped} key(s) above --mem-limit were not verified`);
   const shown = result.diffs.slice(0, showDiffs);
   for (const diff of shown) log.notice(`  ${kindSymbol(diff)} ${showKey(diff.key)}: ${diff.detail}`);
@@ -114,6 +118,7 @@ export function verifyJson(result: VerifyResult, showDiffs: number) {
     missing: result.missing,
     extra: result.extra,
     ttl: result.ttl,
+    expired: result.expired,
     skipped: result.skipped,
     rounds: result.rounds,
     seconds: Number(result.seconds.toFixed(3)),
@@ -134,6 +139,9 @@ export function statsJson(stats: ReplicationStats) {
     skipped: stats.skipped,
     failed: stats.failed,
     bytes: stats.bytes,
+    /** Batches sent again after a lost connection or a busy server, and the records in them. */
+    retries: stats.retries,
+    resent: stats.resent,
     maxRoundTripBytes: stats.roundTripBytes,
     seconds: Number(stats.elapsedSeconds.toFixed(3)),
     copySeconds: stats.copySeconds === undefined ? undefined : Number(stats.copySeconds.toFixed(3)),
