@@ -19,12 +19,16 @@ Deno.test({
     await using source = await RedisCluster.start({ masters: 3 });
     await using target = await RedisCluster.start({ masters: 4 });
     await writeTo(source.nodes[0], true, sampleCommands(3000));
+    const dir = await Deno.makeTempDir({ prefix: "cluster-wiring-" });
+    const checkpointFile = `${dir}/copy.json`;
     const copied = await riot([
       "replicate",
       uri(source.nodes[0]),
       uri(target.nodes[1]),
       "--source-cluster",
       "--target-cluster",
+      "--checkpoint",
+      checkpointFile,
       "--progress",
       "none",
       "--json",
@@ -36,6 +40,12 @@ Deno.test({
     const want = await contentsOf(await mastersOf(source));
     assert.equal(want.size, 3000);
     assertSameContents(want, await contentsOf(await mastersOf(target)), "source vs target");
+    // The checkpoint keeps one cursor per source master, each scan finished.
+    const saved = JSON.parse(await Deno.readTextFile(checkpointFile));
+    await Deno.remove(dir, { recursive: true });
+    const masterNames = (await mastersOf(source)).map((node) => `${node.host}:${node.port}`).sort();
+    assert.deepEqual(Object.keys(saved.cursors).sort(), masterNames);
+    assert.ok(Object.values(saved.cursors).every((entry) => (entry as { done: boolean }).done));
 
     // compare sees a change made on the target afterwards.
     await writeTo(target.nodes[0], true, [["SET", "k:1", "changed"], ["SET", "only-target", "x"]]);
