@@ -173,3 +173,34 @@ Deno.test({
     );
   },
 });
+
+Deno.test({
+  name:
+    "live: a cluster source that refuses CONFIG: a probe per master (a key in its own slots) proves events",
+  ignore,
+  async fn() {
+    await using source = await RedisCluster.start({ masters: 3 });
+    await using target = await RedisServer.start();
+    for (const node of source.nodes) {
+      await node.cli("CONFIG", "SET", "notify-keyspace-events", "KA");
+      await node.cli("ACL", "SETUSER", "app", "on", ">app-secret", "~*", "&*", "+@all", "-config");
+    }
+    await writeTo(source.nodes[0], true, sampleCommands(300));
+    const seed = source.nodes[0];
+    const run = await start([
+      "replicate",
+      `redis://app:app-secret@${seed.host}:${seed.port}`,
+      uri(target),
+      "--source-cluster",
+      "--live",
+      "--idle-timeout",
+      "800",
+      "--progress",
+      "none",
+    ]).done;
+    assert.equal(run.code, 0, run.err);
+    assert.match(run.err, /CONFIG is refused/);
+    assert.doesNotMatch(run.err, /MOVED|app-secret/);
+    assertSameContents(await contentsOf(await mastersOf(source)), await contentsOf([target]), "probed live");
+  },
+});

@@ -19,7 +19,7 @@ export class NodeWatch {
   constructor(readonly node: NodeHandle, sourceName: string, configSet: boolean, log: Log) {
     this.lossWatch = new LossWatch(() => node.commands);
     const name = node.name === "" ? sourceName : node.name;
-    this.guard = new NotificationGuard(() => node.commands, name, configSet, log);
+    this.guard = new NotificationGuard(() => node.commands, name, configSet, log, node.keyTag);
   }
 
   close(): void {

@@ -41,6 +41,8 @@ export class NotificationGuard {
     private readonly endpoint: string,
     private readonly configSet: boolean,
     private readonly log: Log,
+    /** Put into probe key names after the prefix: a hash tag that keeps the probe on this cluster node. */
+    private readonly probeTag = "",
   ) {}
 
   /** True once CONFIG was refused and probes stand in for it. */
@@ -99,7 +101,7 @@ export class NotificationGuard {
 
   /** Write and delete a probe key; true when its event arrives. */
   private async probe(): Promise<boolean> {
-    const name = `${PROBE_PREFIX}${crypto.randomUUID()}`;
+    const name = `${PROBE_PREFIX}${this.probeTag}${crypto.randomUUID()}`;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const arrived = new Promise<boolean>((resolve) => {
       this.probes.set(name, () => resolve(true));

@@ -39,6 +39,7 @@ export class Endpoint implements ServerEndpoint {
     const endpoint = this;
     this.node = {
       name: "",
+      keyTag: "",
       get commands() {
         return endpoint.control;
       },

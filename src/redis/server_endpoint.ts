@@ -24,6 +24,8 @@ export interface NodeHandle {
   readonly commands: Commands;
   /** The node's own connection options (a subscriber connects with these). */
   readonly options: ConnectionOptions;
+  /** A hash tag (`{...}`) that puts a key on this node (a cluster master), for probe keys; "" otherwise. */
+  readonly keyTag: string;
   /** A connection of its own to this node (a subscriber); closing it gives it back. */
   dedicated(clientName: string): Promise<RedisConnection>;
 }

@@ -14,7 +14,7 @@ import { type ConnectionOptions, describeEndpoint } from "../options.ts";
 import type { NodeHandle, ServerEndpoint } from "../server_endpoint.ts";
 import { ClusterConnection } from "./cluster_connection.ts";
 import type { NodeClient } from "./node_client.ts";
-import type { SlotSet } from "./slots.ts";
+import { hashTagForSlot, type SlotSet } from "./slots.ts";
 
 export interface ClusterEndpointSettings {
   readFrom?: "master" | "replica";
@@ -79,12 +79,21 @@ export class ClusterEndpoint implements ServerEndpoint {
   }
 
   nodes(): NodeHandle[] {
-    return this.connection.masters().map(handle);
+    return this.connection.masters().map((node) => handle(node, this.tagOf(node)));
   }
 
   scanNodes(slots?: SlotSet): NodeHandle[] {
     const readers = slots ? this.connection.readersFor(slots) : this.connection.readers();
-    return readers.map(handle);
+    return readers.map((node) => handle(node, ""));
+  }
+
+  /** A hash tag for the first slot the master owns ("" when it owns none). */
+  private tagOf(node: NodeClient): string {
+    const { host, port } = node.options;
+    const shard = this.connection.topology.shards.find((shard) =>
+      shard.master?.host === host && shard.master.port === port && shard.slots.length > 0
+    );
+    return shard ? `{${hashTagForSlot(shard.slots[0].start)}}` : "";
   }
 
   /** Read the topology again (lost nodes are reopened by the connection on next use). */
@@ -97,9 +106,10 @@ export class ClusterEndpoint implements ServerEndpoint {
   }
 }
 
-function handle(node: NodeClient): NodeHandle {
+function handle(node: NodeClient, keyTag: string): NodeHandle {
   return {
     name: node.endpoint,
+    keyTag,
     commands: node,
     options: node.options,
     dedicated: async (clientName: string): Promise<RedisConnection> =>
