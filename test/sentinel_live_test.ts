@@ -68,6 +68,27 @@ Deno.test({
       const want = await contentsOf([setup.replica]);
       assert.ok(want.has("live:2") && want.has("live:1") && !want.has("before:7"));
       assertSameContents(want, await contentsOf([target]), "new master vs target");
+
+      // --sentinel-master with -p naming one sentinel: a snapshot from the (new) master.
+      await using second = await RedisServer.start();
+      let err2 = "";
+      const snapshot = await runMain(
+        [
+          "-p",
+          String(setup.sentinels[2].port),
+          "replicate",
+          "--sentinel-master",
+          setup.service,
+          "-p",
+          String(second.port),
+          "--progress",
+          "none",
+        ],
+        { out: () => {}, err: (text) => err2 += text, env: { get: () => undefined } },
+        COMMANDS,
+      );
+      assert.equal(snapshot, 0, err2);
+      assertSameContents(want, await contentsOf([second]), "--sentinel-master snapshot");
     } finally {
       await done.catch(() => {});
     }
