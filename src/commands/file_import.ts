@@ -113,9 +113,9 @@ export const fileImportCommand: CommandModule = {
   summary: "Import CSV, fixed-width, JSON or XML files into Redis",
   usage: USAGE,
   specs: SPECS,
-  ownArgv: (argv) => splitOperations(argv, [...SPECS, ...LOG_SPECS]).head,
+  ownArgv: (argv) => splitOperations(argv, [...SPECS, ...LOG_SPECS], CONNECTION_SPECS).head,
   async run(context: CommandContext): Promise<number> {
-    const { head, operations } = splitOperations(context.argv, [...SPECS, ...LOG_SPECS]);
+    const { head, operations } = splitOperations(context.argv, [...SPECS, ...LOG_SPECS], CONNECTION_SPECS);
     const { values, positionals } = parseArgs(head, [...SPECS, ...LOG_SPECS], "riot file-import");
     if (positionals.length === 0) {
       throw new UsageError("riot file-import needs at least one FILE (or - for stdin)");
