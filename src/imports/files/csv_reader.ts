@@ -27,7 +27,7 @@ export async function* readCsv(
   stream: ReadableStream<Uint8Array>,
   name: string,
   options: CsvOptions,
-): AsyncGenerator<SourceItem<Fields>> {
+): AsyncGenerator<SourceItem<Fields>[]> {
   const parser = new CsvParser({ delimiter: options.delimiter, quote: options.quote });
   const skipBefore = 1 + options.skipLines + (options.headerLine === undefined ? 0 : options.headerLine - 1);
   let names = options.header || options.headerLine !== undefined ? undefined : options.fields;
@@ -47,14 +47,14 @@ export async function* readCsv(
     for (let i = 0; i < values.length; i++) fields.set(names[i], values[i]);
     return { value: fields, origin };
   };
-  for await (const text of stream.pipeThrough(new TextDecoderStream())) {
-    for (const row of parser.feed(text)) {
+  const items = (rows: CsvRow[]) => {
+    const out: SourceItem<Fields>[] = [];
+    for (const row of rows) {
       const item = toItem(row);
-      if (item) yield item;
+      if (item) out.push(item);
     }
-  }
-  for (const row of parser.end()) {
-    const item = toItem(row);
-    if (item) yield item;
-  }
+    return out;
+  };
+  for await (const text of stream.pipeThrough(new TextDecoderStream())) yield items(parser.feed(text));
+  yield items(parser.end());
 }

@@ -73,17 +73,19 @@ export class FileInput implements ImportInput<Fields> {
     return type as FileType;
   }
 
-  async *items(signal?: AbortSignal): AsyncGenerator<SourceItem<Fields>> {
+  async *items(signal?: AbortSignal): AsyncGenerator<SourceItem<Fields>[]> {
     let count = 0;
     for (const name of this.names) {
       const opened = await openInput(name, this.progress);
       const shown = name === "-" ? "stdin" : name;
       const records = this.read(opened.stream, shown, this.typeOf(name));
       try {
-        for await (const item of records) {
-          yield item;
-          if (this.options.max !== undefined && ++count >= this.options.max) return;
-          if (signal?.aborted) return;
+        for await (let chunk of records) {
+          const max = this.options.max;
+          if (max !== undefined && count + chunk.length >= max) chunk = chunk.slice(0, max - count);
+          count += chunk.length;
+          if (chunk.length > 0) yield chunk;
+          if ((max !== undefined && count >= max) || signal?.aborted) return;
         }
       } finally {
         await records.return(undefined);
@@ -96,7 +98,7 @@ export class FileInput implements ImportInput<Fields> {
     stream: ReadableStream<Uint8Array>,
     name: string,
     type: FileType,
-  ): AsyncGenerator<SourceItem<Fields>> {
+  ): AsyncGenerator<SourceItem<Fields>[]> {
     const options = this.options;
     switch (type) {
       case "json":

@@ -13,25 +13,27 @@ import { readLines } from "./lines.ts";
 export async function* readJsonArray(
   stream: ReadableStream<Uint8Array>,
   name: string,
-): AsyncGenerator<SourceItem<Fields>> {
+): AsyncGenerator<SourceItem<Fields>[]> {
   const splitter = new JsonArraySplitter();
   try {
     for await (const text of stream.pipeThrough(new TextDecoderStream())) {
-      for (const element of splitter.feed(text)) yield parsed(element.text, `${name}:${element.line}`);
+      yield splitter.feed(text).map((element) => parsed(element.text, `${name}:${element.line}`));
     }
     splitter.end();
   } catch (error) {
     if (!(error instanceof JsonSplitError)) throw error;
-    yield { error: `not a JSON array of records: ${error.message}`, origin: `${name}:${error.line}` };
+    yield [{ error: `not a JSON array of records: ${error.message}`, origin: `${name}:${error.line}` }];
   }
 }
 
 export async function* readJsonLines(
   stream: ReadableStream<Uint8Array>,
   name: string,
-): AsyncGenerator<SourceItem<Fields>> {
-  for await (const { line, text } of readLines(stream, name)) {
-    if (text.trim() !== "") yield parsed(text, `${name}:${line}`);
+): AsyncGenerator<SourceItem<Fields>[]> {
+  for await (const lines of readLines(stream, name)) {
+    yield lines.filter(({ text }) => text.trim() !== "").map(({ line, text }) =>
+      parsed(text, `${name}:${line}`)
+    );
   }
 }
 

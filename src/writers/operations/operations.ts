@@ -116,8 +116,18 @@ function required<T>(value: T | undefined, message: string): T {
 /** The fields to write as field/value pairs: --include, else all but --exclude; null values left out. */
 function pairs(fields: Fields, options: OperationOptions, operation: string): (string | Uint8Array)[] {
   const out: (string | Uint8Array)[] = [];
-  for (const [name, value] of selected(fields, options)) {
-    if (value !== null) out.push(name, toArg(value));
+  if (options.include && options.include.length > 0) {
+    for (const name of options.include) {
+      const value = fields.get(name);
+      if (value !== undefined && value !== null) out.push(name, toArg(value));
+    }
+  } else {
+    const excluded = options.exclude;
+    for (const [name, value] of fields) {
+      if (value !== null && (excluded === undefined || !excluded.includes(name))) {
+        out.push(name, toArg(value));
+      }
+    }
   }
   if (out.length === 0) throw new RecordError(`${operation}: the record has no fields to write`);
   return out;
