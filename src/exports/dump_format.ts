@@ -86,7 +86,7 @@ const str = (bytes: Uint8Array) => JSON.stringify(textOf(bytes));
 
 /** `{"key":...,"type":...,"ttl":...,"value":` and the value's opening bracket. */
 export function jsonRecordOpen(header: DumpHeader): string {
-  const open = header.type === "hash" ? "{" : header.type === "string" ? "" : "[";
+  const open = header.type === "hash" ? "{" : header.type === "string" ? '"' : "[";
   return `{"key":${str(header.key)},"type":"${header.type}","ttl":${
     header.expireAt < 0 ? NO_TTL : header.expireAt
   },"value":${open}`;
@@ -96,8 +96,8 @@ export function jsonRecordOpen(header: DumpHeader): string {
 export function jsonWindow(window: DumpWindow, first: boolean): string {
   const parts: string[] = [];
   switch (window.type) {
-    case "string":
-      return str(window.value);
+    case "string": // the quotes come with open and close, so a big string may come in several windows
+      return str(window.value).slice(1, -1);
     case "hash":
       for (const { field, value } of window.fields) parts.push(`${str(field)}:${str(value)}`);
       break;
@@ -128,7 +128,7 @@ export function jsonWindow(window: DumpWindow, first: boolean): string {
 
 /** The value's closing bracket, the stream metadata if any, and the record's closing brace. */
 export function jsonRecordClose(type: DumpType, meta?: StreamMeta): string {
-  const close = type === "hash" ? "}" : type === "string" ? "" : "]";
+  const close = type === "hash" ? "}" : type === "string" ? '"' : "]";
   return `${close}${meta ? `,"stream":${jsonStreamMeta(meta)}` : ""}}`;
 }
 
