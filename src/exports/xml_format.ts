@@ -20,6 +20,7 @@ export const XML_START = '<?xml version="1.0" encoding="UTF-8"?>\n<records>\n';
 export const XML_END = "</records>\n";
 
 /** Characters XML 1.0 cannot hold, and lone surrogates (escaped bytes). */
+// deno-lint-ignore no-control-regex -- control characters are exactly what XML 1.0 cannot hold
 const NOT_XML = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udfff]/;
 
 function escape(text: string): string {
