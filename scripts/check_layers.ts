@@ -7,6 +7,7 @@
 const LAYERS: [prefix: string, rank: number][] = [
   ["resp/", 0],
   ["src/rdb/", 0],
+  ["src/expr/", 0],
   ["src/log.ts", 1],
   ["src/bytes.ts", 1],
   ["src/version.ts", 1],
@@ -23,6 +24,7 @@ const LAYERS: [prefix: string, rank: number][] = [
   ["src/verify/", 4],
   ["src/live/", 5],
   ["src/jobs/", 6],
+  ["src/imports/", 6],
   ["src/ui/", 7],
   ["src/cli/", 8],
   ["src/commands/", 9],

@@ -19,6 +19,7 @@ export type FailureCode =
   | "tryagain"
   | "unknown-command"
   | "wrongtype"
+  | "bad-record"
   | "other";
 
 export type Stage = "read" | "write";
@@ -83,6 +84,7 @@ const WRITE_ADVICE: Record<FailureCode, string> = {
   tryagain: "the target asked to try again: it was retried until --retry-limit ran out",
   "unknown-command": "the target refuses the command (renamed or disabled): allow it, or copy by type",
   wrongtype: "the key holds another type on the target: delete it there or exclude it",
+  "bad-record": "fix the record in the source, or use --ignore-missing / --filter to leave such records out",
   other: "check the target server's log",
 };
 
@@ -99,6 +101,14 @@ export function keyFailure(key: Uint8Array, stage: Stage, error: ErrorReply, ori
   const failure: KeyFailure = { key, stage, code, reason: error.message, advice };
   if (origin !== undefined) failure.origin = origin;
   return failure;
+}
+
+/**
+ * An import record that could not become writes (a missing key field, a score that is not a number, a
+ * malformed line): not a refusal of a server, but counted and listed the same way, with where it came from.
+ */
+export function recordFailure(key: Uint8Array, reason: string, origin: string): KeyFailure {
+  return { key, stage: "read", code: "bad-record", reason, advice: WRITE_ADVICE["bad-record"], origin };
 }
 
 /** Codes of per-key refusals that go away by themselves: the batch is sent again after a pause. */

@@ -1,6 +1,7 @@
 /**
  * The only copy loop: a key source -> readers -> a bounded queue of records -> writers. The snapshot, every
  * live batch, converge rounds and imports run through it, so they share counters, retries and reports.
+ * A record source (imports: file lines, SQL rows) skips the readers: its batches go into the record queue.
  *
  * - Back-pressure: keys wait in a queue of `queueBatches` batches, records in one bounded by count and by
  *   `queueBytes`; a full queue blocks the stage before it, so memory is bounded by the queues.
@@ -21,12 +22,22 @@ import { PositionTracker } from "./positions.ts";
 import { BoundedQueue } from "./queue.ts";
 import type { RateLimit } from "./rate.ts";
 import { type KeyRecord, recordWeight } from "./record.ts";
-import type { KeySource, Reader, SourcePosition, Writer, WriteResult } from "./stages.ts";
+import {
+  isRecordSource,
+  type KeySource,
+  type Reader,
+  type RecordBatch,
+  type RecordSource,
+  type SourcePosition,
+  type Writer,
+  type WriteResult,
+} from "./stages.ts";
 import type { ReplicationStats } from "./stats.ts";
 import { AdaptiveWindow } from "./window.ts";
 
 export interface TransferStages {
-  source: KeySource;
+  source: KeySource | RecordSource;
+  /** Unused with a RecordSource. */
   readers: Reader[];
   writers: Writer[];
   /** Reopens lost connections before a retry; rejects when it cannot (counts as a failed attempt). */
@@ -95,8 +106,31 @@ export async function transfer(
   };
   let stopped = false;
 
+  const source = stages.source;
+  if (isRecordSource(source)) {
+    keyQueue.close();
+    const queueRecords = async (batch: RecordBatch) => {
+      const seq = tracker.open(batch.records.length, batch.position);
+      stats.read += batch.read;
+      stats.addFailures(batch.failures);
+      if (batch.records.length === 0) return;
+      await config.rate?.take(batch.records.length);
+      let weight = 0;
+      for (const record of batch.records) weight += recordWeight(record);
+      if (config.dryRun) tracker.settle(seq, batch.records.length);
+      else await recordQueue.push({ seq, keys: batch.records.length, records: batch.records }, weight);
+    };
+    const sourcingRecords = (async () => {
+      for await (const batch of source.batches(config.signal)) await queueRecords(batch);
+      stopped = config.signal?.aborted ?? false;
+      recordQueue.close();
+    })().catch(stopAll);
+    await Promise.all([sourcingRecords, writeLoops(stages.writers)]);
+    return { stopped };
+  }
+
   const sourcing = (async () => {
-    for await (const batch of stages.source.batches(config.signal)) {
+    for await (const batch of source.batches(config.signal)) {
       const seq = tracker.open(batch.keys.length, batch.position);
       if (batch.keys.length === 0) continue;
       await config.rate?.take(batch.keys.length);
@@ -132,21 +166,23 @@ export async function transfer(
     }),
   ).then(() => recordQueue.close(), stopAll);
 
-  const writing = Promise.all(
-    loops(stages.writers).map(async (writer) => {
-      for (let work = await recordQueue.take(); work !== undefined; work = await recordQueue.take()) {
-        const result = await writeAll(writer, work.records, policy, retrying("writing"), stats);
-        stats.written += result.written;
-        stats.vanished += result.deleted;
-        stats.bytes += result.bytes;
-        stats.addFailures(result.failures);
-        tracker.settle(work.seq, work.keys);
-      }
-    }),
-  ).catch(stopAll);
-
-  await Promise.all([sourcing, reading, writing]);
+  await Promise.all([sourcing, reading, writeLoops(stages.writers)]);
   return { stopped };
+
+  function writeLoops(writers: Writer[]): Promise<unknown> {
+    return Promise.all(
+      loops(writers).map(async (writer) => {
+        for (let work = await recordQueue.take(); work !== undefined; work = await recordQueue.take()) {
+          const result = await writeAll(writer, work.records, policy, retrying("writing"), stats);
+          stats.written += result.written;
+          stats.vanished += result.deleted;
+          stats.bytes += result.bytes;
+          stats.addFailures(result.failures);
+          tracker.settle(work.seq, work.keys);
+        }
+      }),
+    ).catch(stopAll);
+  }
 }
 
 /**
