@@ -2,6 +2,7 @@
 import type { CommandModule } from "../src/cli/command.ts";
 import { runMain } from "../src/cli/main.ts";
 import { compareCommand } from "../src/commands/compare.ts";
+import { fileImportCommand } from "../src/commands/file_import.ts";
 import { fileExportCommand } from "../src/commands/file_export.ts";
 import { generateCommand } from "../src/commands/generate.ts";
 import { pingCommand } from "../src/commands/ping.ts";
@@ -13,6 +14,7 @@ export const COMMANDS: readonly CommandModule[] = [
   replicateCommand,
   generateCommand,
   compareCommand,
+  fileImportCommand,
   fileExportCommand,
 ];
 
