@@ -2,6 +2,7 @@
 import type { CommandModule } from "../src/cli/command.ts";
 import { runMain } from "../src/cli/main.ts";
 import { compareCommand } from "../src/commands/compare.ts";
+import { dbImportCommand } from "../src/commands/db_import.ts";
 import { fileImportCommand } from "../src/commands/file_import.ts";
 import { fileExportCommand } from "../src/commands/file_export.ts";
 import { generateCommand } from "../src/commands/generate.ts";
@@ -16,6 +17,7 @@ export const COMMANDS: readonly CommandModule[] = [
   compareCommand,
   fileImportCommand,
   fileExportCommand,
+  dbImportCommand,
 ];
 
 export interface Run {
