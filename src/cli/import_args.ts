@@ -368,7 +368,7 @@ export function toImportConfig(values: ParsedValues, target: ConnectionOptions):
     target,
     threads,
     batch: (values.batch as number | undefined) ?? 500,
-    queueBatches: 8,
+    queueBatches: 2,
     queueBytes: (values.queueBytes as number | undefined) ?? 32 * 1024 * 1024,
     dryRun: values.dryRun === true,
     retry: retryPolicyFrom(values),
