@@ -404,3 +404,19 @@ serverTest({
       assert.ok(await c.call("EXISTS", "k:0") === 1);
     }),
 });
+
+serverTest({
+  name: "the target may be named before the command (classic form); after a write operation it is refused",
+  fn: () =>
+    withEnv(async ({ port, c, write }) => {
+      const file = await write("x.csv", "id,name\n1,a\n");
+      const classic = await riot(["-p", port, "file-import", file, "--header", ...HSET]);
+      assert.equal(classic.code, 0, classic.err);
+      assert.equal(text(await c.call("HGET", "r:1", "name")), "a");
+      const late = await riot(["file-import", file, "--header", ...HSET, "-p", port]);
+      assert.equal(late.code, 2);
+      assert.match(late.err, /-p names the target: put it before the first write operation \(hset\)/);
+      const cluster = await riot(["file-import", "-p", port, "-c", file, "--header", ...HSET]);
+      assert.equal(cluster.code, 2);
+    }),
+});
