@@ -23,7 +23,10 @@ export async function* readXml(
   let text = "";
   let counts: Map<string, number>[] = [];
 
+  let failure: Error | undefined;
+  let failureLine = 0;
   parser.on("opentag", (tag) => {
+    if (failure) return;
     depth++;
     if (depth === 2) {
       record = new Map<string, FieldValue>();
@@ -47,6 +50,7 @@ export async function* readXml(
   parser.on("text", (chunk) => text += chunk);
   parser.on("cdata", (chunk) => text += chunk);
   parser.on("closetag", () => {
+    if (failure) return;
     if (depth > 2 && record) {
       const field = path.pop()!;
       counts.pop();
@@ -59,9 +63,11 @@ export async function* readXml(
     }
     depth--;
   });
-  let failure: Error | undefined;
   parser.on("error", (error) => {
-    failure ??= error;
+    if (failure) return;
+    failure = error;
+    failureLine = parser.line;
+    record = undefined;
   });
 
   for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
@@ -71,7 +77,7 @@ export async function* readXml(
   }
   if (!failure) parser.close();
   const last = ready.splice(0);
-  if (failure) last.push({ error: `malformed XML: ${failure.message}`, origin: `${name}:${parser.line}` });
+  if (failure) last.push({ error: `malformed XML: ${failure.message}`, origin: `${name}:${failureLine}` });
   yield last;
 }
 
