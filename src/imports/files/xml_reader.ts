@@ -5,7 +5,6 @@
  * a repeated child name gets `[1]`, `[2]`... from its second occurrence. Text is trimmed. Malformed XML
  * ends the file with an error item naming the line (no later record can be trusted).
  */
-import { SaxesParser } from "saxes";
 import type { Fields, FieldValue } from "../../expr/mod.ts";
 import type { SourceItem } from "../import_source.ts";
 
@@ -13,6 +12,8 @@ export async function* readXml(
   stream: ReadableStream<Uint8Array>,
   name: string,
 ): AsyncGenerator<SourceItem<Fields>[]> {
+  // Loaded on first use: most runs read no XML, and every command pays for what main.ts loads.
+  const { SaxesParser } = await import("saxes");
   const parser = new SaxesParser();
   const ready: SourceItem<Fields>[] = [];
   let depth = 0;
