@@ -3,10 +3,14 @@
  * is one record (`<records><record><id>1</id><name>x</name></record>...</records>`, RIOT's layout). A
  * record's attributes and child elements become fields; deeper elements are flattened (`address.city`);
  * a repeated child name gets `[1]`, `[2]`... from its second occurrence. Text is trimmed. Malformed XML
- * ends the file with an error item naming the line (no later record can be trusted).
+ * ends the file with an error item naming the line (no later record can be trusted), as does an element
+ * whose text is longer than MAX_TEXT characters.
  */
 import type { Fields, FieldValue } from "../../expr/mod.ts";
 import type { SourceItem } from "../import_source.ts";
+
+/** Longest text of one element kept in memory: a record is read whole, so it must stay bounded. */
+export const MAX_TEXT = 16 * 1024 * 1024;
 
 export async function* readXml(
   stream: ReadableStream<Uint8Array>,
@@ -48,8 +52,17 @@ export async function* readXml(
       text = "";
     }
   });
-  parser.on("text", (chunk) => text += chunk);
-  parser.on("cdata", (chunk) => text += chunk);
+  const addText = (chunk: string) => {
+    if (failure || record === undefined) return;
+    text += chunk;
+    if (text.length > MAX_TEXT) {
+      failure = new Error(`an element's text is longer than ${MAX_TEXT} characters`);
+      failureLine = parser.line;
+      record = undefined;
+    }
+  };
+  parser.on("text", addText);
+  parser.on("cdata", addText);
   parser.on("closetag", () => {
     if (failure) return;
     if (depth > 2 && record) {
