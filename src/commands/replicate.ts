@@ -20,7 +20,14 @@ import { replicationMetrics, showReplicationProgress } from "../ui/replication_p
 import { differs } from "../verify/verify.ts";
 import { formatLag } from "../ui/format.ts";
 import { defaultProgressStyle, type ProgressStyle } from "../ui/progress.ts";
-import { replicationSummary, reportNotCopied, reportVerify, statsJson, verifyJson } from "../ui/report.ts";
+import {
+  replicationSummary,
+  reportNotCopied,
+  reportTypeBased,
+  reportVerify,
+  statsJson,
+  verifyJson,
+} from "../ui/report.ts";
 
 const SPECS: readonly OptionSpec[] = [
   {
@@ -55,6 +62,12 @@ const SPECS: readonly OptionSpec[] = [
     defaultText: "128mb",
   },
   { long: "dry-run", kind: "flag", key: "dryRun", help: "Read everything, write nothing" },
+  {
+    long: "no-fallback",
+    kind: "flag",
+    key: "noFallback",
+    help: "Report keys the target's RESTORE refuses instead of copying them by type",
+  },
   {
     long: "mem-limit",
     kind: "bytes",
@@ -204,6 +217,7 @@ Examples:
       retry: retryPolicyFrom(values),
       rate: values.rate as number | undefined,
       checkpoint: values.checkpoint as string | undefined,
+      fallback: values.noFallback !== true,
       live: live
         ? {
           idleTimeoutMs: values.idleTimeout as number | undefined,
@@ -250,6 +264,7 @@ Examples:
         context.log.notice(`Live: ${events} events, ${rescans} re-scan(s), ${formatLag(lagP50, lagP99)}`);
       }
     }
+    reportTypeBased(stats, context.log);
     reportNotCopied(stats, context.log);
     if (outcome.stopped) {
       context.log.warn(stopReport(outcome, signals.received));
@@ -265,7 +280,8 @@ Examples:
       }
       reportVerify(verify, showDiffs, context.log, context.out);
     }
-    return stats.failed > 0 || (verify !== undefined && differs(verify)) ? 1 : 0;
+    const lost = stats.failed > 0 || stats.fieldTtlsDropped > 0;
+    return lost || (verify !== undefined && differs(verify)) ? 1 : 0;
   },
 };
 

@@ -17,7 +17,7 @@ import { retry, type RetryPolicy } from "../retry.ts";
 import type { KeySource, Reader, Writer } from "../pipeline/stages.ts";
 import { ReplicationStats } from "../pipeline/stats.ts";
 import { transfer, type TransferConfig } from "../pipeline/transfer.ts";
-import { DumpReader, supportsExpireTime } from "../readers/dump_reader.ts";
+import { supportsExpireTime } from "../readers/dump_reader.ts";
 import { Endpoint } from "../redis/endpoint.ts";
 import { type ConnectionOptions, OptionError } from "../redis/options.ts";
 import { dbSize } from "../sources/dbsize.ts";
@@ -32,9 +32,9 @@ import {
   type VerifyResult,
 } from "../verify/verify.ts";
 import { pruneTarget } from "../writers/prune.ts";
-import { RestoreWriter } from "../writers/restore_writer.ts";
 import { Checkpoint, type CheckpointScope } from "./checkpoint.ts";
 import { ChangedKeys } from "./changed_keys.ts";
+import { CopyStages } from "./copy_stages.ts";
 
 export type ReplicationMode = "snapshot" | "live" | "liveonly";
 export type Phase = "connecting" | "copying" | "live" | "verifying" | "converging" | "done";
@@ -60,6 +60,8 @@ export interface ReplicationConfig {
   /** Keys per second at most (snapshot) and re-reads per second (live). */
   rate?: number;
   checkpoint?: string;
+  /** Copy by type what RESTORE refuses (default true; false for --no-fallback). */
+  fallback?: boolean;
   live?: {
     idleTimeoutMs?: number;
     flushIntervalMs: number;
@@ -100,8 +102,15 @@ export class ReplicationJob {
   private target!: Endpoint;
   private expireTime = { source: true, target: true };
   private rate: RateLimit | undefined;
+  private readonly stages: CopyStages;
 
-  constructor(private readonly config: ReplicationConfig, private readonly log: Log) {}
+  constructor(private readonly config: ReplicationConfig, private readonly log: Log) {
+    this.stages = new CopyStages(
+      { fallback: config.fallback ?? true, dryRun: config.dryRun, memLimit: config.memLimit },
+      this.stats,
+      log,
+    );
+  }
 
   stop(): void {
     if (this.stopRequested !== undefined) return;
@@ -126,6 +135,7 @@ export class ReplicationJob {
         supportsExpireTime(this.target.control),
       ]);
       this.expireTime = { source, target };
+      await this.stages.prepare(this.target);
       if (config.rate !== undefined) this.rate = new RateLimit(config.rate, this.copyStop.signal);
       this.total = await dbSize(this.source.control);
 
@@ -346,19 +356,12 @@ export class ReplicationJob {
   }
 
   private readers(): Reader[] {
-    return Array.from({ length: this.source.workers }, (_, i) =>
-      new DumpReader(() => this.source.worker(i), {
-        expireTime: this.expireTime.source,
-        memLimit: this.config.memLimit,
-        type: this.phase === "live" ? this.config.scan.type : undefined,
-      }));
+    const type = this.phase === "live" ? this.config.scan.type : undefined;
+    return this.stages.readers(this.source, this.expireTime.source, type);
   }
 
   private writers(): Writer[] {
-    return Array.from(
-      { length: this.target.workers },
-      (_, i) => new RestoreWriter(() => this.target.worker(i)),
-    );
+    return this.stages.writers(this.target);
   }
 
   private transferConfig(): TransferConfig {
