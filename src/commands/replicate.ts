@@ -63,6 +63,23 @@ const SPECS: readonly OptionSpec[] = [
   },
   { long: "dry-run", kind: "flag", key: "dryRun", help: "Read everything, write nothing" },
   {
+    long: "struct",
+    kind: "flag",
+    key: "copyType",
+    value: "struct",
+    help: "Copy by type: read with type commands (no DUMP), write into a temporary key, then RENAME",
+  },
+  {
+    long: "type",
+    kind: "string",
+    key: "copyType",
+    arg: "TYPE",
+    choices: ["dump", "struct"],
+    normalize: (raw) => raw.toLowerCase(),
+    help: "RIOT's form: dump (DUMP/RESTORE) or struct (same as --struct)",
+    defaultText: "dump",
+  },
+  {
     long: "no-fallback",
     kind: "flag",
     key: "noFallback",
@@ -218,6 +235,7 @@ Examples:
       rate: values.rate as number | undefined,
       checkpoint: values.checkpoint as string | undefined,
       fallback: values.noFallback !== true,
+      struct: values.copyType === "struct",
       live: live
         ? {
           idleTimeoutMs: values.idleTimeout as number | undefined,

@@ -1,5 +1,6 @@
 /**
- * Readers and writers of a replication, built from its options: how keys are read (DUMP) and written
+ * Readers and writers of a replication, built from its options: how keys are read (DUMP, or type commands
+ * with --struct) and written
  * (RESTORE with the automatic type-based fallback, or RESTORE alone with --no-fallback). The job calls
  * `prepare()` once both endpoints are open, then asks for stages per transfer.
  */
@@ -7,11 +8,14 @@ import type { Log } from "../log.ts";
 import type { Reader, Writer } from "../pipeline/stages.ts";
 import type { ReplicationStats } from "../pipeline/stats.ts";
 import { DumpReader } from "../readers/dump_reader.ts";
+import { StructReader } from "../readers/struct_reader.ts";
 import type { Endpoint } from "../redis/endpoint.ts";
 import { FallbackWriter } from "../writers/fallback_writer.ts";
 import { engineName, probeTarget, type TargetCaps } from "../writers/target_caps.ts";
 
 export interface CopyStageOptions {
+  /** Read by type commands instead of DUMP (--struct). */
+  struct: boolean;
   /** Copy by type what RESTORE refuses (default); false for --no-fallback. */
   fallback: boolean;
   dryRun: boolean;
@@ -28,8 +32,12 @@ export class CopyStages {
     private readonly log: Log,
   ) {}
 
-  /** Learns what the target takes; says at once when every key will go by type. */
-  async prepare(target: Endpoint): Promise<void> {
+  /** Hash field TTLs on the source (HPEXPIRETIME), for --struct. */
+  private sourceFieldTtls = false;
+
+  /** Learns what the target takes (and, for --struct, what the source has); says when all goes by type. */
+  async prepare(source: Endpoint, target: Endpoint): Promise<void> {
+    if (this.options.struct) this.sourceFieldTtls = (await probeTarget(source.control, false)).fieldTtls;
     this.caps = await probeTarget(target.control, !this.options.dryRun);
     const caps = this.caps;
     const facts = [
@@ -45,9 +53,14 @@ export class CopyStages {
   }
 
   readers(source: Endpoint, expireTime: boolean, type: string | undefined): Reader[] {
+    const memLimit = this.options.memLimit;
+    const fieldTtls = this.sourceFieldTtls;
     return Array.from(
       { length: source.workers },
-      (_, i) => new DumpReader(() => source.worker(i), { expireTime, memLimit: this.options.memLimit, type }),
+      (_, i) =>
+        this.options.struct
+          ? new StructReader(() => source.worker(i), { expireTime, memLimit, type, fieldTtls })
+          : new DumpReader(() => source.worker(i), { expireTime, memLimit, type }),
     );
   }
 

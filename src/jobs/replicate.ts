@@ -62,6 +62,8 @@ export interface ReplicationConfig {
   checkpoint?: string;
   /** Copy by type what RESTORE refuses (default true; false for --no-fallback). */
   fallback?: boolean;
+  /** Read by type commands instead of DUMP, write by type (--struct). */
+  struct?: boolean;
   live?: {
     idleTimeoutMs?: number;
     flushIntervalMs: number;
@@ -106,7 +108,12 @@ export class ReplicationJob {
 
   constructor(private readonly config: ReplicationConfig, private readonly log: Log) {
     this.stages = new CopyStages(
-      { fallback: config.fallback ?? true, dryRun: config.dryRun, memLimit: config.memLimit },
+      {
+        fallback: config.fallback ?? true,
+        struct: config.struct ?? false,
+        dryRun: config.dryRun,
+        memLimit: config.memLimit,
+      },
       this.stats,
       log,
     );
@@ -135,7 +142,7 @@ export class ReplicationJob {
         supportsExpireTime(this.target.control),
       ]);
       this.expireTime = { source, target };
-      await this.stages.prepare(this.target);
+      await this.stages.prepare(this.source, this.target);
       if (config.rate !== undefined) this.rate = new RateLimit(config.rate, this.copyStop.signal);
       this.total = await dbSize(this.source.control);
 

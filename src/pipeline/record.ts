@@ -6,9 +6,12 @@
  *   restores it with REPLACE, so writing the same record twice is harmless.
  * - `commands`: the key written by ordinary commands (type-based copy, imports); `origin` names where the
  *   record came from (a file line, a row) for reports. The commands must be safe to send twice.
+ * - `value`: the key's value as read by type commands (--struct), with its absolute expiry; the writer
+ *   rebuilds it by type (src/rdb/commands.ts), replacing whatever the target had under that key.
  * - `delete`: the key is gone from the source; the writer deletes it on the target.
  */
 import type { Command } from "../../resp/mod.ts";
+import type { RdbValue } from "../rdb/value.ts";
 
 export const NO_EXPIRY = -1;
 
@@ -26,17 +29,27 @@ export interface CommandsRecord {
   origin?: string;
 }
 
+export interface ValueRecord {
+  kind: "value";
+  key: Uint8Array;
+  value: RdbValue;
+  expireAt: number;
+  /** Bytes of members, fields and values read (the record's weight in the queue). */
+  bytes: number;
+}
+
 export interface DeleteRecord {
   kind: "delete";
   key: Uint8Array;
 }
 
-export type KeyRecord = DumpRecord | CommandsRecord | DeleteRecord;
+export type KeyRecord = DumpRecord | CommandsRecord | ValueRecord | DeleteRecord;
 
 /** Bytes a record holds in memory (its weight in the bounded queue). */
 export function recordWeight(record: KeyRecord): number {
   if (record.kind === "dump") return record.key.length + record.payload.length;
   if (record.kind === "delete") return record.key.length;
+  if (record.kind === "value") return record.key.length + record.bytes;
   let bytes = record.key.length;
   for (const command of record.commands) {
     for (const arg of command) bytes += arg instanceof Uint8Array ? arg.length : 16;

@@ -13,10 +13,11 @@
  * - With `fallback` off (--no-fallback), refusals are reported as they are; a payload longer than
  *   proto-max-bulk-len is refused here without being sent.
  *
- * Records of other kinds (commands, delete) go to RESTORE's writer unchanged.
+ * `value` records (read by type, --struct) are written by type too. Records of other kinds (commands,
+ * delete) go to RESTORE's writer unchanged.
  */
 import type { FailureCode, KeyFailure } from "../pipeline/failure.ts";
-import type { DumpRecord, KeyRecord } from "../pipeline/record.ts";
+import type { DumpRecord, KeyRecord, ValueRecord } from "../pipeline/record.ts";
 import type { Writer, WriteResult } from "../pipeline/stages.ts";
 import type { ReplicationStats } from "../pipeline/stats.ts";
 import type { RedisConnection } from "../redis/connection.ts";
@@ -48,8 +49,9 @@ const FALLBACK_CODES: ReadonlySet<FailureCode> = new Set([
 ]);
 
 interface TypedRecord {
-  record: DumpRecord;
-  reason: string;
+  record: DumpRecord | ValueRecord;
+  /** Why a dump record goes by type (counted); undefined for value records (read by type: --struct). */
+  reason?: string;
   /** The RESTORE refusal that sent it here, if any (kept for the report when the type-based copy fails). */
   refusal?: KeyFailure;
 }
@@ -67,6 +69,10 @@ export class FallbackWriter implements Writer {
     const refused: KeyFailure[] = [];
     const refusedRecords: KeyRecord[] = [];
     for (const record of records) {
+      if (record.kind === "value") {
+        typed.push({ record });
+        continue;
+      }
       const reason = record.kind === "dump" ? this.upFront(record) : undefined;
       if (reason === undefined) direct.push(record);
       else if (this.options.fallback) typed.push({ record: record as DumpRecord, reason });
@@ -107,8 +113,9 @@ export class FallbackWriter implements Writer {
           return;
         }
         written++;
-        if (!refusal) bytes += record.key.length + record.payload.length; // RESTORE's bytes are counted already
-        this.options.stats.addTypeBased(reason);
+        if (record.kind === "value") bytes += record.key.length + record.bytes;
+        else if (!refusal) bytes += record.key.length + record.payload.length; // else counted by RESTORE
+        if (reason !== undefined) this.options.stats.addTypeBased(reason);
       });
     }
     return { written, deleted: result.deleted, bytes, failures, failedRecords };
@@ -133,7 +140,8 @@ export class FallbackWriter implements Writer {
 }
 
 function toItem({ record }: TypedRecord): TypedItem {
-  return { key: record.key, expireAt: record.expireAt, open: () => openPayload(record.payload).value };
+  const open = record.kind === "value" ? () => record.value : () => openPayload(record.payload).value;
+  return { key: record.key, expireAt: record.expireAt, open };
 }
 
 /** True for a RESTORE refused for its payload or the command itself (not for OOM, a busy key, ...). */

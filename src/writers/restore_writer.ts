@@ -1,7 +1,8 @@
 /**
  * Writer (src/pipeline/stages.ts): one pipelined round trip per batch on the target. A `dump` record
  * becomes `RESTORE key ttl payload REPLACE [ABSTTL]` (ttl 0 = no expiry), a `delete` record `DEL key`, a
- * `commands` record its commands. A refusal is per record: a KeyFailure with the server's words, its code
+ * `commands` record its commands, a `value` record `DEL key` and the type's write commands straight into
+ * the key (readers may see it half-written: FallbackWriter writes values whole, through a temporary key). A refusal is per record: a KeyFailure with the server's words, its code
  * and advice, and the rest of the batch is still written. A lost connection rejects the whole write.
  */
 import { type Command, ErrorReply } from "../../resp/mod.ts";
@@ -9,6 +10,7 @@ import { keyFailure } from "../pipeline/failure.ts";
 import { type KeyRecord, NO_EXPIRY } from "../pipeline/record.ts";
 import type { Writer, WriteResult } from "../pipeline/stages.ts";
 import type { RedisConnection } from "../redis/connection.ts";
+import { writeCommands } from "../rdb/commands.ts";
 
 export class RestoreWriter implements Writer {
   constructor(private readonly connection: () => RedisConnection) {}
@@ -27,7 +29,11 @@ export async function writeRecords(connection: RedisConnection, records: KeyReco
     const record = records[i];
     if (record.kind === "delete") commands.push(["DEL", record.key]);
     else if (record.kind === "commands") commands.push(...record.commands);
-    else {
+    else if (record.kind === "value") {
+      const expireAt = record.expireAt === NO_EXPIRY ? undefined : record.expireAt;
+      commands.push(["DEL", record.key], ...writeCommands(record.value, { key: record.key, expireAt }));
+      bytes += record.key.length + record.bytes;
+    } else {
       commands.push(
         record.expireAt === NO_EXPIRY
           ? ["RESTORE", record.key, 0, record.payload, "REPLACE"]
