@@ -80,6 +80,15 @@ const SPECS: readonly OptionSpec[] = [
     defaultText: "dump",
   },
   {
+    long: "big-key-threshold",
+    kind: "bytes",
+    key: "bigKeyThreshold",
+    arg: "SIZE",
+    min: 1,
+    help: "Copy keys whose MEMORY USAGE is above SIZE in windows (SCAN/LRANGE/GETRANGE), never whole",
+    defaultText: "64mb",
+  },
+  {
     long: "no-fallback",
     kind: "flag",
     key: "noFallback",
@@ -236,6 +245,7 @@ Examples:
       checkpoint: values.checkpoint as string | undefined,
       fallback: values.noFallback !== true,
       struct: values.copyType === "struct",
+      bigKeyThreshold: (values.bigKeyThreshold as number | undefined) ?? 64 * 1024 * 1024,
       live: live
         ? {
           idleTimeoutMs: values.idleTimeout as number | undefined,

@@ -7,6 +7,7 @@
 import type { Log } from "../log.ts";
 import type { Reader, Writer } from "../pipeline/stages.ts";
 import type { ReplicationStats } from "../pipeline/stats.ts";
+import { BigKeyReader } from "../readers/big_keys.ts";
 import { DumpReader } from "../readers/dump_reader.ts";
 import { StructReader } from "../readers/struct_reader.ts";
 import type { Endpoint } from "../redis/endpoint.ts";
@@ -20,6 +21,8 @@ export interface CopyStageOptions {
   fallback: boolean;
   dryRun: boolean;
   memLimit?: number;
+  /** Keys whose MEMORY USAGE is above this are copied in windows, never fetched whole. */
+  bigKeyThreshold?: number;
 }
 
 export class CopyStages {
@@ -32,12 +35,15 @@ export class CopyStages {
     private readonly log: Log,
   ) {}
 
-  /** Hash field TTLs on the source (HPEXPIRETIME), for --struct. */
+  /** Hash field TTLs on the source (HPEXPIRETIME), for --struct and big keys. */
   private sourceFieldTtls = false;
+  /** PEXPIRETIME on the source (else PTTL). */
+  private sourceExpireTime = true;
 
-  /** Learns what the target takes (and, for --struct, what the source has); says when all goes by type. */
-  async prepare(source: Endpoint, target: Endpoint): Promise<void> {
-    if (this.options.struct) this.sourceFieldTtls = (await probeTarget(source.control, false)).fieldTtls;
+  /** Learns what the target takes (and what the source has); says when every key goes by type. */
+  async prepare(source: Endpoint, target: Endpoint, sourceExpireTime: boolean): Promise<void> {
+    this.sourceExpireTime = sourceExpireTime;
+    this.sourceFieldTtls = (await probeTarget(source.control, false)).fieldTtls;
     this.caps = await probeTarget(target.control, !this.options.dryRun);
     const caps = this.caps;
     const facts = [
@@ -53,24 +59,29 @@ export class CopyStages {
   }
 
   readers(source: Endpoint, expireTime: boolean, type: string | undefined): Reader[] {
-    const memLimit = this.options.memLimit;
+    const { memLimit, bigKeyThreshold } = this.options;
     const fieldTtls = this.sourceFieldTtls;
-    return Array.from(
-      { length: source.workers },
-      (_, i) =>
-        this.options.struct
-          ? new StructReader(() => source.worker(i), { expireTime, memLimit, type, fieldTtls })
-          : new DumpReader(() => source.worker(i), { expireTime, memLimit, type }),
-    );
+    return Array.from({ length: source.workers }, (_, i) => {
+      const connection = () => source.worker(i);
+      const reader = this.options.struct
+        ? new StructReader(connection, { expireTime, memLimit, type, fieldTtls })
+        : new DumpReader(connection, { expireTime, memLimit, type });
+      return bigKeyThreshold === undefined
+        ? reader
+        : new BigKeyReader(connection, reader, bigKeyThreshold, memLimit);
+    });
   }
 
-  writers(target: Endpoint): Writer[] {
+  writers(source: Endpoint, target: Endpoint): Writer[] {
     const caps = this.caps ?? { engine: "Redis", maxBulk: Infinity, fieldTtls: true };
     return Array.from({ length: target.workers }, (_, i) =>
       new FallbackWriter(() => target.worker(i), {
         fallback: this.options.fallback,
         caps,
         stats: this.stats,
+        source: () => source.worker(i),
+        sourceExpireTime: this.sourceExpireTime,
+        sourceFieldTtls: this.sourceFieldTtls,
       }));
   }
 }

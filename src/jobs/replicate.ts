@@ -64,6 +64,8 @@ export interface ReplicationConfig {
   fallback?: boolean;
   /** Read by type commands instead of DUMP, write by type (--struct). */
   struct?: boolean;
+  /** Keys above this many bytes (MEMORY USAGE) are copied in windows (--big-key-threshold). */
+  bigKeyThreshold?: number;
   live?: {
     idleTimeoutMs?: number;
     flushIntervalMs: number;
@@ -113,6 +115,7 @@ export class ReplicationJob {
         struct: config.struct ?? false,
         dryRun: config.dryRun,
         memLimit: config.memLimit,
+        bigKeyThreshold: config.bigKeyThreshold,
       },
       this.stats,
       log,
@@ -142,7 +145,7 @@ export class ReplicationJob {
         supportsExpireTime(this.target.control),
       ]);
       this.expireTime = { source, target };
-      await this.stages.prepare(this.source, this.target);
+      await this.stages.prepare(this.source, this.target, source);
       if (config.rate !== undefined) this.rate = new RateLimit(config.rate, this.copyStop.signal);
       this.total = await dbSize(this.source.control);
 
@@ -368,7 +371,7 @@ export class ReplicationJob {
   }
 
   private writers(): Writer[] {
-    return this.stages.writers(this.target);
+    return this.stages.writers(this.source, this.target);
   }
 
   private transferConfig(): TransferConfig {

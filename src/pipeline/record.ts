@@ -8,6 +8,8 @@
  *   record came from (a file line, a row) for reports. The commands must be safe to send twice.
  * - `value`: the key's value as read by type commands (--struct), with its absolute expiry; the writer
  *   rebuilds it by type (src/rdb/commands.ts), replacing whatever the target had under that key.
+ * - `big`: a key above --big-key-threshold, named but not read: the writer copies it from the source in
+ *   windows (HSCAN, SSCAN, ZSCAN, LRANGE, GETRANGE) into a temporary key, so no client buffer holds it whole.
  * - `delete`: the key is gone from the source; the writer deletes it on the target.
  */
 import type { Command } from "../../resp/mod.ts";
@@ -38,17 +40,26 @@ export interface ValueRecord {
   bytes: number;
 }
 
+export interface BigRecord {
+  kind: "big";
+  key: Uint8Array;
+  /** TYPE as the source said it. */
+  type: string;
+  /** MEMORY USAGE on the source. */
+  bytes: number;
+}
+
 export interface DeleteRecord {
   kind: "delete";
   key: Uint8Array;
 }
 
-export type KeyRecord = DumpRecord | CommandsRecord | ValueRecord | DeleteRecord;
+export type KeyRecord = DumpRecord | CommandsRecord | ValueRecord | BigRecord | DeleteRecord;
 
 /** Bytes a record holds in memory (its weight in the bounded queue). */
 export function recordWeight(record: KeyRecord): number {
   if (record.kind === "dump") return record.key.length + record.payload.length;
-  if (record.kind === "delete") return record.key.length;
+  if (record.kind === "delete" || record.kind === "big") return record.key.length;
   if (record.kind === "value") return record.key.length + record.bytes;
   let bytes = record.key.length;
   for (const command of record.commands) {

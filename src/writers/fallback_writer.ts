@@ -13,17 +13,19 @@
  * - With `fallback` off (--no-fallback), refusals are reported as they are; a payload longer than
  *   proto-max-bulk-len is refused here without being sent.
  *
- * `value` records (read by type, --struct) are written by type too. Records of other kinds (commands,
- * delete) go to RESTORE's writer unchanged.
+ * `value` records (read by type, --struct) are written by type too; `big` records are copied from the
+ * source in windows (big_key_copy.ts), one after the other. Records of other kinds (commands, delete) go to
+ * RESTORE's writer unchanged.
  */
 import type { FailureCode, KeyFailure } from "../pipeline/failure.ts";
-import type { DumpRecord, KeyRecord, ValueRecord } from "../pipeline/record.ts";
+import type { BigRecord, DumpRecord, KeyRecord, ValueRecord } from "../pipeline/record.ts";
 import type { Writer, WriteResult } from "../pipeline/stages.ts";
 import type { ReplicationStats } from "../pipeline/stats.ts";
 import type { RedisConnection } from "../redis/connection.ts";
 import { openPayload } from "../rdb/payload.ts";
 import { peekRdbVersion } from "../rdb/version.ts";
 import { writeRecords } from "./restore_writer.ts";
+import { type BigCopyOutcome, copyBigKey } from "./big_key_copy.ts";
 import { engineName, type TargetCaps } from "./target_caps.ts";
 import { type TypedItem, writeTyped } from "./typed_write.ts";
 
@@ -35,6 +37,11 @@ export interface FallbackWriterOptions {
   /** Most data bytes and elements per type-based command (defaults of src/rdb/commands.ts). */
   windowBytes?: number;
   windowElements?: number;
+  /** Where `big` records are read from, in windows (the source worker paired with this writer). */
+  source?: () => RedisConnection;
+  /** The source has PEXPIRETIME and HPEXPIRETIME. */
+  sourceExpireTime?: boolean;
+  sourceFieldTtls?: boolean;
 }
 
 /** RESTORE's argument overhead beside the payload (command name, key length is added). */
@@ -68,7 +75,12 @@ export class FallbackWriter implements Writer {
     const typed: TypedRecord[] = [];
     const refused: KeyFailure[] = [];
     const refusedRecords: KeyRecord[] = [];
+    const big: BigRecord[] = [];
     for (const record of records) {
+      if (record.kind === "big") {
+        big.push(record);
+        continue;
+      }
       if (record.kind === "value") {
         typed.push({ record });
         continue;
@@ -118,7 +130,33 @@ export class FallbackWriter implements Writer {
         if (reason !== undefined) this.options.stats.addTypeBased(reason);
       });
     }
-    return { written, deleted: result.deleted, bytes, failures, failedRecords };
+    let deleted = result.deleted;
+    for (const record of big) {
+      const outcome = await this.copyBig(record);
+      if (outcome.fieldTtlsDropped > 0) {
+        this.options.stats.addFieldTtlsDropped(record.key, outcome.fieldTtlsDropped);
+      }
+      if (outcome.failure) {
+        failures.push(outcome.failure);
+        failedRecords.push(record);
+      } else if (outcome.deleted) deleted++;
+      else written++;
+      bytes += outcome.bytes;
+    }
+    return { written, deleted, bytes, failures, failedRecords };
+  }
+
+  private copyBig(record: BigRecord): Promise<BigCopyOutcome> {
+    const options = this.options;
+    if (!options.source) throw new Error("FallbackWriter got a big record without a source connection");
+    return copyBigKey(options.source(), this.connection(), record, {
+      maxBulk: options.caps.maxBulk,
+      targetFieldTtls: options.caps.fieldTtls,
+      sourceFieldTtls: options.sourceFieldTtls ?? false,
+      expireTime: options.sourceExpireTime ?? true,
+      windowElements: options.windowElements,
+      windowBytes: options.windowBytes,
+    });
   }
 
   /** Why this record cannot be RESTOREd on this target, known before trying; undefined when it may be. */
