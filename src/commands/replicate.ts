@@ -84,8 +84,8 @@ const SPECS: readonly OptionSpec[] = [
     kind: "bytes",
     key: "bigKeyThreshold",
     arg: "SIZE",
-    min: 1,
-    help: "Copy keys whose MEMORY USAGE is above SIZE in windows (SCAN/LRANGE/GETRANGE), never whole",
+    min: 0,
+    help: "Copy keys whose MEMORY USAGE is above SIZE in windows (SCAN/LRANGE/GETRANGE), never whole; 0: off",
     defaultText: "64mb",
   },
   {
@@ -245,7 +245,7 @@ Examples:
       checkpoint: values.checkpoint as string | undefined,
       fallback: values.noFallback !== true,
       struct: values.copyType === "struct",
-      bigKeyThreshold: (values.bigKeyThreshold as number | undefined) ?? 64 * 1024 * 1024,
+      bigKeyThreshold: bigKeyThreshold(values),
       live: live
         ? {
           idleTimeoutMs: values.idleTimeout as number | undefined,
@@ -360,6 +360,12 @@ function watchSignals(job: ReplicationJob, context: CommandContext) {
     },
     close: () => handlers.forEach((remove) => remove()),
   };
+}
+
+/** --big-key-threshold in bytes (64 MB by default), or undefined for 0 (off: no MEMORY USAGE round trip). */
+function bigKeyThreshold(values: ParsedValues): number | undefined {
+  const bytes = (values.bigKeyThreshold as number | undefined) ?? 64 * 1024 * 1024;
+  return bytes === 0 ? undefined : bytes;
 }
 
 function filtersText(values: ParsedValues): string {
