@@ -89,6 +89,12 @@ const SPECS: readonly OptionSpec[] = [
     defaultText: "64mb",
   },
   {
+    long: "no-ttl",
+    kind: "flag",
+    key: "noTtl",
+    help: "Write keys without their TTL (and do not compare TTLs when verifying)",
+  },
+  {
     long: "no-fallback",
     kind: "flag",
     key: "noFallback",
@@ -246,6 +252,7 @@ Examples:
       fallback: values.noFallback !== true,
       struct: values.copyType === "struct",
       bigKeyThreshold: bigKeyThreshold(values),
+      noTtl: values.noTtl === true,
       live: live
         ? {
           idleTimeoutMs: values.idleTimeout as number | undefined,

@@ -23,6 +23,8 @@ export interface CopyStageOptions {
   memLimit?: number;
   /** Keys whose MEMORY USAGE is above this are copied in windows, never fetched whole. */
   bigKeyThreshold?: number;
+  /** Write keys without their TTL (--no-ttl). */
+  noTtl?: boolean;
 }
 
 export class CopyStages {
@@ -82,6 +84,7 @@ export class CopyStages {
         source: () => source.worker(i),
         sourceExpireTime: this.sourceExpireTime,
         sourceFieldTtls: this.sourceFieldTtls,
+        noTtl: this.options.noTtl,
       }));
   }
 }

@@ -66,6 +66,8 @@ export interface ReplicationConfig {
   struct?: boolean;
   /** Keys above this many bytes (MEMORY USAGE) are copied in windows (--big-key-threshold). */
   bigKeyThreshold?: number;
+  /** Keys are written without their TTL, and verification does not compare TTLs (--no-ttl). */
+  noTtl?: boolean;
   live?: {
     idleTimeoutMs?: number;
     flushIntervalMs: number;
@@ -116,6 +118,7 @@ export class ReplicationJob {
         dryRun: config.dryRun,
         memLimit: config.memLimit,
         bigKeyThreshold: config.bigKeyThreshold,
+        noTtl: config.noTtl ?? false,
       },
       this.stats,
       log,
@@ -401,6 +404,7 @@ export class ReplicationJob {
     return {
       mode: config.compare as CompareMode,
       ttlToleranceMs: config.ttlToleranceMs,
+      ignoreTtl: config.noTtl,
       scan: config.scan,
       batch: config.batch,
       rounds: config.rounds,

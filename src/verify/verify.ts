@@ -28,6 +28,8 @@ export type DiffKind = "value" | "type" | "missing" | "extra" | "ttl";
 export interface VerifyConfig {
   mode: CompareMode;
   ttlToleranceMs: number;
+  /** TTLs are not compared (the copy dropped them on purpose: --no-ttl). */
+  ignoreTtl?: boolean;
   scan: ScanOptions;
   batch: number;
   rounds: number;
@@ -326,7 +328,7 @@ export async function checkKeys(
       found.push({ key: keys[i], kind: "type", detail: `type ${a.type} in source, ${b.type} in target` });
     } else if (config.mode === "full" && !payloadsEqual(a.dump!, b.dump!)) {
       toCompare.push({ index: i, type: "" });
-    } else if (!ttlClose(a.expireAt, b.expireAt, config.ttlToleranceMs)) {
+    } else if (!config.ignoreTtl && !ttlClose(a.expireAt, b.expireAt, config.ttlToleranceMs)) {
       found.push({ key: keys[i], kind: "ttl", detail: ttlDetail(a.expireAt, b.expireAt) });
     } else ok++;
   }
@@ -352,7 +354,9 @@ export async function checkKeys(
     );
     sameType.forEach(({ index, type }, j) => {
       if (!equal[j]) found.push({ key: keys[index], kind: "value", detail: `${type} value differs` });
-      else if (!ttlClose(left[index].expireAt, right[index].expireAt, config.ttlToleranceMs)) {
+      else if (
+        !config.ignoreTtl && !ttlClose(left[index].expireAt, right[index].expireAt, config.ttlToleranceMs)
+      ) {
         found.push({
           key: keys[index],
           kind: "ttl",

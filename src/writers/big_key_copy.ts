@@ -32,6 +32,8 @@ export interface BigCopyOptions {
   /** Members per window (default 1000) and bytes per string window (default 1 MiB). */
   windowElements?: number;
   windowBytes?: number;
+  /** Write the key without its TTL (--no-ttl). */
+  noTtl?: boolean;
 }
 
 export interface BigCopyOutcome {
@@ -82,7 +84,7 @@ export async function copyBigKey(
       fieldTtlsDropped = await copyHash(source, record.key, out, windows.elements, options);
       break;
   }
-  return { ...await out.finish(source, options.expireTime), fieldTtlsDropped };
+  return { ...await out.finish(source, options.expireTime, options.noTtl ?? false), fieldTtlsDropped };
 }
 
 async function copyString(source: RedisConnection, key: Uint8Array, out: WindowWriter, window: number) {
@@ -202,6 +204,7 @@ class WindowWriter {
   async finish(
     source: RedisConnection,
     expireTime: boolean,
+    noTtl: boolean,
   ): Promise<{ failure?: KeyFailure; deleted: boolean; bytes: number }> {
     await Promise.all(this.inFlight);
     this.inFlight = [];
@@ -213,7 +216,7 @@ class WindowWriter {
       await this.target.pipeline(cleanup);
       return { failure: this.failure, deleted: !this.failure, bytes: this.bytes };
     }
-    const expireAt = expiry < 0 ? undefined : expireTime ? expiry : sentAt + expiry;
+    const expireAt = expiry < 0 || noTtl ? undefined : expireTime ? expiry : sentAt + expiry;
     const [ttl, renamed] = await this.target.pipeline([
       expireAt === undefined ? ["PERSIST", this.temp] : ["PEXPIREAT", this.temp, expireAt],
       ["RENAME", this.temp, this.key],

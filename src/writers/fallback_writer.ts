@@ -18,7 +18,13 @@
  * RESTORE's writer unchanged.
  */
 import type { FailureCode, KeyFailure } from "../pipeline/failure.ts";
-import type { BigRecord, DumpRecord, KeyRecord, ValueRecord } from "../pipeline/record.ts";
+import {
+  type BigRecord,
+  type DumpRecord,
+  type KeyRecord,
+  NO_EXPIRY,
+  type ValueRecord,
+} from "../pipeline/record.ts";
 import type { Writer, WriteResult } from "../pipeline/stages.ts";
 import type { ReplicationStats } from "../pipeline/stats.ts";
 import type { RedisConnection } from "../redis/connection.ts";
@@ -42,6 +48,8 @@ export interface FallbackWriterOptions {
   /** The source has PEXPIRETIME and HPEXPIRETIME. */
   sourceExpireTime?: boolean;
   sourceFieldTtls?: boolean;
+  /** Write every key without its TTL (--no-ttl). */
+  noTtl?: boolean;
 }
 
 /** RESTORE's argument overhead beside the payload (command name, key length is added). */
@@ -70,6 +78,7 @@ export class FallbackWriter implements Writer {
   ) {}
 
   async write(records: KeyRecord[]): Promise<WriteResult> {
+    if (this.options.noTtl) records = records.map(withoutTtl);
     const connection = this.connection();
     const direct: KeyRecord[] = [];
     const typed: TypedRecord[] = [];
@@ -150,6 +159,7 @@ export class FallbackWriter implements Writer {
     const options = this.options;
     if (!options.source) throw new Error("FallbackWriter got a big record without a source connection");
     return copyBigKey(options.source(), this.connection(), record, {
+      noTtl: options.noTtl,
       maxBulk: options.caps.maxBulk,
       targetFieldTtls: options.caps.fieldTtls,
       sourceFieldTtls: options.sourceFieldTtls ?? false,
@@ -175,6 +185,10 @@ export class FallbackWriter implements Writer {
     }
     return undefined;
   }
+}
+
+function withoutTtl(record: KeyRecord): KeyRecord {
+  return record.kind === "dump" || record.kind === "value" ? { ...record, expireAt: NO_EXPIRY } : record;
 }
 
 function toItem({ record }: TypedRecord): TypedItem {
