@@ -1,6 +1,7 @@
 /**
  * Reader (src/pipeline/stages.ts) that keeps big keys from being fetched whole: one pipelined round trip of
- * `MEMORY USAGE` + `TYPE` per key; a key above `threshold` bytes becomes a `big` record (named, not read:
+ * `MEMORY USAGE` per key (and `TYPE` for the few above the threshold); a key above `threshold` bytes becomes
+ * a `big` record (named, not read:
  * the writer copies it from the source in windows, big_key_copy.ts), every other key goes to the wrapped
  * reader (DUMP or by type). Streams are the exception: they are read by the wrapped reader whole (a
  * windowed stream copy, groups and PELs included, is not built yet).
@@ -9,7 +10,6 @@
  * meaning when it is below the threshold. Refusals of MEMORY USAGE (a user without it) read the key normally.
  */
 import { ErrorReply, toText } from "../../resp/mod.ts";
-import type { KeyRecord } from "../pipeline/record.ts";
 import type { Reader, ReadResult } from "../pipeline/stages.ts";
 import type { RedisConnection } from "../redis/connection.ts";
 
@@ -25,21 +25,27 @@ export class BigKeyReader implements Reader {
   ) {}
 
   async read(keys: Uint8Array[]): Promise<ReadResult> {
-    const replies = await this.connection().pipelineKeys([["MEMORY", "USAGE"], ["TYPE"]], keys);
-    const small: Uint8Array[] = [];
-    const big: KeyRecord[] = [];
-    keys.forEach((key, i) => {
-      const [usage, type] = [replies[2 * i], replies[2 * i + 1]];
-      const name = type instanceof ErrorReply ? "" : toText(type);
-      const over = typeof usage === "number" && usage > this.threshold && WINDOWED.has(name);
-      const skipped = this.memLimit !== undefined && typeof usage === "number" && usage > this.memLimit;
-      if (over && !skipped) big.push({ kind: "big", key, type: name, bytes: usage as number });
-      else small.push(key);
+    const connection = this.connection();
+    const usage = await connection.pipelineKeys([["MEMORY", "USAGE"]], keys);
+    const candidates = keys.filter((_, i) => {
+      const bytes = usage[i];
+      if (typeof bytes !== "number" || bytes <= this.threshold) return false;
+      return this.memLimit === undefined || bytes <= this.memLimit; // over --mem-limit: skipped and listed
     });
+    const types = candidates.length > 0 ? await connection.pipelineKeys([["TYPE"]], candidates) : [];
+    const big = new Map<Uint8Array, string>();
+    candidates.forEach((key, i) => {
+      const name = types[i] instanceof ErrorReply ? "" : toText(types[i]);
+      if (WINDOWED.has(name)) big.set(key, name);
+    });
+    const small = keys.filter((key) => !big.has(key));
     const result = small.length > 0
       ? await this.inner.read(small)
       : { records: [], skipped: [], failures: [] };
-    result.records.push(...big);
+    keys.forEach((key, i) => {
+      const type = big.get(key);
+      if (type !== undefined) result.records.push({ kind: "big", key, type, bytes: usage[i] as number });
+    });
     return result;
   }
 }

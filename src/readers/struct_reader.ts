@@ -148,8 +148,9 @@ function valueOf(type: string, reply: RespValue): RdbValue | undefined {
   }
 }
 
+/** Bytes a value holds in memory: its data, plus about 64 bytes per Uint8Array (the object around it). */
 function weightOf(value: RdbValue): number {
-  const sum = (list: Uint8Array[]) => list.reduce((total, item) => total + item.length, 0);
+  const sum = (list: Uint8Array[]) => list.reduce((total, item) => total + 64 + item.length, 0);
   switch (value.type) {
     case "string":
       return value.value.length;
@@ -158,9 +159,9 @@ function weightOf(value: RdbValue): number {
     case "set":
       return sum(value.members);
     case "zset":
-      return value.entries.reduce((total, e) => total + e.member.length + e.scoreText.length, 0);
+      return value.entries.reduce((total, e) => total + 160 + e.member.length + e.scoreText.length, 0);
     case "hash":
-      return value.fields.reduce((total, f) => total + f.field.length + f.value.length, 0);
+      return value.fields.reduce((total, f) => total + 160 + f.field.length + f.value.length, 0);
     case "stream":
       return value.entries.reduce((total, e) => total + 16 + sum(e.fieldsAndValues), 0);
   }

@@ -39,6 +39,13 @@ function fieldsOf(reply: RespValue): Map<string, RespValue> {
   return new Map(pairs(reply).map(([name, value]) => [toText(name), value]));
 }
 
+/** Bytes of a short ASCII text (a score, an ID) without a TextEncoder call. */
+function asciiOf(text: string): Uint8Array {
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
+  return out;
+}
+
 export function bytesOf(value: RespValue): Uint8Array {
   if (value instanceof Uint8Array) return value;
   return ascii.encode(toText(value));
@@ -50,8 +57,12 @@ export function zsetEntries(reply: RespValue): ZsetEntry[] {
   const nested = list.length > 0 && Array.isArray(list[0]);
   const entries: ZsetEntry[] = [];
   const add = (member: RespValue, score: RespValue) => {
-    const scoreText = score instanceof RespDouble ? ascii.encode(score.text) : bytesOf(score);
-    entries.push({ member: bytesOf(member), score: parseScoreText(scoreText), scoreText });
+    if (score instanceof RespDouble) { // RESP3: the exact double and the text it came as
+      entries.push({ member: bytesOf(member), score: score.value, scoreText: asciiOf(score.text) });
+    } else {
+      const scoreText = bytesOf(score);
+      entries.push({ member: bytesOf(member), score: parseScoreText(scoreText), scoreText });
+    }
   };
   if (nested) { for (const pair of list) add((pair as RespValue[])[0], (pair as RespValue[])[1]); }
   else for (let i = 0; i + 1 < list.length; i += 2) add(list[i], list[i + 1]);
