@@ -70,7 +70,7 @@ export class CopyStages {
         : new DumpReader(connection, { expireTime, memLimit, type });
       return bigKeyThreshold === undefined
         ? reader
-        : new BigKeyReader(connection, reader, bigKeyThreshold, memLimit);
+        : new BigKeyReader(connection, reader, bigKeyThreshold, memLimit, type);
     });
   }
 

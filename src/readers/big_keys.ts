@@ -22,6 +22,8 @@ export class BigKeyReader implements Reader {
     private readonly inner: Reader,
     private readonly threshold: number,
     private readonly memLimit?: number,
+    /** Only keys of this type are read (live mode with --key-type); others go to the inner reader to drop. */
+    private readonly type?: string,
   ) {}
 
   async read(keys: Uint8Array[]): Promise<ReadResult> {
@@ -36,7 +38,7 @@ export class BigKeyReader implements Reader {
     const big = new Map<Uint8Array, string>();
     candidates.forEach((key, i) => {
       const name = types[i] instanceof ErrorReply ? "" : toText(types[i]);
-      if (WINDOWED.has(name)) big.set(key, name);
+      if (WINDOWED.has(name) && (this.type === undefined || name === this.type)) big.set(key, name);
     });
     const small = keys.filter((key) => !big.has(key));
     const result = small.length > 0
