@@ -190,28 +190,38 @@ async function riotPeakRss(args: string[]): Promise<{ code: number; peakMiB: num
 /** Peak RSS of a riot process copying a 100 MB list and a 1 M-field hash in windows. */
 const PEAK_RSS_BOUND_MIB = 200;
 
-serverTest({
-  name:
-    `riot replicate copies a 100 MB list and a 1 M-field hash with a peak RSS under ${PEAK_RSS_BOUND_MIB} MiB`,
-  async fn() {
-    await using source = await RedisServer.start();
-    await using target = await RedisServer.start();
-    await fill(source, "RPUSH", "list:100mb", 100_000, 1000);
-    await fill(source, "HSET", "hash:1m", 1_000_000, 8);
-    const started = performance.now();
-    const run = await riotPeakRss(["replicate", uri(source), uri(target), "--progress", "none"]);
-    const seconds = (performance.now() - started) / 1000;
-    console.log(`big keys: ${seconds.toFixed(1)} s, peak RSS ${run.peakMiB.toFixed(0)} MiB`);
-    assert.equal(run.code, 0, run.err);
-    assert.ok(run.peakMiB > 0, "VmHWM was read");
-    assert.ok(run.peakMiB < PEAK_RSS_BOUND_MIB, `peak RSS ${run.peakMiB.toFixed(0)} MiB`);
-    assert.equal(await target.cli("LLEN", "list:100mb"), "100000");
-    assert.equal(await target.cli("HLEN", "hash:1m"), "1000000");
-    for (const key of ["list:100mb", "hash:1m"]) {
-      assert.equal(
-        await target.cli("DEBUG", "DIGEST-VALUE", key),
-        await source.cli("DEBUG", "DIGEST-VALUE", key),
-      );
-    }
-  },
-});
+for (const mode of ["dump", "struct"]) {
+  serverTest({
+    name:
+      `riot replicate --type ${mode} copies a 100 MB list and a 1 M-field hash with a peak RSS under ${PEAK_RSS_BOUND_MIB} MiB`,
+    async fn() {
+      await using source = await RedisServer.start();
+      await using target = await RedisServer.start();
+      await fill(source, "RPUSH", "list:100mb", 100_000, 1000);
+      await fill(source, "HSET", "hash:1m", 1_000_000, 8);
+      const started = performance.now();
+      const run = await riotPeakRss([
+        "replicate",
+        uri(source),
+        uri(target),
+        "--progress",
+        "none",
+        "--type",
+        mode,
+      ]);
+      const seconds = (performance.now() - started) / 1000;
+      console.log(`big keys (${mode}): ${seconds.toFixed(1)} s, peak RSS ${run.peakMiB.toFixed(0)} MiB`);
+      assert.equal(run.code, 0, run.err);
+      assert.ok(run.peakMiB > 0, "VmHWM was read");
+      assert.ok(run.peakMiB < PEAK_RSS_BOUND_MIB, `peak RSS ${run.peakMiB.toFixed(0)} MiB`);
+      assert.equal(await target.cli("LLEN", "list:100mb"), "100000");
+      assert.equal(await target.cli("HLEN", "hash:1m"), "1000000");
+      for (const key of ["list:100mb", "hash:1m"]) {
+        assert.equal(
+          await target.cli("DEBUG", "DIGEST-VALUE", key),
+          await source.cli("DEBUG", "DIGEST-VALUE", key),
+        );
+      }
+    },
+  });
+}
