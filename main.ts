@@ -2,6 +2,7 @@
 import type { CommandModule } from "./src/cli/command.ts";
 import { runMain } from "./src/cli/main.ts";
 import { compareCommand } from "./src/commands/compare.ts";
+import { dbExportCommand } from "./src/commands/db_export.ts";
 import { dbImportCommand } from "./src/commands/db_import.ts";
 import { fileImportCommand } from "./src/commands/file_import.ts";
 import { fileExportCommand } from "./src/commands/file_export.ts";
@@ -19,6 +20,7 @@ const COMMANDS: readonly CommandModule[] = [
   fileImportCommand,
   fileExportCommand,
   dbImportCommand,
+  dbExportCommand,
 ];
 
 const encoder = new TextEncoder();
