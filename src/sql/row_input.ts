@@ -7,6 +7,8 @@
 import type { Fields } from "../expr/mod.ts";
 import type { SqlClient } from "./sql_client.ts";
 
+const CHUNK = 256;
+
 export class SqlRowInput {
   readonly progress: { done: number; total?: number; unit: string } = { done: 0, unit: "rows" };
 
@@ -19,11 +21,18 @@ export class SqlRowInput {
     if (total !== undefined) this.progress.total = total;
   }
 
-  async *items(signal?: AbortSignal): AsyncGenerator<{ value: Fields; origin: string }> {
+  /** Rows in chunks of up to CHUNK (ImportInput yields chunks: one await per chunk, not per row). */
+  async *items(signal?: AbortSignal): AsyncGenerator<{ value: Fields; origin: string }[]> {
+    let chunk: { value: Fields; origin: string }[] = [];
     for await (const row of this.client.rows(this.query, this.fetch)) {
       this.progress.done++;
-      yield { value: row, origin: `row ${this.progress.done}` };
-      if (signal?.aborted) return;
+      chunk.push({ value: row, origin: `row ${this.progress.done}` });
+      if (chunk.length >= CHUNK) {
+        yield chunk;
+        chunk = [];
+        if (signal?.aborted) return;
+      }
     }
+    if (chunk.length > 0) yield chunk;
   }
 }

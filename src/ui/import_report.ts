@@ -62,17 +62,27 @@ export function importSummary(stats: ImportStats): string {
 }
 
 export function reportImportFailures(stats: ImportStats, log: Logger): void {
+  const groups = new Map<string, { count: number; advice: string }>();
   for (const [reason, { count, advice }] of stats.failureReasons) {
-    if (count > 1 || stats.failureReasons.size > 1) {
-      log.error(`${count} record(s) not written: ${reason.replace(/\.+$/, "")}. What to do: ${advice}`);
-    }
+    const short = shortReason(reason);
+    const group = groups.get(short);
+    if (group) group.count += count;
+    else groups.set(short, { count, advice });
+  }
+  for (const [reason, { count, advice }] of groups) {
+    log.error(`${count} record(s) not written: ${reason}. What to do: ${advice}`);
   }
   for (const failure of stats.failures.slice(0, LISTED)) {
     const where = failure.origin ?? "?";
     const key = failure.key.length > 0 ? ` (key ${showKey(failure.key)})` : "";
-    log.error(`  ${where}: ${failure.reason}${key}`);
+    log.error(`  ${where}: ${shortReason(failure.reason)}${key}`);
   }
   if (stats.failed > LISTED) log.error(`  ... and ${stats.failed - LISTED} more`);
+}
+
+/** A server's refusal without the arguments it quotes back, and without a trailing period. */
+function shortReason(reason: string): string {
+  return reason.replace(/, with args beginning with:.*$/s, "").replace(/\.+$/, "").trim();
 }
 
 export function importJson(outcome: ImportOutcome) {

@@ -12,7 +12,7 @@ import type { SourceItem } from "../import_source.ts";
 export async function* readXml(
   stream: ReadableStream<Uint8Array>,
   name: string,
-): AsyncGenerator<SourceItem<Fields>> {
+): AsyncGenerator<SourceItem<Fields>[]> {
   const parser = new SaxesParser();
   const ready: SourceItem<Fields>[] = [];
   let depth = 0;
@@ -66,12 +66,13 @@ export async function* readXml(
 
   for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
     parser.write(chunk);
-    yield* ready.splice(0);
+    yield ready.splice(0);
     if (failure) break;
   }
   if (!failure) parser.close();
-  yield* ready.splice(0);
-  if (failure) yield { error: `malformed XML: ${failure.message}`, origin: `${name}:${parser.line}` };
+  const last = ready.splice(0);
+  if (failure) last.push({ error: `malformed XML: ${failure.message}`, origin: `${name}:${parser.line}` });
+  yield last;
 }
 
 function hasChildren(record: Fields, field: string): boolean {
