@@ -34,7 +34,7 @@ async function allRows(url: string, table: string): Promise<Fields[]> {
   const db = await openTestDatabase(url);
   try {
     const rows: Fields[] = [];
-    for await (const row of db.rows(`SELECT * FROM ${table} ORDER BY id`, 500)) rows.push(row);
+    for await (const chunk of db.rows(`SELECT * FROM ${table} ORDER BY id`, 500)) rows.push(...chunk);
     return rows;
   } finally {
     await db.close();

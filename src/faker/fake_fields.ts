@@ -93,14 +93,19 @@ export class FakerInput {
     this.progress = { done: 0, total: count, unit: "records" };
   }
 
-  async *items(signal?: AbortSignal): AsyncGenerator<{ value: Fields; origin: string }> {
-    for (let index = 1; index <= this.count; index++) {
-      const record: Fields = new Map();
-      for (const field of this.fields) record.set(field.name, field.make(index));
-      this.progress.done = index;
-      yield { value: record, origin: `record ${index}` };
+  /** Chunks of up to 500 records; a timer turn between chunks lets progress and signals run. */
+  async *items(signal?: AbortSignal): AsyncGenerator<{ value: Fields; origin: string }[]> {
+    for (let index = 1; index <= this.count;) {
+      const chunk: { value: Fields; origin: string }[] = [];
+      for (; index <= this.count && chunk.length < 500; index++) {
+        const record: Fields = new Map();
+        for (const field of this.fields) record.set(field.name, field.make(index));
+        chunk.push({ value: record, origin: `record ${index}` });
+      }
+      this.progress.done = index - 1;
+      yield chunk;
       if (signal?.aborted) return;
-      if (index % 1024 === 0) await Promise.resolve();
+      await new Promise((resolve) => setTimeout(resolve, 0));
     }
   }
 }

@@ -51,7 +51,7 @@ class PostgresClient implements SqlClient {
 
   constructor(private readonly client: pg.Client, private readonly target: DatabaseTarget) {}
 
-  async *rows(query: string, fetch: number): AsyncGenerator<Fields> {
+  async *rows(query: string, fetch: number): AsyncGenerator<Fields[]> {
     const cursor = this.client.query(new Cursor(query, undefined, { rowMode: "array", types: RAW_TYPES }));
     let failed = false;
     const read = () =>
@@ -68,7 +68,7 @@ class PostgresClient implements SqlClient {
         if (rows.length === 0) return;
         next = read();
         next.catch(() => {}); // awaited on the next turn; never an unhandled rejection if the consumer stops
-        for (const row of rows) yield toFields(row, columns);
+        yield rows.map((row) => toFields(row, columns));
       }
     } finally {
       if (!failed) await cursor.close().catch(() => {});
