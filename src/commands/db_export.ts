@@ -14,7 +14,7 @@ import {
   retryPolicyFrom,
   scanOptionsFrom,
 } from "../cli/replication_specs.ts";
-import { DbExportJob } from "../exports/db_export_job.ts";
+import { DbExportJob } from "../jobs/db_export.ts";
 import { SqlError } from "../sql/sql_client.ts";
 import { formatCount } from "../ui/format.ts";
 import { defaultProgressStyle, Progress, type ProgressStyle } from "../ui/progress.ts";

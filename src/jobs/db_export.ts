@@ -24,7 +24,7 @@ import type { DatabaseTarget } from "../sql/database_url.ts";
 import { compileNamed, type NamedStatement } from "../sql/named_params.ts";
 import { openDatabase } from "../sql/open_database.ts";
 import type { SqlClient, SqlParam } from "../sql/sql_client.ts";
-import { textOf } from "./byte_text.ts";
+import { textOf } from "../exports/byte_text.ts";
 
 export interface DbExportConfig {
   source: ConnectionOptions;
