@@ -14,7 +14,7 @@ import { encodeCommands } from "../../resp/mod.ts";
 import { RedisServer } from "../../test/_server.ts";
 import { parseDatabaseUrl } from "../../src/sql/database_url.ts";
 import { openDatabase } from "../../src/sql/open_database.ts";
-import { machine, rate, run } from "./_bench_util.ts";
+import { machine, rate, run, type RunResult } from "./_bench_util.ts";
 
 const arg = (name: string) => Deno.args.includes(name) ? Deno.args[Deno.args.indexOf(name) + 1] : undefined;
 const ROWS = Number(arg("--rows") ?? 1_000_000);
@@ -28,7 +28,14 @@ const query = `SELECT * FROM ${table}`;
 
 const db = await openDatabase(parseDatabaseUrl(PG_URL));
 await using server = await RedisServer.start();
-const results: { method: string; seconds: number; rss?: number }[] = [];
+const results: { method: string; seconds: number; rss?: number; cpu?: number }[] = [];
+
+/** `run` through /usr/bin/time, also reading the child's CPU seconds (user + system). */
+async function timed(cmd: string[]): Promise<RunResult & { cpu?: number }> {
+  const result = await run(["/usr/bin/time", "-f", "RIOT_CPU=%U+%S", ...cmd], { measureRss: true });
+  const cpu = /RIOT_CPU=([\d.]+)\+([\d.]+)/.exec(result.stderr);
+  return { ...result, cpu: cpu ? Number(cpu[1]) + Number(cpu[2]) : undefined };
+}
 try {
   log(`Creating ${table} with ${ROWS} rows of 8 columns`);
   await db.execute(`CREATE TABLE ${table} (id int PRIMARY KEY, name text, email text, city text,
@@ -78,7 +85,7 @@ try {
   log(`  node script: ${script.seconds.toFixed(2)} s`);
   await server.cli("FLUSHALL");
 
-  const riot = await run([
+  const riot = await timed([
     deno,
     "run",
     "-A",
@@ -96,11 +103,11 @@ try {
     "none",
     "--json",
     ...(arg("--riot-args")?.split(" ") ?? []),
-  ], { measureRss: true });
+  ]);
   if (riot.code !== 0) throw new Error(`riot db-import failed: ${riot.stderr}`);
   const keys = Number(await server.cli("DBSIZE"));
   if (keys !== ROWS) throw new Error(`riot wrote ${keys} keys, expected ${ROWS}`);
-  results.push({ method: "riot db-import", seconds: riot.seconds, rss: riot.peakRssMiB });
+  results.push({ method: "riot db-import", seconds: riot.seconds, rss: riot.peakRssMiB, cpu: riot.cpu });
   log(`  riot: ${riot.seconds.toFixed(2)} s, ${riot.peakRssMiB?.toFixed(0)} MiB`);
 } finally {
   await db.execute(`DROP TABLE IF EXISTS ${table}`).catch(() => {});

@@ -25,7 +25,7 @@ export async function openOutput(path: string): Promise<TextOutput> {
   }
   if (!path.endsWith(".gz")) {
     // file.write, not file.writable: the stream kept every chunk until close, so a live export showed nothing.
-    return bufferedOutput((chunk) => writeAll(file, chunk), async () => file.close());
+    return bufferedOutput((chunk) => writeAll(file, chunk), () => Promise.resolve(file.close()));
   }
   const gzip = new CompressionStream("gzip");
   const piping = gzip.readable.pipeTo(file.writable);
