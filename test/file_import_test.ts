@@ -420,3 +420,18 @@ serverTest({
       assert.equal(cluster.code, 2);
     }),
 });
+
+serverTest({
+  name: "XML: malformed XML ends the file with its line reported; the records before it are imported",
+  fn: () =>
+    withEnv(async ({ port, c, write }) => {
+      const file = await write(
+        "bad.xml",
+        "<records>\n<r><id>1</id></r>\n<r><id>2</id></oops>\n<r><id>3</id></r>\n</records>\n",
+      );
+      const run = await riot(["file-import", "-p", port, file, ...HSET]);
+      assert.equal(run.code, 1);
+      assert.match(run.err, /bad\.xml:3: malformed XML/);
+      assert.equal(await c.call("EXISTS", "r:1"), 1);
+    }),
+});

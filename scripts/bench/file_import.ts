@@ -10,7 +10,7 @@
  */
 import { encodeCommands } from "../../resp/mod.ts";
 import { RedisServer } from "../../test/_server.ts";
-import { machine, rate, run } from "./_bench_util.ts";
+import { machine, rate, run, type RunResult } from "./_bench_util.ts";
 
 const arg = (name: string) => Deno.args.includes(name) ? Deno.args[Deno.args.indexOf(name) + 1] : undefined;
 const rows = Number(arg("--rows") ?? 1_000_000);
@@ -48,6 +48,32 @@ async function writeAll(file: Deno.FsFile, bytes: Uint8Array) {
   while (written < bytes.length) written += await file.write(bytes.subarray(written));
 }
 
+/** CPU seconds (user + system) the server has used so far. */
+async function serverCpu(server: RedisServer): Promise<number> {
+  const info = await server.cli("INFO", "cpu");
+  const user = Number(/used_cpu_user:([\d.]+)/.exec(info)?.[1]);
+  const sys = Number(/used_cpu_sys:([\d.]+)/.exec(info)?.[1]);
+  return user + sys;
+}
+
+interface Measured extends RunResult {
+  /** CPU seconds of the client process (user + system), from /usr/bin/time. */
+  clientCpu?: number;
+  serverCpu: number;
+}
+
+/** Run a client through /usr/bin/time (peak RSS and CPU), with the server's CPU used meanwhile. */
+async function measure(server: RedisServer, cmd: string[], stdin?: string): Promise<Measured> {
+  const before = await serverCpu(server);
+  const result = await run(["/usr/bin/time", "-f", "RIOT_MAXRSS_KB=%M RIOT_CPU=%U+%S", ...cmd], { stdin });
+  const cpu = /RIOT_CPU=([\d.]+)\+([\d.]+)/.exec(result.stderr);
+  return {
+    ...result,
+    clientCpu: cpu ? Number(cpu[1]) + Number(cpu[2]) : undefined,
+    serverCpu: (await serverCpu(server)) - before,
+  };
+}
+
 async function check(server: RedisServer, what: string): Promise<void> {
   const size = Number(await server.cli("DBSIZE"));
   const sample = await server.cli("HGET", `user:${rows - 1}`, "email");
@@ -65,21 +91,23 @@ try {
   const { csv, resp } = await writeFixtures(dir);
 
   log("redis-cli --pipe ...");
-  const ceiling = await run(["redis-cli", "-p", port, "--pipe"], { stdin: resp });
+  const ceiling = await measure(server, ["redis-cli", "-p", port, "--pipe"], resp);
   await check(server, "redis-cli --pipe");
 
   log("node script (csv-parse + node-redis) ...");
-  const node = await run(
-    [deno, "run", "-A", `${repo}scripts/bench/baselines/node_csv_import.ts`, csv, port],
-    {
-      measureRss: true,
-    },
-  );
+  const node = await measure(server, [
+    deno,
+    "run",
+    "-A",
+    `${repo}scripts/bench/baselines/node_csv_import.ts`,
+    csv,
+    port,
+  ]);
   if (node.code !== 0) throw new Error(`node baseline failed: ${node.stderr}`);
   await check(server, "node script");
 
   log("riot file-import ...");
-  const riot = await run([
+  const riot = await measure(server, [
     deno,
     "run",
     "-A",
@@ -96,14 +124,16 @@ try {
     "user",
     "--key",
     "id",
-  ], { measureRss: true });
+  ]);
   if (riot.code !== 0) throw new Error(`riot failed: ${riot.stderr}`);
   await check(server, "riot file-import");
 
-  const line = (name: string, seconds: number, rss?: number) =>
-    `| ${name} | ${seconds.toFixed(2)} s | ${rate(rows, seconds)} | ${
-      (ceiling.seconds / seconds).toFixed(2)
-    }x | ${rss === undefined ? "-" : `${rss.toFixed(0)} MiB`} |`;
+  const line = (name: string, m: Measured) =>
+    `| ${name} | ${m.seconds.toFixed(2)} s | ${rate(rows, m.seconds)} | ${
+      (ceiling.seconds / m.seconds).toFixed(2)
+    }x | ${m.clientCpu === undefined ? "-" : `${m.clientCpu.toFixed(2)} s`} | ${m.serverCpu.toFixed(2)} s | ${
+      m.peakRssMiB === undefined ? "-" : `${m.peakRssMiB.toFixed(0)} MiB`
+    } |`;
   const table = [
     `### file-import: ${rows.toLocaleString("en-US")} CSV lines into hashes (${
       new Date().toISOString().slice(0, 10)
@@ -115,15 +145,15 @@ try {
       Deno.loadavg().map((n) => n.toFixed(1)).join(" ")
     }.`,
     "",
-    "| run | time | rate | of the ceiling | peak RSS |",
-    "| --- | --- | --- | --- | --- |",
-    line("redis-cli --pipe (same HSETs, pre-encoded: the ceiling)", ceiling.seconds),
-    line("node script: csv-parse + node-redis", node.seconds, node.peakRssMiB),
-    line("riot file-import ... hset --keyspace user --key id", riot.seconds, riot.peakRssMiB),
+    "| run | time | rate | of the ceiling | client CPU | server CPU | peak RSS |",
+    "| --- | --- | --- | --- | --- | --- | --- |",
+    line("redis-cli --pipe (same HSETs, pre-encoded: the ceiling)", ceiling),
+    line("node script: csv-parse + node-redis", node),
+    line("riot file-import ... hset --keyspace user --key id", riot),
     "",
-    `riot vs the node script: ${
-      (node.seconds / riot.seconds).toFixed(2)
-    }x faster. Times are wall clock of the whole process (start-up included).`,
+    `riot vs the node script: ${(node.seconds / riot.seconds).toFixed(2)}x in wall time, ${
+      ((node.clientCpu ?? NaN) / (riot.clientCpu ?? NaN)).toFixed(2)
+    }x less client CPU. Wall time of the whole process (start-up included); CPU from /usr/bin/time (client) and INFO cpu (server).`,
     "",
   ].join("\n");
   console.log(table);
