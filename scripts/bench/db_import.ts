@@ -64,23 +64,21 @@ try {
   log(`  redis-cli --pipe: ${pipe.seconds.toFixed(2)} s`);
   await server.cli("FLUSHALL");
 
-  const script = await run(
-    [
-      deno,
-      "run",
-      "-A",
-      `${repo}scripts/bench/baselines/node_pg_redis_import.ts`,
-      PG_URL,
-      query,
-      String(server.port),
-    ],
-    { measureRss: true },
-  );
+  const script = await timed([
+    deno,
+    "run",
+    "-A",
+    `${repo}scripts/bench/baselines/node_pg_redis_import.ts`,
+    PG_URL,
+    query,
+    String(server.port),
+  ]);
   if (script.code !== 0) throw new Error(`node script failed: ${script.stderr}`);
   results.push({
     method: "node script (pg-cursor + node-redis 5)",
     seconds: script.seconds,
     rss: script.peakRssMiB,
+    cpu: script.cpu,
   });
   log(`  node script: ${script.seconds.toFixed(2)} s`);
   await server.cli("FLUSHALL");
@@ -119,14 +117,18 @@ const node = results[2].seconds;
 const lines = [
   `### db-import: ${ROWS.toLocaleString("en")} PostgreSQL rows of 8 columns into hashes`,
   "",
-  `${machine()}; PostgreSQL and Redis on loopback; ${new Date().toISOString().slice(0, 10)}.`,
+  `${machine()}; PostgreSQL and Redis on loopback; load average ${
+    Deno.loadavg()[0].toFixed(1)
+  } at the end (a shared machine); ${new Date().toISOString().slice(0, 10)}.`,
   "",
-  "| method | seconds | rows/s | vs slower of floor and ceiling | vs node script | peak RSS |",
-  "|---|---|---|---|---|---|",
+  "| method | seconds | rows/s | vs slower of floor and ceiling | vs node script | client CPU s | peak RSS |",
+  "|---|---|---|---|---|---|---|",
   ...results.map((r) =>
     `| ${r.method} | ${r.seconds.toFixed(2)} | ${rate(ROWS, r.seconds)} | ${
       (slower / r.seconds).toFixed(2)
-    }x | ${(node / r.seconds).toFixed(2)}x | ${r.rss ? `${r.rss.toFixed(0)} MiB` : "-"} |`
+    }x | ${(node / r.seconds).toFixed(2)}x | ${r.cpu === undefined ? "-" : r.cpu.toFixed(1)} | ${
+      r.rss ? `${r.rss.toFixed(0)} MiB` : "-"
+    } |`
   ),
   "",
 ];
