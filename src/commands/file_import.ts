@@ -97,7 +97,9 @@ const USAGE = `Usage: riot [REDIS OPTIONS] file-import [OPTIONS] FILE... OPERATI
 Reads records from files (CSV, TSV, PSV, fixed-width, JSON arrays, JSON lines, XML; paths, globs, - for
 stdin, http(s) URLs; .gz read transparently) and writes each through the chain of write operations.
 Connection options (-h, -p, -u, --tls ...) go before the first operation. Nested JSON fields are named
-a.b and a[0]. Expressions (--filter, --proc) are described in the README ("Expressions").
+a.b and a[0]. Expressions (--filter, --proc) are described in the README ("Expressions"). Without a
+write operation the files are a data-structure dump (file-export's JSON, RIOT's redis-dump.json), restored
+exactly. --fields, --ranges, --key, --include take several values: put FILEs before them.
 
 Operations and their options:
 ${operationsHelp()}
@@ -106,7 +108,8 @@ Examples:
   riot file-import -h host -p 6380 users.csv --header hset --keyspace user --key id
   riot file-import beers.json hset --keyspace beer --key id expire --keyspace beer --key id --ttl 3600000
   riot file-import data.csv.gz --header --filter "age > 18" --proc "name=first + ' ' + last" hset --keyspace p --key id
-  riot file-import --type fw --ranges 1 9 25 --fields id name city data.txt hset --keyspace c --key id
+  riot file-import data.txt --type fw --ranges 1 9 25 --fields id name city hset --keyspace c --key id
+  riot file-import dump.jsonl.gz          (no operation: restore a data-structure dump from file-export)
 `;
 
 export const fileImportCommand: CommandModule = {
