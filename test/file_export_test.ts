@@ -172,3 +172,57 @@ serverTest({
     }
   },
 });
+
+serverTest({
+  name: "file-export --mode live: changes after the scan are appended as JSON lines, deletions included",
+  async fn() {
+    await using source = await RedisServer.start({ notifyKeyspaceEvents: "KA" });
+    await using target = await RedisServer.start();
+    const dir = await Deno.makeTempDir();
+    const s = await raw(source);
+    const t = await raw(target);
+    try {
+      await s.pipeline([["SET", "a", "1"], ["HSET", "h", "f", "v"], ["SET", "gone", "x"]]);
+      const path = `${dir}/live.jsonl`;
+      const running = riot([
+        "file-export",
+        "-u",
+        uri(source),
+        path,
+        "--mode",
+        "live",
+        "--idle-timeout",
+        "3000",
+        "--progress",
+        "none",
+      ]);
+      // Wait until the snapshot is on disk, then change keys while the export follows.
+      for (
+        let i = 0;
+        i < 200 && (await Deno.readTextFile(path).catch(() => "")).split("\n").length < 4;
+        i++
+      ) {
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      await s.pipeline([["SET", "a", "2"], ["DEL", "gone"], ["RPUSH", "new", BIN], [
+        "PEXPIRE",
+        "h",
+        600_000,
+      ]]);
+      const run = await running;
+      assert.equal(run.code, 0, run.err);
+      const lines = (await Deno.readTextFile(path)).split("\n").filter((line) => line !== "");
+      assert.ok(
+        lines.some((line) => line === '{"key":"gone","type":"none","ttl":-2,"value":null}'),
+        lines.join("\n"),
+      );
+      assert.ok(lines.some((line) => line.startsWith('{"key":"a","type":"string","ttl":-1,"value":"2"}')));
+      await restoreFile(lines.join("\n"), t, true);
+      await assertSameData(source, target, { count: 3 });
+    } finally {
+      s.close();
+      t.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

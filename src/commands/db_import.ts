@@ -75,7 +75,7 @@ const SPECS: readonly OptionSpec[] = [
 
 const USAGE = `Usage: riot [REDIS OPTIONS] db-import --url URL "SELECT ..." [OPTIONS] [OPERATION [OPTIONS]]...
 
-Runs the query and writes each row: as a hash --keyspace:--key (the default), or through the chain of write
+Runs the query and writes each row: as a hash KEYSPACE:KEY-COLUMN (the default), or through the chain of write
 operations after it. Columns become fields: numbers exactly as the database prints them, dates in ISO
 8601, booleans true/false, JSON as its text, binary columns as their bytes; NULL columns are left out.
 

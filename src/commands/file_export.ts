@@ -13,7 +13,7 @@ import {
   retryPolicyFrom,
   scanOptionsFrom,
 } from "../cli/replication_specs.ts";
-import { type ExportFormat, FileExportJob } from "../exports/file_export_job.ts";
+import { type ExportFormat, FileExportJob } from "../jobs/file_export.ts";
 import { formatBytes, formatCount } from "../ui/format.ts";
 import { defaultProgressStyle, Progress, type ProgressStyle } from "../ui/progress.ts";
 import { reportNotCopied, statsJson } from "../ui/report.ts";
@@ -38,6 +38,50 @@ const SPECS: readonly OptionSpec[] = [
     help: "Members per read of a big key (HSCAN, LRANGE ...; N KiB per string read)",
     defaultText: "1000",
   },
+  {
+    long: "mode",
+    kind: "string",
+    key: "mode",
+    arg: "MODE",
+    choices: ["snapshot", "live"],
+    normalize: (raw) => raw.toLowerCase() === "scan" ? "snapshot" : raw,
+    help: "snapshot: export once; live: then keep exporting changed keys (JSON lines) until idle or Ctrl-C",
+    defaultText: "snapshot",
+  },
+  {
+    long: "idle-timeout",
+    kind: "duration",
+    key: "idleTimeout",
+    arg: "MS",
+    min: 1,
+    help: "Live: stop after this long without events",
+    defaultText: "run until SIGINT/SIGTERM",
+  },
+  {
+    long: "flush-interval",
+    kind: "duration",
+    key: "flushInterval",
+    arg: "MS",
+    min: 0,
+    help: "Live: longest wait for a batch of changed keys to fill",
+    defaultText: "50ms",
+  },
+  {
+    long: "event-queue",
+    aliases: ["notification-queue"],
+    kind: "int",
+    key: "eventQueue",
+    arg: "N",
+    min: 1,
+    help: "Live: changed keys waiting at most; beyond it a re-scan repairs",
+    defaultText: "100000",
+  },
+  {
+    long: "config-set",
+    kind: "flag",
+    key: "configSet",
+    help: "Live: set notify-keyspace-events when needed (restored on exit)",
+  },
   ...KEY_SPECS.filter((spec) => spec.key !== "threads" && spec.key !== "readFrom"),
   ...RETRY_SPECS,
   ...OUTPUT_SPECS,
@@ -61,8 +105,12 @@ Writes one record per key, {"key", "type", "ttl", "value"} (ttl: absolute Unix m
 format file-import restores. Bytes that are not UTF-8 are written as \\udcXX escapes, so binary keys and
 values come back exactly. A FILE ending in .gz is compressed; without FILE (or with -) records go to stdout.
 
+With --mode live, keyspace notifications are followed after the scan: each changed key is written again
+as it changes, a deleted key as {"key": ..., "type": "none", "ttl": -2, "value": null}.
+
 Examples:
   riot -p 6379 file-export dump.json --key-pattern 'user:*'
+  riot -p 6379 file-export changes.jsonl --mode live --idle-timeout 10s
   riot file-export -u redis://host:6380 dump.jsonl.gz --key-type hash
 `,
   specs: [...CONNECTION_SPECS, ...SPECS],
@@ -78,6 +126,17 @@ Examples:
         `Cannot tell the format of ${path} from its name: add --format jsonl, json or xml`,
       );
     }
+    const live = values.mode === "live";
+    if (live && format !== "jsonl") {
+      throw new UsageError(
+        `--mode live writes JSON lines: use a .jsonl file or --format jsonl (got ${format})`,
+      );
+    }
+    for (const name of ["idleTimeout", "flushInterval", "eventQueue", "configSet"]) {
+      if (!live && values[name] !== undefined) {
+        throw new UsageError(`--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} needs --mode live`);
+      }
+    }
     const json = values.json === true;
     if (json && path === "-") {
       throw new UsageError("--json prints the summary on stdout, where the records go: give a FILE");
@@ -91,7 +150,16 @@ Examples:
       path,
       format,
       window: (values.window as number | undefined) ?? 1000,
+      batch: (values.batch as number | undefined) ?? 1000,
       retry: retryPolicyFrom(values),
+      live: live
+        ? {
+          idleTimeoutMs: values.idleTimeout as number | undefined,
+          flushIntervalMs: (values.flushInterval as number | undefined) ?? 50,
+          eventQueue: (values.eventQueue as number | undefined) ?? 100_000,
+          configSet: values.configSet === true,
+        }
+        : undefined,
     }, context.log);
     const stats = job.stats;
     const progress = new Progress({
@@ -107,6 +175,7 @@ Examples:
     });
     const stop = () => job.stop();
     Deno.addSignalListener("SIGINT", stop);
+    Deno.addSignalListener("SIGTERM", stop);
     progress.start();
     let outcome;
     try {
@@ -114,6 +183,7 @@ Examples:
     } finally {
       progress.stop(outcome !== undefined);
       Deno.removeSignalListener("SIGINT", stop);
+      Deno.removeSignalListener("SIGTERM", stop);
     }
     const seconds = stats.elapsedSeconds;
     if (json) {

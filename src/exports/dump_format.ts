@@ -7,7 +7,7 @@
  * Record fields:
  * - `key`: text (see byte_text.ts: bytes that are not UTF-8 are written as `\udcXX` escapes).
  * - `type`: string, hash, list, set, zset, stream (RIOT's upper-case names are read too; ReJSON-RL is
- *   restored with JSON.SET).
+ *   restored with JSON.SET); `none` for a key deleted during a live export (restored as DEL).
  * - `ttl`: the absolute expiry in Unix milliseconds (RIOT 3/4's meaning), or -1 for none.
  * - `value` by type: string `"text"`; hash `{"field": "value"}` (also read: `[[field, value], ...]`); list
  *   and set `["member", ...]`; zset `[{"value": member, "score": 1.5}]` (scores that JSON numbers cannot
@@ -132,6 +132,11 @@ export function jsonRecordClose(type: DumpType, meta?: StreamMeta): string {
   return `${close}${meta ? `,"stream":${jsonStreamMeta(meta)}` : ""}}`;
 }
 
+/** A key gone (live exports): restored as DEL. */
+export function jsonDeleted(key: Uint8Array): string {
+  return `{"key":${str(key)},"type":"none","ttl":-2,"value":null}`;
+}
+
 /** A whole record at once (small keys). */
 export function jsonRecord(header: DumpHeader, window: DumpWindow, meta?: StreamMeta): string {
   return jsonRecordOpen(header) + jsonWindow(window, true) + jsonRecordClose(header.type, meta);
@@ -192,6 +197,8 @@ export function restoreCommands(record: unknown, options: RestoreOptions = {}): 
   const commands: Command[] = [["DEL", key]];
   const value = fields.value;
   switch (type) {
+    case "none": // a key deleted during a live export
+      return { key, type, commands };
     case "string":
       commands.push(["SET", key, bytesFrom(value, "value")]);
       break;

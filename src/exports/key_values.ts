@@ -27,6 +27,7 @@ import {
 } from "./dump_format.ts";
 
 export type ExportPiece =
+  | { kind: "deleted"; key: Uint8Array }
   | { kind: "open"; header: DumpHeader }
   | { kind: "window"; window: DumpWindow }
   | { kind: "close"; type: DumpType; meta?: StreamMeta };
@@ -36,6 +37,8 @@ export interface KeyValuesOptions {
   expireTime: boolean;
   /** Elements per window (and KiB per string window). */
   window: number;
+  /** A key gone is a `deleted` piece (live mode) instead of being left out. */
+  deletes?: boolean;
 }
 
 export interface KeyValuesStats {
@@ -66,6 +69,7 @@ export async function* keyValues(
     keys,
   );
   const found: DumpHeader[] = [];
+  const gone: Uint8Array[] = [];
   keys.forEach((key, i) => {
     const type = first[2 * i];
     const ttl = first[2 * i + 1];
@@ -73,7 +77,8 @@ export async function* keyValues(
     if (error) return fail(stats, key, error);
     const name = typeof type === "string" ? type : latin1(type as Uint8Array);
     if (name === "none" || ttl === -2) {
-      stats.vanished++;
+      if (options.deletes) gone.push(key);
+      else stats.vanished++;
       return;
     }
     if (!(DUMP_TYPES as readonly string[]).includes(name)) {
@@ -83,6 +88,7 @@ export async function* keyValues(
     const expireAt = n < 0 ? -1 : options.expireTime ? n : sentAt + n;
     found.push({ key, type: name as DumpType, expireAt });
   });
+  for (const key of gone) yield { kind: "deleted", key };
   const lengths = await connection.pipeline(found.map((h) => [LENGTH[h.type], h.key]));
   const small: DumpHeader[] = [];
   const big: DumpHeader[] = [];

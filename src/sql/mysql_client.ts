@@ -2,7 +2,7 @@
  * SqlClient (sql_client.ts) for MySQL and MariaDB with the `mysql2` driver. Rows are streamed from the
  * server as they come (the text protocol, paused while riot is behind, so memory holds a few rows, not the
  * result); every value is read as the server's text and mapped by type_mapping.ts. MySQL has no server-side
- * cursor for plain queries: `fetch` does not apply.
+ * cursor for plain queries: `fetch` only sizes the chunks handed out.
  */
 import mysql from "mysql2";
 import type { Fields, FieldValue } from "../expr/mod.ts";
@@ -87,17 +87,23 @@ class MysqlClient implements SqlClient {
     connection.on("error", () => {}); // a lost connection fails the pending query; nothing else to do
   }
 
-  async *rows(query: string, _fetch: number): AsyncGenerator<Fields> {
+  async *rows(query: string, fetch: number): AsyncGenerator<Fields[]> {
     const query_ = this.connection.query({ sql: query, rowsAsArray: true });
     let columns: string[] = [];
     query_.on("fields", (fields: { name: string }[]) => columns = fields.map((field) => field.name));
     const stream = query_.stream({ highWaterMark: 256 });
     try {
+      let chunk: Fields[] = [];
       for await (const row of stream as AsyncIterable<unknown[]>) {
         const fields: Fields = new Map();
         row.forEach((value, i) => fields.set(columns[i] ?? String(i), toField(value)));
-        yield fields;
+        chunk.push(fields);
+        if (chunk.length >= fetch) {
+          yield chunk;
+          chunk = [];
+        }
       }
+      if (chunk.length > 0) yield chunk;
     } catch (error) {
       throw new SqlError(`The query failed on ${describe(this.target)}: ${messageOf(error, this.target)}`);
     } finally {

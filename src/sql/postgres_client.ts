@@ -51,23 +51,31 @@ class PostgresClient implements SqlClient {
 
   constructor(private readonly client: pg.Client, private readonly target: DatabaseTarget) {}
 
-  async *rows(query: string, fetch: number): AsyncGenerator<Fields> {
+  async *rows(query: string, fetch: number): AsyncGenerator<Fields[]> {
     const cursor = this.client.query(new Cursor(query, undefined, { rowMode: "array", types: RAW_TYPES }));
     let failed = false;
+    const read = () =>
+      this.read(cursor, fetch).catch((error) => {
+        failed = true; // a failed cursor is already closed by the server: closing it again never answers
+        throw error;
+      });
     try {
+      // The next fetch is asked for before this one's rows are handed out, so the server sends rows while
+      // riot processes the previous ones: at most two fetches are held at once.
+      let next = read();
       for (;;) {
-        const { rows, columns } = await this.read(cursor, fetch).catch((error) => {
-          failed = true; // a failed cursor is already closed by the server: closing it again never answers
-          throw error;
-        });
+        const { rows, columns } = await next;
         if (rows.length === 0) return;
-        for (const row of rows) yield toFields(row, columns);
+        next = read();
+        next.catch(() => {}); // awaited on the next turn; never an unhandled rejection if the consumer stops
+        yield rows.map((row) => toFields(row, columns));
       }
     } finally {
       if (!failed) await cursor.close().catch(() => {});
     }
   }
 
+  /** The next rows of the cursor and its columns (none once the cursor is done). */
   private read(
     cursor: Cursor,
     fetch: number,

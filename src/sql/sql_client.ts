@@ -2,7 +2,8 @@
  * What riot needs of a SQL database, whatever the driver: rows of a query streamed (never loaded whole),
  * a row count for progress, and batches of parameterized statements in transactions.
  *
- * - `rows(query, fetch)` yields one Fields per row, columns in the query's order, values mapped to text as
+ * - `rows(query, fetch)` yields the rows in chunks of at most `fetch` (one await per chunk), one Fields per
+ *   row, columns in the query's order, values mapped to text as
  *   type_mapping.ts says (NULL is null; binary stays bytes). PostgreSQL reads through a server-side cursor,
  *   `fetch` rows per round trip; MySQL/MariaDB stream the result set row by row with back-pressure;
  *   SQLite steps the statement. Ending the iteration early closes the cursor.
@@ -30,7 +31,7 @@ export interface BatchResult {
 
 export interface SqlClient {
   readonly dialect: SqlDialect;
-  rows(query: string, fetch: number): AsyncIterable<Fields>;
+  rows(query: string, fetch: number): AsyncIterable<Fields[]>;
   count(query: string): Promise<number | undefined>;
   runBatch(statement: string, rows: SqlParam[][]): Promise<BatchResult>;
   /** Runs a statement without rows (tests, setup). */

@@ -32,7 +32,7 @@ class SqliteClient implements SqlClient {
 
   constructor(private readonly db: DatabaseSync, private readonly path: string) {}
 
-  async *rows(query: string, _fetch: number): AsyncGenerator<Fields> {
+  async *rows(query: string, fetch: number): AsyncGenerator<Fields[]> {
     let statement;
     try {
       statement = this.db.prepare(query);
@@ -42,18 +42,25 @@ class SqliteClient implements SqlClient {
     }
     const columns = statement.columns().map((column) => column.name);
     const iterator = statement.iterate() as Iterator<Record<string, unknown>>;
-    for (let n = 0;; n++) {
-      let step;
-      try {
-        step = iterator.next();
-      } catch (error) {
-        throw new SqlError(`The query failed on sqlite:${this.path}: ${(error as Error).message}`);
+    for (;;) {
+      const chunk: Fields[] = [];
+      for (let step = this.step(iterator); !step.done; step = this.step(iterator)) {
+        const fields: Fields = new Map();
+        for (const name of columns) fields.set(name, toField(step.value[name]));
+        chunk.push(fields);
+        if (chunk.length >= fetch) break;
       }
-      if (step.done) return;
-      const fields: Fields = new Map();
-      for (const name of columns) fields.set(name, toField(step.value[name]));
-      yield fields;
-      if (n % 1024 === 1023) await Promise.resolve(); // let timers (progress, signals) run
+      if (chunk.length === 0) return;
+      yield chunk;
+      await new Promise((resolve) => setTimeout(resolve, 0)); // let timers (progress, signals) run
+    }
+  }
+
+  private step(iterator: Iterator<Record<string, unknown>>): IteratorResult<Record<string, unknown>> {
+    try {
+      return iterator.next();
+    } catch (error) {
+      throw new SqlError(`The query failed on sqlite:${this.path}: ${(error as Error).message}`);
     }
   }
 
