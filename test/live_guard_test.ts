@@ -246,3 +246,23 @@ serverTest({
     await assertSameData(src, tgt, { count: 10 });
   },
 });
+
+serverTest({
+  name:
+    "live: channel permissions revoked mid-run: the re-subscription's NOPERM stops the run with the advice",
+  async fn() {
+    const users = [{ name: "app", password: "app-secret", rules: "~* &* +@all" }];
+    await using src = await RedisServer.start({ notifyKeyspaceEvents: "KA", aclUsers: users });
+    await using tgt = await RedisServer.start();
+    await write(src, "pre", 10);
+    const run = startRiot([...AS_APP, ...liveArgs(src, tgt, "--idle-timeout", "30000", "-o", "20")]);
+    await waitFor("the snapshot", async () => await dbsize(tgt) === 10);
+    await waitFor("the subscription", async () => Number(await src.cli("PUBSUB", "NUMPAT")) >= 1);
+    await src.cli("ACL", "SETUSER", "app", "resetchannels"); // the server drops the user's subscriber
+    const result = await run.done;
+    assert.equal(result.code, 1, result.err + result.out);
+    assert.match(result.err, /NOPERM/);
+    assert.match(result.err, /resetchannels '&__keyspace@0__:\*' \(or allchannels\)/);
+    assert.doesNotMatch(result.err, /nobody asked for/);
+  },
+});
