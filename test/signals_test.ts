@@ -314,6 +314,67 @@ serverTest({
   },
 });
 
+serverTest({
+  name:
+    "signals: SIGINT mid-copy with --checkpoint says how to resume; the same command resumes and verifies",
+  async fn() {
+    await using src = await RedisServer.start();
+    await using tgt = await RedisServer.start();
+    await load(src, 100_000);
+    const dir = await Deno.makeTempDir({ prefix: "riot-signals-" });
+    try {
+      const file = `${dir}/copy.checkpoint`;
+      const riot = spawn(src, tgt, "--checkpoint", file, "--rate", "20000");
+      const stopped = await withProcess(riot, async () => {
+        await copyStarted(tgt);
+        riot.kill("SIGINT");
+        return await riot.done;
+      });
+      assert.equal(stopped.code, 130, stopped.err + stopped.out);
+      assert.match(
+        stopped.err,
+        new RegExp(
+          `^warning: Stopped by SIGINT during the copy after \\d+ keys written \\(\\d+ scanned\\); not verified: run the same command again to resume from checkpoint ${file}$`,
+          "m",
+        ),
+      );
+      const { written } = stoppedAfter(stopped.err);
+      assert.ok(written < 100_000);
+      assert.equal(await dbsize(tgt), written);
+
+      const resumed = await spawn(src, tgt, "--checkpoint", file).done;
+      assert.equal(resumed.code, 0, resumed.err + resumed.out);
+      assert.match(resumed.err, /Resum/);
+      assert.match(resumed.out, /^OK:100000 V:0 >:0 <:0 T:0$/m);
+      assert.equal(await dbsize(tgt), 100_000);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+serverTest({
+  name: "signals: SIGINT during the live phase of --mode liveonly verifies the changed keys and exits 0",
+  async fn() {
+    await using src = await RedisServer.start({ notifyKeyspaceEvents: "KA" });
+    await using tgt = await RedisServer.start();
+    await load(src, 100);
+    const riot = spawn(src, tgt, "--mode", "liveonly");
+    const result = await withProcess(riot, async () => {
+      await waitFor("the subscription", async () => Number(await src.cli("PUBSUB", "NUMPAT")) >= 1, 30_000);
+      await src.cli("SET", "changed", "1");
+      await waitFor("the changed key", async () => await tgt.cli("EXISTS", "changed") === "1");
+      riot.kill("SIGINT");
+      return await riot.done;
+    });
+    assert.equal(result.code, 0, result.err + result.out);
+    assert.match(result.err, /^warning: SIGINT: ending the live phase, then verifying/m);
+    assert.match(result.err, /Verified the 1 key\(s\) changed during the live phase/);
+    assert.match(result.out, /^OK:1 V:0 >:0 <:0 T:0$/m);
+    assert.equal(await dbsize(tgt), 1);
+  },
+});
+
 Deno.test("README's exit code table says 130 for SIGINT and 143 for SIGTERM, as riot exits", async () => {
   const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
   assert.match(readme, /^\| 130 +\| interrupted by SIGINT/m);
