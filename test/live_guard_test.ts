@@ -164,14 +164,25 @@ serverTest({
     await using src = await RedisServer.start({ notifyKeyspaceEvents: "KA", aclUsers: users });
     await using tgt = await RedisServer.start();
     await write(src, "k", 3);
-    const auth = ["--user", "nochan", "-a", "nochan-secret"];
-    const result = await startRiot([...auth, ...liveArgs(src, tgt, "--idle-timeout", "2000")]).done;
-    assert.equal(result.code, 1, result.err + result.out);
-    assert.doesNotMatch(result.err, /nobody asked for/);
-    assert.match(result.err, /NOPERM/);
-    assert.match(result.err, /ACL SETUSER <user> resetchannels '&__keyspace@0__:\*' \(or allchannels\)/);
-    assert.doesNotMatch(result.err, /nochan-secret/);
-    assert.equal(result.err.trim().split("\n").filter((line) => line.startsWith("error:")).length, 1);
+    for (const protocol of ["3", "2"]) {
+      const auth = ["--user", "nochan", "-a", "nochan-secret", "--resp", protocol];
+      const result = await startRiot([...auth, ...liveArgs(src, tgt, "--idle-timeout", "2000")]).done;
+      const label = `RESP${protocol}: ${result.err}${result.out}`;
+      assert.equal(result.code, 1, label);
+      assert.doesNotMatch(result.err, /nobody asked for/, label);
+      assert.match(result.err, /NOPERM/, label);
+      assert.match(
+        result.err,
+        /ACL SETUSER <user> resetchannels '&__keyspace@0__:\*' \(or allchannels\)/,
+        label,
+      );
+      assert.doesNotMatch(result.err, /nochan-secret/);
+      assert.equal(
+        result.err.trim().split("\n").filter((line) => line.startsWith("error:")).length,
+        1,
+        label,
+      );
+    }
     assert.equal(await dbsize(tgt), 0, "nothing copied: the subscription comes before the snapshot");
   },
 });
@@ -264,5 +275,23 @@ serverTest({
     assert.match(result.err, /NOPERM/);
     assert.match(result.err, /resetchannels '&__keyspace@0__:\*' \(or allchannels\)/);
     assert.doesNotMatch(result.err, /nobody asked for/);
+  },
+});
+
+serverTest({
+  name: "live: a source user without INFO gets one line saying why live mode needs it, exit 1",
+  async fn() {
+    const users = [{ name: "noinfo", password: "noinfo-secret", rules: "~* &* +@all -info" }];
+    await using src = await RedisServer.start({ notifyKeyspaceEvents: "KA", aclUsers: users });
+    await using tgt = await RedisServer.start();
+    await write(src, "k", 3);
+    const auth = ["--user", "noinfo", "-a", "noinfo-secret"];
+    const result = await startRiot([...auth, ...liveArgs(src, tgt, "--idle-timeout", "1000")]).done;
+    assert.equal(result.code, 1, result.err + result.out);
+    assert.match(
+      result.err,
+      /^error: .* refused INFO \(NOPERM [^)]*\): live replication reads INFO on the source to notice restarts, flushes and SWAPDB \(they send no events\); grant the source user \+info$/m,
+    );
+    assert.equal(await dbsize(tgt), 0);
   },
 });
