@@ -273,17 +273,30 @@ serverTest({
     assert.match(result.err, /^warning: SIGTERM: ending the live phase, then verifying/m);
     assert.match(result.out, /^OK:502 V:0 >:0 <:1 T:0$/m);
 
-    // Twice quickly: aborting now, exit 130.
-    riot = spawn(src, tgt, "--live");
+    // Twice: the second SIGINT comes while the verification waits on a target held by a paused proxy.
+    await using proxy = await TcpProxy.start(tgt.host, tgt.port);
+    riot = new RiotProcess([
+      "-p",
+      String(src.port),
+      "replicate",
+      "-p",
+      String(proxy.port),
+      "--progress",
+      "none",
+      "--live",
+    ]);
     result = await withProcess(riot, async () => {
       await waitFor("the live phase", async () => {
         await src.cli("SET", "tock", String(Date.now()));
         return await tgt.cli("GET", "tock") === await src.cli("GET", "tock");
       }, 30_000);
+      proxy.pause();
       riot.kill("SIGINT");
+      await riot.waitForErr(/SIGINT: ending the live phase/);
       riot.kill("SIGINT");
       return await riot.done;
     });
+    proxy.resume();
     assert.equal(result.code, 130, result.err + result.out);
     assert.match(result.err, /^error: SIGINT again: aborting now/m);
   },
