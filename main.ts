@@ -2,13 +2,20 @@
 import type { CommandModule } from "./src/cli/command.ts";
 import { runMain } from "./src/cli/main.ts";
 import { compareCommand } from "./src/commands/compare.ts";
+import { fileImportCommand } from "./src/commands/file_import.ts";
 import { generateCommand } from "./src/commands/generate.ts";
 import { pingCommand } from "./src/commands/ping.ts";
 import { replicateCommand } from "./src/commands/replicate.ts";
 import { askSecretOnTerminal } from "./src/ui/ask_secret.ts";
 
 /** Every command, in the order `riot --help` lists them. */
-const COMMANDS: readonly CommandModule[] = [pingCommand, replicateCommand, generateCommand, compareCommand];
+const COMMANDS: readonly CommandModule[] = [
+  pingCommand,
+  replicateCommand,
+  generateCommand,
+  compareCommand,
+  fileImportCommand,
+];
 
 const encoder = new TextEncoder();
 const code = await runMain(Deno.args, {

@@ -2,6 +2,7 @@
 import type { CommandModule } from "../src/cli/command.ts";
 import { runMain } from "../src/cli/main.ts";
 import { compareCommand } from "../src/commands/compare.ts";
+import { fileImportCommand } from "../src/commands/file_import.ts";
 import { generateCommand } from "../src/commands/generate.ts";
 import { pingCommand } from "../src/commands/ping.ts";
 import { replicateCommand } from "../src/commands/replicate.ts";
@@ -12,6 +13,7 @@ export const COMMANDS: readonly CommandModule[] = [
   replicateCommand,
   generateCommand,
   compareCommand,
+  fileImportCommand,
 ];
 
 export interface Run {

@@ -4,8 +4,9 @@
  */
 import type { CommandContext, CommandModule } from "../cli/command.ts";
 import { parseCommandArgs } from "../cli/command.ts";
-import { type OptionSpec, type ParsedValues, UsageError } from "../cli/parse.ts";
+import { type OptionSpec, UsageError } from "../cli/parse.ts";
 import {
+  filtersText,
   KEY_SPECS,
   OUTPUT_SPECS,
   RETRY_SPECS,
@@ -176,6 +177,12 @@ Examples:
         );
       }
     }
+    if (values.dryRun === true && values.checkpoint !== undefined) {
+      // A dry run moves the cursor without writing: a real run resumed from it would skip those keys.
+      throw new UsageError(
+        "--checkpoint cannot be used with --dry-run (a dry run writes nothing to resume from): drop one of them",
+      );
+    }
     if (source.cluster || target.cluster) {
       throw new UsageError(
         "Cluster mode (-c) is not supported yet: copy each master node on its own (without -c), or wait for cluster support",
@@ -242,6 +249,9 @@ Examples:
       const result = {
         replication: statsJson(stats),
         resumed: outcome.resumed,
+        // Resumed: the keys this run copied (replication.written counts this run only) and those before.
+        copiedThisRun: outcome.resumed ? stats.written : undefined,
+        copiedBefore: outcome.resumed ? outcome.writtenBefore : undefined,
         stopped: outcome.stopped ? { phase: outcome.stopped, signal: signals.received } : undefined,
         live: outcome.live,
         converged: outcome.converged,
@@ -251,7 +261,12 @@ Examples:
       context.out(`${JSON.stringify(result)}\n`);
     } else {
       context.log.notice(replicationSummary(stats));
-      if (outcome.resumed) context.log.notice(`Resumed from checkpoint ${outcome.checkpoint}`);
+      if (outcome.resumed) {
+        context.log.notice(
+          `Resumed from checkpoint ${outcome.checkpoint}: this run copied ${stats.written} keys, ` +
+            `the runs before ${outcome.writtenBefore}`,
+        );
+      }
       if (outcome.live) {
         const { events, rescans, lagP50, lagP99 } = outcome.live;
         context.log.notice(`Live: ${events} events, ${rescans} re-scan(s), ${formatLag(lagP50, lagP99)}`);
@@ -369,12 +384,4 @@ function watchSignals(job: ReplicationJob, context: CommandContext) {
     },
     close: () => handlers.forEach((remove) => remove()),
   };
-}
-
-function filtersText(values: ParsedValues): string {
-  const parts: string[] = [];
-  for (const name of ["keyPattern", "keyType", "keyInclude", "keyExclude"]) {
-    if (values[name] !== undefined) parts.push(`${name}=${JSON.stringify(values[name])}`);
-  }
-  return parts.join(" ");
 }

@@ -13,6 +13,7 @@ import type { Log } from "../log.ts";
 import { KeyListSource } from "../sources/key_list.ts";
 import { LiveFollower } from "../live/follower.ts";
 import { RateLimit } from "../pipeline/rate.ts";
+import { AdaptiveWindow } from "../pipeline/window.ts";
 import { retry, type RetryPolicy } from "../retry.ts";
 import type { KeySource, Reader, Writer } from "../pipeline/stages.ts";
 import { ReplicationStats } from "../pipeline/stats.ts";
@@ -79,6 +80,8 @@ export interface ReplicationOutcome {
   stopped?: Phase;
   /** True when the copy continued from a checkpoint. */
   resumed: boolean;
+  /** Keys the runs before this one wrote, as their checkpoint counted them (0 when not resumed). */
+  writtenBefore: number;
   checkpoint?: string;
 }
 
@@ -100,6 +103,8 @@ export class ReplicationJob {
   private target!: Endpoint;
   private expireTime = { source: true, target: true };
   private rate: RateLimit | undefined;
+  /** The read window of live batches and converge rounds, kept from one batch to the next. */
+  private batchWindow: AdaptiveWindow | undefined;
 
   constructor(private readonly config: ReplicationConfig, private readonly log: Log) {}
 
@@ -136,6 +141,7 @@ export class ReplicationJob {
         stats: this.stats,
         converged: 0,
         resumed: checkpoint?.resumed ?? false,
+        writtenBefore: checkpoint?.resumed ? checkpoint.counters.written ?? 0 : 0,
       };
       if (checkpoint) outcome.checkpoint = checkpoint.path;
       const changed = config.mode === "liveonly" ? new ChangedKeys() : undefined;
@@ -253,10 +259,12 @@ export class ReplicationJob {
     if (cursor !== "0") {
       this.log.warn(`Resuming the copy from SCAN cursor ${cursor} (checkpoint ${checkpoint!.path})`);
     }
+    // The checkpoint counts every run of the copy: what the runs before wrote plus this run.
+    const before = checkpoint?.resumed ? { ...checkpoint.counters } : {};
     const counters = () => ({
-      written: this.stats.written,
-      vanished: this.stats.vanished,
-      failed: this.stats.failed,
+      written: (before.written ?? 0) + this.stats.written,
+      vanished: (before.vanished ?? 0) + this.stats.vanished,
+      failed: (before.failed ?? 0) + this.stats.failed,
     });
     checkpoint?.autosave(CHECKPOINT_EVERY_MS, counters);
     try {
@@ -297,6 +305,10 @@ export class ReplicationJob {
   /** Copy these keys through the engine (a live batch, a converge round). */
   private async copyKeys(keys: Uint8Array[]): Promise<void> {
     await this.rate?.take(keys.length);
+    this.batchWindow ??= new AdaptiveWindow(
+      this.config.batch,
+      Math.max(1, Math.floor(this.config.queueBytes / (2 * this.config.threads))),
+    );
     await transfer(
       {
         source: new KeyListSource(keys, this.config.batch),
@@ -304,7 +316,7 @@ export class ReplicationJob {
         writers: this.writers(),
         reconnect: this.reconnect,
       },
-      this.transferConfig(),
+      { ...this.transferConfig(), window: this.batchWindow },
       this.stats,
     );
   }
@@ -400,6 +412,7 @@ export class ReplicationJob {
       sourceExpireTime: this.expireTime.source,
       targetExpireTime: this.expireTime.target,
       signal: this.verifyStop.signal,
+      log: this.log,
     };
   }
 

@@ -13,7 +13,7 @@
  * mid-run is left on: turning it off again would be the loss this guard prevents).
  */
 import type { Log } from "../log.ts";
-import type { RedisConnection } from "../redis/connection.ts";
+import type { Commands } from "../redis/commands.ts";
 import {
   checkNotifications,
   enableNotifications,
@@ -37,7 +37,7 @@ export class NotificationGuard {
   private readonly probes = new Map<string, () => void>();
 
   constructor(
-    private readonly control: () => RedisConnection,
+    private readonly control: () => Commands,
     private readonly endpoint: string,
     private readonly configSet: boolean,
     private readonly log: Log,

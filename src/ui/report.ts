@@ -139,6 +139,9 @@ export function statsJson(stats: ReplicationStats) {
     skipped: stats.skipped,
     failed: stats.failed,
     bytes: stats.bytes,
+    /** Batches sent again after a lost connection or a busy server, and the records in them. */
+    retries: stats.retries,
+    resent: stats.resent,
     maxRoundTripBytes: stats.roundTripBytes,
     seconds: Number(stats.elapsedSeconds.toFixed(3)),
     copySeconds: stats.copySeconds === undefined ? undefined : Number(stats.copySeconds.toFixed(3)),

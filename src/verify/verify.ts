@@ -11,11 +11,15 @@
  * A key missing on one side whose expiry on the other side has passed (or passes within the TTL
  * tolerance) expired during the check: it is counted as `expired`, not as a difference. Without key
  * filters, the scan of the target for keys only there is skipped when DBSIZE of the target equals the
- * number of source keys found on it (nothing else can be there); `targetPassSkipped` says so.
+ * number of source keys found on it (nothing else can be there) and the source pass saw exactly DBSIZE of
+ * the source keys (SCAN may return a key twice while a table grows; a key counted twice could hide an extra
+ * one); `targetPassSkipped` says so, and so does the debug log.
  */
+import type { Log } from "../log.ts";
 import { ErrorReply, type RespValue, toText } from "../../resp/mod.ts";
-import type { RedisConnection } from "../redis/connection.ts";
-import { scanKeys, type ScanOptions } from "../sources/key_scanner.ts";
+import type { Commands } from "../redis/commands.ts";
+import type { ScanOptions } from "../sources/key_scanner.ts";
+import { runBatches } from "./run_batches.ts";
 import { bytesEqual, valuesEqual } from "./value_equal.ts";
 
 export type CompareMode = "quick" | "full";
@@ -37,6 +41,40 @@ export interface VerifyConfig {
   memLimit?: number;
   /** Stops the scans early; the result is then marked `stopped`. */
   signal?: AbortSignal;
+  /** Says at debug level whether the scan of the target was skipped, and why. */
+  log?: Log;
+  /** Continue a stopped verification (`riot compare --checkpoint`): its source pass cursor and counts. */
+  resume?: VerifyPosition;
+  /**
+   * Called as the source pass advances: the SCAN cursor up to which every source key is checked, and the
+   * counts of exactly those keys (with `resume`'s), so that a new run can continue from there.
+   */
+  onPosition?: (position: VerifyPosition) => void;
+}
+
+/** Counts of a verification's source pass up to a cursor; what a checkpoint keeps. */
+export interface VerifyCounts {
+  ok: number;
+  value: number;
+  missing: number;
+  extra: number;
+  ttl: number;
+  expired: number;
+  skipped: number;
+  /** Source keys found on the target too, and source keys seen (for the DBSIZE shortcut). */
+  onBoth: number;
+  seen: number;
+}
+
+export interface VerifyPosition {
+  cursor: string;
+  /** True when the source pass is complete. */
+  done: boolean;
+  counts: VerifyCounts;
+}
+
+export function emptyCounts(): VerifyCounts {
+  return { ok: 0, value: 0, missing: 0, extra: 0, ttl: 0, expired: 0, skipped: 0, onBoth: 0, seen: 0 };
 }
 
 export interface Diff {
@@ -66,10 +104,10 @@ export interface VerifyResult {
 }
 
 export interface VerifyConnections {
-  sourceScanner: RedisConnection;
-  targetScanner: RedisConnection;
-  sources: RedisConnection[];
-  targets: RedisConnection[];
+  sourceScanner: Commands;
+  targetScanner: Commands;
+  sources: Commands[];
+  targets: Commands[];
 }
 
 /** Counts shown while verifying. */
@@ -101,27 +139,52 @@ export async function verify(
 ): Promise<VerifyResult> {
   const started = performance.now();
   const tally = new Tally(config.maxRemembered ?? 100_000);
-  let skipped = 0;
-  /** Source keys found on the target too (whatever their state): what DBSIZE of the target must equal. */
-  let onBoth = 0;
+  // Source keys found on the target too (whatever their state): what DBSIZE of the target must equal;
+  // and keys the source pass saw (a key SCAN returned twice counts twice). Carried over by a resume.
+  const counts = config.resume ? { ...config.resume.counts } : emptyCounts();
+  tally.carry(counts);
   let next = 0;
   const pick = <T>(list: T[]) => list[next++ % list.length];
 
-  await runBatches(connections.sourceScanner, config, async (all) => {
-    const source = pick(connections.sources);
-    const keys = config.memLimit === undefined ? all : await underLimit(source, all, config.memLimit);
-    skipped += all.length - keys.length;
-    const checked = await checkKeys(source, pick(connections.targets), keys, config);
-    tally.add(checked);
-    onBoth += checked.onBoth;
-    progress.checked += all.length;
-  });
+  if (!config.resume?.done) {
+    await runBatches(connections.sourceScanner, config, async (all) => {
+      if (all.length === 0) return { checked: NOTHING_CHECKED, skipped: 0, seen: 0 };
+      const source = pick(connections.sources);
+      const keys = config.memLimit === undefined ? all : await underLimit(source, all, config.memLimit);
+      const checked = await checkKeys(source, pick(connections.targets), keys, config);
+      progress.checked += all.length;
+      return { checked, skipped: all.length - keys.length, seen: all.length };
+    }, {
+      start: config.resume?.cursor,
+      // In SCAN order, so that the counts at a cursor are exactly those of the keys before it.
+      commit: (batch, cursor) => {
+        tally.add(batch.checked);
+        addCounts(counts, batch);
+        config.onPosition?.({ cursor, done: cursor === "0", counts: { ...counts } });
+      },
+    });
+  }
+  const { onBoth, seen, skipped } = counts;
   const unfiltered = config.scan.pattern === undefined && config.scan.type === undefined &&
     config.scan.filter === undefined && config.memLimit === undefined;
-  const targetSize = unfiltered ? await dbSizeOf(connections.targetScanner) : undefined;
-  const targetPassSkipped = targetSize !== undefined && targetSize === onBoth;
+  const [targetSize, sourceSize] = unfiltered
+    ? await Promise.all([dbSizeOf(connections.targetScanner), dbSizeOf(connections.sourceScanner)])
+    : [undefined, undefined];
+  const targetPassSkipped = targetSize !== undefined && targetSize === onBoth && sourceSize === seen;
+  if (targetPassSkipped) {
+    config.log?.debug(
+      `Verification: the target was not scanned for keys only there: its DBSIZE (${targetSize}) equals ` +
+        `the source keys found on it, and the source pass saw each of its ${sourceSize} keys once`,
+    );
+  } else if (unfiltered) {
+    config.log?.debug(
+      `Verification: scanning the target for keys only there: DBSIZE ${targetSize ?? "?"} on the target, ` +
+        `${onBoth} source keys found on it; ${seen} keys seen on the source, DBSIZE ${sourceSize ?? "?"}`,
+    );
+  }
   if (!targetPassSkipped && !config.signal?.aborted) {
     await runBatches(connections.targetScanner, config, async (keys) => {
+      if (keys.length === 0) return;
       const source = pick(connections.sources);
       // One multi-key EXISTS answers the common case (every key is on the source) in one command;
       // only a batch with a missing key is looked at key by key.
@@ -139,7 +202,7 @@ export async function verify(
         onBoth: 0,
         found: checked.found.filter((d) => d.kind === "extra"),
       });
-    });
+    }, { commit: () => {} });
   }
   const rounds = await recheck(tally, connections, config, pick);
   return {
@@ -180,11 +243,30 @@ export async function verifyKeys(
   };
 }
 
+const NOTHING_CHECKED: Checked = Object.freeze({ ok: 0, expired: 0, onBoth: 0, found: [] });
+
+/** Adds one source batch's outcome to the checkpoint counts. */
+function addCounts(counts: VerifyCounts, batch: { checked: Checked; skipped: number; seen: number }): void {
+  counts.ok += batch.checked.ok;
+  counts.expired += batch.checked.expired;
+  counts.onBoth += batch.checked.onBoth;
+  counts.skipped += batch.skipped;
+  counts.seen += batch.seen;
+  for (const diff of batch.checked.found) counts[counter(diff)]++;
+}
+
 /** Counts and remembered diffs of a verification. */
 class Tally {
   readonly counts = { ok: 0, value: 0, missing: 0, extra: 0, ttl: 0, expired: 0 };
   diffs: Diff[] = [];
   constructor(private readonly limit: number) {}
+
+  /** Counts of an earlier run (resumed): counted, but their keys are not known any more. */
+  carry(counts: VerifyCounts): void {
+    for (const name of ["ok", "value", "missing", "extra", "ttl", "expired"] as const) {
+      this.counts[name] += counts[name];
+    }
+  }
 
   add(checked: Checked): void {
     this.counts.ok += checked.ok;
@@ -231,7 +313,7 @@ async function recheck(
   return rounds;
 }
 
-async function dbSizeOf(connection: RedisConnection): Promise<number | undefined> {
+async function dbSizeOf(connection: Commands): Promise<number | undefined> {
   try {
     const reply = await connection.call("DBSIZE");
     return typeof reply === "number" ? reply : undefined;
@@ -241,44 +323,9 @@ async function dbSizeOf(connection: RedisConnection): Promise<number | undefined
 }
 
 /** The keys whose MEMORY USAGE is at most `limit` (the copy skipped the others on purpose). */
-async function underLimit(source: RedisConnection, keys: Uint8Array[], limit: number): Promise<Uint8Array[]> {
+async function underLimit(source: Commands, keys: Uint8Array[], limit: number): Promise<Uint8Array[]> {
   const usage = await source.pipelineKeys([["MEMORY", "USAGE"]], keys);
   return keys.filter((_, i) => !(typeof usage[i] === "number" && (usage[i] as number) > limit));
-}
-
-/**
- * Scan one side and run `each` on batches, a few batches in flight. Rejects with the first failure of any
- * batch (a batch that failed is never dropped from the counts silently).
- */
-async function runBatches(
-  scanner: RedisConnection,
-  config: VerifyConfig,
-  each: (keys: Uint8Array[]) => Promise<void>,
-): Promise<void> {
-  const inFlight = new Set<Promise<void>>();
-  let failure: { error: unknown } | undefined;
-  let pending: Uint8Array[] = [];
-  const launch = async (keys: Uint8Array[]) => {
-    if (failure) throw failure.error;
-    const task: Promise<void> = each(keys)
-      .catch((error) => {
-        failure ??= { error };
-      })
-      .finally(() => inFlight.delete(task));
-    inFlight.add(task);
-    if (inFlight.size >= 8) await Promise.race(inFlight);
-  };
-  for await (const keys of scanKeys(scanner, config.scan)) {
-    if (config.signal?.aborted) break;
-    pending.push(...keys);
-    if (pending.length >= config.batch) {
-      await launch(pending);
-      pending = [];
-    }
-  }
-  if (pending.length > 0) await launch(pending);
-  await Promise.all(inFlight);
-  if (failure) throw failure.error;
 }
 
 export interface Checked {
@@ -292,8 +339,8 @@ export interface Checked {
 
 /** Classify keys; keys gone from both sides are not counted at all. */
 export async function checkKeys(
-  source: RedisConnection,
-  target: RedisConnection,
+  source: Commands,
+  target: Commands,
   keys: Uint8Array[],
   config: VerifyConfig,
 ): Promise<Checked> {
@@ -364,7 +411,7 @@ function expiresBy(side: Side, time: number): boolean {
 }
 
 async function readSides(
-  connection: RedisConnection,
+  connection: Commands,
   keys: Uint8Array[],
   mode: CompareMode,
   expireTime: boolean,

@@ -8,17 +8,17 @@ import { type Command, ErrorReply } from "../../resp/mod.ts";
 import { keyFailure } from "../pipeline/failure.ts";
 import { type KeyRecord, NO_EXPIRY } from "../pipeline/record.ts";
 import type { Writer, WriteResult } from "../pipeline/stages.ts";
-import type { RedisConnection } from "../redis/connection.ts";
+import type { Commands } from "../redis/commands.ts";
 
 export class RestoreWriter implements Writer {
-  constructor(private readonly connection: () => RedisConnection) {}
+  constructor(private readonly connection: () => Commands) {}
 
   write(records: KeyRecord[]): Promise<WriteResult> {
     return writeRecords(this.connection(), records);
   }
 }
 
-export async function writeRecords(connection: RedisConnection, records: KeyRecord[]): Promise<WriteResult> {
+export async function writeRecords(connection: Commands, records: KeyRecord[]): Promise<WriteResult> {
   const commands: Command[] = [];
   /** Index of each record's last command: its reply decides the record's outcome with the others. */
   const ends: number[] = new Array(records.length);
