@@ -410,8 +410,9 @@ function watchSignals(job: ReplicationJob, context: CommandContext) {
     const handler = () => {
       const code = name === "SIGTERM" ? 143 : 130;
       if (state.received !== undefined) {
+        const second = name === state.received ? `${name} again` : `${name} after ${state.received}`;
         context.log.error(
-          `${name} again: aborting now; in-flight writes may be lost (RESTORE is safe to repeat)`,
+          `${second}: aborting now; in-flight writes may be lost (RESTORE is safe to repeat)`,
         );
         context.exit(code);
         return;
