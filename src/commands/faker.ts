@@ -89,7 +89,7 @@ export const fakerCommand: CommandModule = {
     const seed = (values.seed as number | undefined) ?? Math.floor(Math.random() * 0x1_0000_0000);
     let fields;
     try {
-      fields = compileFakeFields(positionals, createFaker(seed));
+      fields = compileFakeFields(positionals, await createFaker(seed));
     } catch (error) {
       if (error instanceof RangeError) throw new UsageError(error.message);
       throw error;

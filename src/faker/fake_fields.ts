@@ -7,7 +7,7 @@
  *
  * Bad specs are a RangeError saying which part is wrong (the CLI shows it as a usage error).
  */
-import { en, Faker } from "@faker-js/faker";
+import type { Faker } from "@faker-js/faker";
 import type { Fields, FieldValue } from "../expr/mod.ts";
 
 export interface FakeField {
@@ -18,7 +18,9 @@ export interface FakeField {
 const MODULE_ALIASES: Record<string, string> = { name: "person", address: "location" };
 const SYMBOL_HELPERS = new Set(["numerify", "letterify", "bothify"]);
 
-export function createFaker(seed: number): Faker {
+/** The library is loaded on first use, so that other commands do not pay its start-up. */
+export async function createFaker(seed: number): Promise<Faker> {
+  const { en, Faker } = await import("@faker-js/faker");
   const faker = new Faker({ locale: [en] });
   faker.seed(seed);
   return faker;

@@ -4,7 +4,7 @@
  * result); every value is read as the server's text and mapped by type_mapping.ts. MySQL has no server-side
  * cursor for plain queries: `fetch` only sizes the chunks handed out.
  */
-import mysql from "mysql2";
+import type mysql from "mysql2";
 import type { Fields, FieldValue } from "../expr/mod.ts";
 import { type DatabaseTarget, describe } from "./database_url.ts";
 import { type BatchResult, countQuery, type SqlClient, SqlError, type SqlParam } from "./sql_client.ts";
@@ -50,8 +50,10 @@ function typeCast(field: CastField, next: () => unknown): unknown {
   return next();
 }
 
+/** The driver is loaded on first use, so that commands without a database do not pay its start-up. */
 export async function openMysql(target: DatabaseTarget, timeoutMs: number): Promise<SqlClient> {
-  const connection = mysql.createConnection({
+  const { default: driver } = await import("mysql2");
+  const connection = driver.createConnection({
     host: target.host,
     port: target.port,
     database: target.database,

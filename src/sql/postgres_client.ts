@@ -3,8 +3,8 @@
  * the server's text (no driver parsing, so no float rounding), then mapped by type_mapping.ts; the session
  * uses DateStyle ISO and IntervalStyle iso_8601.
  */
-import pg from "pg";
-import Cursor from "pg-cursor";
+import type pg from "pg";
+import type Cursor from "pg-cursor";
 import type { Fields, FieldValue } from "../expr/mod.ts";
 import { type DatabaseTarget, describe } from "./database_url.ts";
 import { type BatchResult, countQuery, type SqlClient, SqlError, type SqlParam } from "./sql_client.ts";
@@ -18,8 +18,13 @@ const TIMESTAMPTZ = 1184;
 /** Every type as text: mapping happens per column in toFields(). */
 const RAW_TYPES = { getTypeParser: () => (value: string) => value };
 
+/** The driver is loaded on first use, so that commands without a database do not pay its start-up. */
 export async function openPostgres(target: DatabaseTarget, timeoutMs: number): Promise<SqlClient> {
-  const client = new pg.Client({
+  const [{ default: driver }, { default: CursorClass }] = await Promise.all([
+    import("pg"),
+    import("pg-cursor"),
+  ]);
+  const client = new driver.Client({
     host: target.host,
     port: target.port,
     database: target.database,
@@ -37,7 +42,7 @@ export async function openPostgres(target: DatabaseTarget, timeoutMs: number): P
     await client.end().catch(() => {});
     throw new SqlError(`Cannot connect to ${name}: ${messageOf(error, target)}`);
   }
-  return new PostgresClient(client, target);
+  return new PostgresClient(client, target, CursorClass);
 }
 
 function messageOf(error: unknown, target: DatabaseTarget): string {
@@ -49,10 +54,16 @@ function messageOf(error: unknown, target: DatabaseTarget): string {
 class PostgresClient implements SqlClient {
   readonly dialect = "postgres" as const;
 
-  constructor(private readonly client: pg.Client, private readonly target: DatabaseTarget) {}
+  constructor(
+    private readonly client: pg.Client,
+    private readonly target: DatabaseTarget,
+    private readonly CursorClass: typeof Cursor,
+  ) {}
 
   async *rows(query: string, fetch: number): AsyncGenerator<Fields[]> {
-    const cursor = this.client.query(new Cursor(query, undefined, { rowMode: "array", types: RAW_TYPES }));
+    const cursor = this.client.query(
+      new this.CursorClass(query, undefined, { rowMode: "array", types: RAW_TYPES }),
+    );
     let failed = false;
     const read = () =>
       this.read(cursor, fetch).catch((error) => {
