@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { assertSameData } from "./_digest.ts";
-import { startRiot, waitFor } from "./_promise_util.ts";
+import { RiotProcess, sleep, startRiot, waitFor } from "./_promise_util.ts";
 import { raw } from "./_replicate_util.ts";
 import { RedisServer, serverTest } from "./_server.ts";
 
@@ -164,14 +164,134 @@ serverTest({
     await using src = await RedisServer.start({ notifyKeyspaceEvents: "KA", aclUsers: users });
     await using tgt = await RedisServer.start();
     await write(src, "k", 3);
-    const auth = ["--user", "nochan", "-a", "nochan-secret"];
-    const result = await startRiot([...auth, ...liveArgs(src, tgt, "--idle-timeout", "2000")]).done;
-    assert.equal(result.code, 1, result.err + result.out);
-    assert.doesNotMatch(result.err, /nobody asked for/);
-    assert.match(result.err, /NOPERM/);
-    assert.match(result.err, /ACL SETUSER <user> resetchannels '&__keyspace@0__:\*' \(or allchannels\)/);
-    assert.doesNotMatch(result.err, /nochan-secret/);
-    assert.equal(result.err.trim().split("\n").filter((line) => line.startsWith("error:")).length, 1);
+    for (const protocol of ["3", "2"]) {
+      const auth = ["--user", "nochan", "-a", "nochan-secret", "--resp", protocol];
+      const result = await startRiot([...auth, ...liveArgs(src, tgt, "--idle-timeout", "2000")]).done;
+      const label = `RESP${protocol}: ${result.err}${result.out}`;
+      assert.equal(result.code, 1, label);
+      assert.doesNotMatch(result.err, /nobody asked for/, label);
+      assert.match(result.err, /NOPERM/, label);
+      assert.match(
+        result.err,
+        /ACL SETUSER <user> resetchannels '&__keyspace@0__:\*' \(or allchannels\)/,
+        label,
+      );
+      assert.doesNotMatch(result.err, /nochan-secret/);
+      assert.equal(
+        result.err.trim().split("\n").filter((line) => line.startsWith("error:")).length,
+        1,
+        label,
+      );
+    }
     assert.equal(await dbsize(tgt), 0, "nothing copied: the subscription comes before the snapshot");
+  },
+});
+
+const NO_CONFIG = [{ name: "app", password: "app-secret", rules: "~* &* +@all -config" }];
+const AS_APP = ["--user", "app", "-a", "app-secret"];
+
+serverTest({
+  name: "live: where CONFIG is refused, probe events do not keep an idle run alive (--idle-timeout ends it)",
+  async fn() {
+    await using src = await RedisServer.start({ notifyKeyspaceEvents: "KA", aclUsers: NO_CONFIG });
+    await using tgt = await RedisServer.start();
+    await write(src, "k", 5);
+    // A child process, so that a run that never goes idle can be ended by the test.
+    const riot = new RiotProcess([...AS_APP, ...liveArgs(src, tgt, "--idle-timeout", "4000", "--json")]);
+    const ended = await Promise.race([riot.done, sleep(20_000).then(() => undefined)]);
+    if (ended === undefined) {
+      await riot.abort();
+      assert.fail(`still running 20 s into an idle run (idle timeout 4 s): ${riot.output.err}`);
+    }
+    const result = ended;
+    assert.equal(result.code, 0, result.err + result.out);
+    const parsed = JSON.parse(result.out);
+    assert.equal(parsed.live.events, 0, "probe events are not the user's events");
+    assert.equal(parsed.verify.ok, 5);
+    assert.equal(await src.cli("--scan", "--pattern", "riot:probe:*"), "", "no probe key left behind");
+  },
+});
+
+serverTest({
+  name:
+    "live: where CONFIG is refused, a restart with notifications off or a cleared setting is caught by the probe",
+  async fn() {
+    for (const change of ["restart", "config"] as const) {
+      await using src = await RedisServer.start({ notifyKeyspaceEvents: "KA", aclUsers: NO_CONFIG });
+      await using tgt = await RedisServer.start();
+      await write(src, "pre", 20);
+      const run = startRiot([...AS_APP, ...liveArgs(src, tgt, "--idle-timeout", "30000", "-o", "20")]);
+      await waitFor("the snapshot", async () => await dbsize(tgt) === 20);
+      if (change === "restart") await src.restart({ notifyKeyspaceEvents: undefined });
+      else await src.cli("CONFIG", "SET", "notify-keyspace-events", ""); // by an admin
+      const changedAt = performance.now();
+      const result = await run.done;
+      assert.equal(result.code, 1, `${change}: ${result.err}${result.out}`);
+      assert.ok(performance.now() - changedAt < 20_000, `${change}: stopped long before the idle timeout`);
+      assert.match(
+        result.err,
+        /^error: No keyspace notification arrived from .* CONFIG is refused there/m,
+        change,
+      );
+      assert.doesNotMatch(result.err, /app-secret/);
+    }
+  },
+});
+
+serverTest({
+  name: "live: MOVE into and out of the copied database is followed",
+  async fn() {
+    await using src = await RedisServer.start({ notifyKeyspaceEvents: "KA" });
+    await using tgt = await RedisServer.start();
+    await write(src, "zero", 10);
+    await write(src, "one", 10, 1);
+    const run = startRiot(liveArgs(src, tgt, "--idle-timeout", "2000"));
+    await waitFor("the snapshot", async () => await dbsize(tgt) === 10);
+    await src.cli("MOVE", "zero:3", "1"); // out of db 0
+    await src.cli("-n", "1", "MOVE", "one:4", "0"); // into db 0
+    const result = await run.done;
+    assert.equal(result.code, 0, result.err + result.out);
+    assert.match(result.out, /^OK:10 V:0 >:0 <:0 T:0$/m);
+    assert.equal(await tgt.cli("EXISTS", "zero:3"), "0");
+    assert.equal(await tgt.cli("GET", "one:4"), "v4");
+    await assertSameData(src, tgt, { count: 10 });
+  },
+});
+
+serverTest({
+  name:
+    "live: channel permissions revoked mid-run: the re-subscription's NOPERM stops the run with the advice",
+  async fn() {
+    const users = [{ name: "app", password: "app-secret", rules: "~* &* +@all" }];
+    await using src = await RedisServer.start({ notifyKeyspaceEvents: "KA", aclUsers: users });
+    await using tgt = await RedisServer.start();
+    await write(src, "pre", 10);
+    const run = startRiot([...AS_APP, ...liveArgs(src, tgt, "--idle-timeout", "30000", "-o", "20")]);
+    await waitFor("the snapshot", async () => await dbsize(tgt) === 10);
+    await waitFor("the subscription", async () => Number(await src.cli("PUBSUB", "NUMPAT")) >= 1);
+    await src.cli("ACL", "SETUSER", "app", "resetchannels"); // the server drops the user's subscriber
+    const result = await run.done;
+    assert.equal(result.code, 1, result.err + result.out);
+    assert.match(result.err, /NOPERM/);
+    assert.match(result.err, /resetchannels '&__keyspace@0__:\*' \(or allchannels\)/);
+    assert.doesNotMatch(result.err, /nobody asked for/);
+  },
+});
+
+serverTest({
+  name: "live: a source user without INFO gets one line saying why live mode needs it, exit 1",
+  async fn() {
+    const users = [{ name: "noinfo", password: "noinfo-secret", rules: "~* &* +@all -info" }];
+    await using src = await RedisServer.start({ notifyKeyspaceEvents: "KA", aclUsers: users });
+    await using tgt = await RedisServer.start();
+    await write(src, "k", 3);
+    const auth = ["--user", "noinfo", "-a", "noinfo-secret"];
+    const result = await startRiot([...auth, ...liveArgs(src, tgt, "--idle-timeout", "1000")]).done;
+    assert.equal(result.code, 1, result.err + result.out);
+    assert.match(
+      result.err,
+      /^error: .* refused INFO \(NOPERM [^)]*\): live replication reads INFO on the source to notice restarts, flushes and SWAPDB \(they send no events\); grant the source user \+info$/m,
+    );
+    assert.equal(await dbsize(tgt), 0);
   },
 });

@@ -4,7 +4,7 @@
  * mode, before anything is written; another database of the same server is still a valid target.
  */
 import assert from "node:assert/strict";
-import { startRiot } from "./_promise_util.ts";
+import { RiotProcess, sleep, startRiot } from "./_promise_util.ts";
 import { RedisServer, serverTest } from "./_server.ts";
 
 const ALIAS_REFUSED =
@@ -73,5 +73,44 @@ serverTest({
     assert.equal(await server.cli("-n", "1", "GET", "a"), "1");
     assert.equal(await server.cli("-n", "1", "HGET", "h", "f"), "v");
     assert.equal(await server.cli("-n", "1", "DBSIZE"), "2");
+  },
+});
+
+serverTest({
+  name: "replicate --live to another database of the same server hears none of its own writes and goes idle",
+  async fn() {
+    await using server = await RedisServer.start({ notifyKeyspaceEvents: "KA" });
+    for (let i = 0; i < 50; i++) await server.cli("SET", `k:${i}`, String(i));
+    const port = String(server.port);
+    // A child process, so that a run that never goes idle can be ended by the test.
+    const riot = new RiotProcess([
+      "-h",
+      "localhost",
+      "-p",
+      port,
+      "replicate",
+      "-h",
+      "127.0.0.1",
+      "-p",
+      port,
+      "-n",
+      "1",
+      "--live",
+      "--idle-timeout",
+      "1500",
+      "--progress",
+      "none",
+      "--json",
+    ]);
+    const ended = await Promise.race([riot.done, sleep(30_000).then(() => undefined)]);
+    if (ended === undefined) {
+      await riot.abort();
+      assert.fail(`still running 30 s into a live run with a 1.5 s idle timeout: ${riot.output.err}`);
+    }
+    assert.equal(ended.code, 0, ended.err + ended.out);
+    const parsed = JSON.parse(ended.out);
+    assert.equal(parsed.live.events, 0, "the copy's own RESTOREs into db 1 are not events of db 0");
+    assert.equal(parsed.verify.ok, 50);
+    assert.equal(await server.cli("-n", "1", "DBSIZE"), "50");
   },
 });

@@ -100,6 +100,40 @@ serverTest({
 });
 
 serverTest({
+  name: "compare: 100k identical keys expiring while they are compared give no '>' or '<' (quick and full)",
+  async fn() {
+    await using src = await RedisServer.start();
+    await using tgt = await RedisServer.start();
+    for (const mode of ["quick", "full"]) {
+      // The same keys on both sides, then the same absolute expiries, spread over the next 2 to 10 s.
+      const onBoth = async (command: (i: number) => (string | number)[]) => {
+        await Promise.all([src, tgt].map(async (server) => {
+          const connection = await raw(server);
+          try {
+            for (let start = 0; start < 100_000; start += 10_000) {
+              const calls: Promise<unknown>[] = [];
+              for (let i = start; i < start + 10_000; i++) calls.push(connection.call(...command(i)));
+              await Promise.all(calls);
+            }
+          } finally {
+            connection.close();
+          }
+        }));
+      };
+      await onBoth((i) => ["SET", `e:${i}`, `v${i}`]);
+      const at = Date.now();
+      await onBoth((i) => ["PEXPIREAT", `e:${i}`, at + 2000 + (i * 7919) % 8000]);
+      const run = await compare(src, tgt, "--mode", mode, "--json");
+      const json = jsonOf(run);
+      assert.equal(run.code, 0, `${mode}: ${run.err}${run.out}`);
+      assert.equal(json.missing + json.extra + json.ttl + json.value, 0, run.out);
+      assert.ok(json.ok + json.expired <= 100_000);
+      console.log(`${mode}: ok ${json.ok}, expired during the check ${json.expired}, ${json.seconds} s`);
+    }
+  },
+});
+
+serverTest({
   name: "replicate --mode liveonly on a fresh target verifies the changed keys only and exits 0",
   async fn() {
     await using src = await RedisServer.start({ notifyKeyspaceEvents: "KA" });

@@ -238,10 +238,27 @@ function takesValue(token: string, specs: readonly OptionSpec[]): boolean {
   return spec !== undefined && spec.kind !== "flag" && spec.bare === undefined && !spec.multiple;
 }
 
-/** Cut argv at each write operation name. `specs` are the command's own (to skip their values). */
+/** The spec `token` names (`--long`, `--long=x`, `-s`, `-sVALUE`), if any. */
+function specOf(token: string, specs: readonly OptionSpec[]): OptionSpec | undefined {
+  if (token.startsWith("--")) {
+    const name = token.slice(2).split("=")[0];
+    return specs.find((one) => one.long === name || one.aliases?.includes(name));
+  }
+  if (token.startsWith("-") && token.length >= 2 && !/^-\d/.test(token)) {
+    return specs.find((one) => one.short === token[1]);
+  }
+  return undefined;
+}
+
+/**
+ * Cut argv at each write operation name. `specs` are the command's own: their values are skipped, and
+ * when one of them comes after an operation (`... hset --key id --json`) it is moved back to the command,
+ * except the connection options in `placed` (they must come before the first operation: UsageError).
+ */
 export function splitOperations(
   argv: readonly string[],
   specs: readonly OptionSpec[],
+  placed: readonly OptionSpec[] = [],
 ): { head: string[]; operations: OperationArgs[] } {
   const head: string[] = [];
   const operations: OperationArgs[] = [];
@@ -250,14 +267,29 @@ export function splitOperations(
   for (let i = 0; i < argv.length; i++) {
     const token = argv[i];
     if (isOperationName(token)) {
-      const name = token;
       current = [];
-      operations.push({ name, argv: current });
-      currentSpecs = [...COMMON, ...OPERATION_SPECS[name]];
+      operations.push({ name: token, argv: current });
+      currentSpecs = [...COMMON, ...OPERATION_SPECS[token]];
       continue;
     }
-    current.push(token);
-    if (takesValue(token, currentSpecs) && i + 1 < argv.length) current.push(argv[++i]);
+    let into = current;
+    let intoSpecs = currentSpecs;
+    if (current !== head && specOf(token, currentSpecs) === undefined) {
+      const own = specOf(token, specs);
+      if (own !== undefined) {
+        if (placed.includes(own)) {
+          throw new UsageError(
+            `${token.split("=")[0]} names the target: put it before the first write operation (${
+              operations[0].name
+            })`,
+          );
+        }
+        into = head;
+        intoSpecs = specs;
+      }
+    }
+    into.push(token);
+    if (takesValue(token, intoSpecs) && i + 1 < argv.length) into.push(argv[++i]);
   }
   return { head, operations };
 }
@@ -336,7 +368,7 @@ export function toImportConfig(values: ParsedValues, target: ConnectionOptions):
     target,
     threads,
     batch: (values.batch as number | undefined) ?? 500,
-    queueBatches: 8,
+    queueBatches: 2,
     queueBytes: (values.queueBytes as number | undefined) ?? 32 * 1024 * 1024,
     dryRun: values.dryRun === true,
     retry: retryPolicyFrom(values),

@@ -20,6 +20,7 @@ import type { Fields } from "../expr/mod.ts";
 import { FILE_TYPES, FileInput, type FileOptions, type FileType } from "../imports/files/file_input.ts";
 import { parseRanges } from "../imports/files/fixed_width.ts";
 import { ImportJob } from "../imports/import_job.ts";
+import { restoreRecord } from "../imports/dump_restore.ts";
 import { RecordProcessor } from "../imports/record_processor.ts";
 import { importJson, importSummary, reportImportFailures, showImportProgress } from "../ui/import_report.ts";
 import { defaultProgressStyle, type ProgressStyle } from "../ui/progress.ts";
@@ -96,7 +97,9 @@ const USAGE = `Usage: riot [REDIS OPTIONS] file-import [OPTIONS] FILE... OPERATI
 Reads records from files (CSV, TSV, PSV, fixed-width, JSON arrays, JSON lines, XML; paths, globs, - for
 stdin, http(s) URLs; .gz read transparently) and writes each through the chain of write operations.
 Connection options (-h, -p, -u, --tls ...) go before the first operation. Nested JSON fields are named
-a.b and a[0]. Expressions (--filter, --proc) are described in the README ("Expressions").
+a.b and a[0]. Expressions (--filter, --proc) are described in the README ("Expressions"). Without a
+write operation the files are a data-structure dump (file-export's JSON, RIOT's redis-dump.json), restored
+exactly. --fields, --ranges, --key, --include take several values: put FILEs before them.
 
 Operations and their options:
 ${operationsHelp()}
@@ -105,7 +108,8 @@ Examples:
   riot file-import -h host -p 6380 users.csv --header hset --keyspace user --key id
   riot file-import beers.json hset --keyspace beer --key id expire --keyspace beer --key id --ttl 3600000
   riot file-import data.csv.gz --header --filter "age > 18" --proc "name=first + ' ' + last" hset --keyspace p --key id
-  riot file-import --type fw --ranges 1 9 25 --fields id name city data.txt hset --keyspace c --key id
+  riot file-import data.txt --type fw --ranges 1 9 25 --fields id name city hset --keyspace c --key id
+  riot file-import dump.jsonl.gz          (no operation: restore a data-structure dump from file-export)
 `;
 
 export const fileImportCommand: CommandModule = {
@@ -113,24 +117,31 @@ export const fileImportCommand: CommandModule = {
   summary: "Import CSV, fixed-width, JSON or XML files into Redis",
   usage: USAGE,
   specs: SPECS,
-  ownArgv: (argv) => splitOperations(argv, [...SPECS, ...LOG_SPECS]).head,
+  ownArgv: (argv) => splitOperations(argv, [...SPECS, ...LOG_SPECS], CONNECTION_SPECS).head,
   async run(context: CommandContext): Promise<number> {
-    const { head, operations } = splitOperations(context.argv, [...SPECS, ...LOG_SPECS]);
+    const { head, operations } = splitOperations(context.argv, [...SPECS, ...LOG_SPECS], CONNECTION_SPECS);
     const { values, positionals } = parseArgs(head, [...SPECS, ...LOG_SPECS], "riot file-import");
     if (positionals.length === 0) {
       throw new UsageError("riot file-import needs at least one FILE (or - for stdin)");
     }
-    if (operations.length === 0) {
-      throw new UsageError(
-        "Give at least one write operation after the files (hset, set, rpush, lpush, sadd, zadd, xadd, geoadd, expire, del, json.set, ts.add)",
-      );
-    }
     const target = toConnectionOptions([context.global, values], context.env);
     if (target.cluster) throw new UsageError("riot file-import does not support cluster mode (-c) yet");
+    const config = toImportConfig(values, target);
+    const dump = operations.length === 0;
+    if (dump) {
+      for (const name of ["filter", "procs", "regexes"]) {
+        if (values[name] !== undefined) {
+          throw new UsageError(
+            `--${
+              name.replace(/s$/, "")
+            } needs a write operation: without one, file-import restores a data-structure dump as it is`,
+          );
+        }
+      }
+    }
     const writes = toOperations(operations);
     const processing = toProcessing(values);
-    const config = toImportConfig(values, target);
-    const input = await openFiles(positionals, values);
+    const options = fileOptions(values);
     const processor = new RecordProcessor(processing, writes);
 
     const json = values.json === true;
@@ -141,7 +152,15 @@ export const fileImportCommand: CommandModule = {
     const display = showImportProgress(job, style, context.log);
     let outcome;
     try {
-      outcome = await job.run<Fields>(input, (fields, origin) => processor.process(fields, origin));
+      outcome = dump
+        ? await job.run(
+          await openFiles(positionals, () => FileInput.createDump(positionals, options)),
+          restoreRecord,
+        )
+        : await job.run<Fields>(
+          await openFiles(positionals, () => FileInput.create(positionals, options)),
+          (fields, origin) => processor.process(fields, origin),
+        );
     } finally {
       display.stop(outcome !== undefined);
       signals.close();
@@ -159,7 +178,7 @@ export const fileImportCommand: CommandModule = {
   },
 };
 
-async function openFiles(names: string[], values: ParsedValues): Promise<FileInput> {
+function fileOptions(values: ParsedValues): FileOptions {
   const options: FileOptions = {
     type: values.type as FileType | undefined,
     delimiter: values.delimiter === "\\t" ? "\t" : values.delimiter as string | undefined,
@@ -176,7 +195,17 @@ async function openFiles(names: string[], values: ParsedValues): Promise<FileInp
   }
   try {
     if (values.ranges !== undefined) options.ranges = parseRanges(values.ranges as string[]);
-    return await FileInput.create(names, options);
+  } catch (error) {
+    if (error instanceof RangeError) throw new UsageError(error.message);
+    throw error;
+  }
+  return options;
+}
+
+/** Open the inputs; a RangeError (a type it cannot tell, options a format needs) is a usage error. */
+async function openFiles<T>(_names: string[], open: () => Promise<T>): Promise<T> {
+  try {
+    return await open();
   } catch (error) {
     if (error instanceof RangeError) throw new UsageError(error.message);
     throw error;

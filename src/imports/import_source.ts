@@ -28,7 +28,8 @@ export interface InputProgress {
 }
 
 export interface ImportInput<T> {
-  items(signal?: AbortSignal): AsyncIterable<SourceItem<T>>;
+  /** Items in the order of the source, a chunk at a time (one await per chunk, not per item). */
+  items(signal?: AbortSignal): AsyncIterable<SourceItem<T>[]>;
   readonly progress: InputProgress;
 }
 
@@ -57,23 +58,25 @@ export class ImportSource<T> implements RecordSource {
     let records: KeyRecord[] = [];
     let failures: KeyFailure[] = [];
     let read = 0;
-    for await (const item of this.input.items(signal)) {
-      read++;
-      if ("error" in item) failures.push(recordFailure(NO_KEY, item.error, item.origin));
-      else {
-        const outcome = this.process(item.value, item.origin);
-        if (outcome.kind === "record") records.push(outcome.record);
-        else if (outcome.kind === "failed") failures.push(outcome.failure);
-        else if (outcome.kind === "filtered") this.stats.filtered++;
-        else this.stats.ignored++;
-      }
-      if (records.length >= this.options.batch || failures.length >= this.options.batch) {
-        yield { records, failures, read };
-        this.checkSkipLimit();
-        records = [];
-        failures = [];
-        read = 0;
-        if (signal?.aborted) return;
+    for await (const chunk of this.input.items(signal)) {
+      for (const item of chunk) {
+        read++;
+        if ("error" in item) failures.push(recordFailure(NO_KEY, item.error, item.origin));
+        else {
+          const outcome = this.process(item.value, item.origin);
+          if (outcome.kind === "record") records.push(outcome.record);
+          else if (outcome.kind === "failed") failures.push(outcome.failure);
+          else if (outcome.kind === "filtered") this.stats.filtered++;
+          else this.stats.ignored++;
+        }
+        if (records.length >= this.options.batch || failures.length >= this.options.batch) {
+          yield { records, failures, read };
+          this.checkSkipLimit();
+          records = [];
+          failures = [];
+          read = 0;
+          if (signal?.aborted) return;
+        }
       }
     }
     if (read > 0) yield { records, failures, read };

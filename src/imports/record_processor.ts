@@ -55,6 +55,8 @@ export type Processed =
   | { kind: "failed"; failure: KeyFailure };
 
 const NO_KEY = new Uint8Array(0);
+const FILTERED: Processed = { kind: "filtered" };
+const IGNORED: Processed = { kind: "ignored" };
 
 /** Parse every expression and pattern once. Throws ExprSyntaxError (with the column) or RangeError. */
 export function compileProcessing(options: ProcessingOptions): Processing {
@@ -106,7 +108,7 @@ export class RecordProcessor {
         if (value === null) fields.delete(field);
         else fields.set(field, value);
       }
-      if (filter && !isTrue(evaluate(filter, fields, context))) return { kind: "filtered" };
+      if (filter && !isTrue(evaluate(filter, fields, context))) return FILTERED;
     } catch (error) {
       if (!(error instanceof ExprEvalError)) throw error;
       return { kind: "failed", failure: recordFailure(NO_KEY, error.message, origin) };
@@ -116,12 +118,13 @@ export class RecordProcessor {
 
   private write(fields: Fields, origin: string): Processed {
     let key: Uint8Array | undefined;
-    const commands: Command[] = [];
+    let commands: Command[] = [];
     for (const operation of this.operations) {
       try {
         const write = operation.write(fields);
         key ??= write.key;
-        for (const command of write.commands) commands.push(command);
+        if (commands.length === 0) commands = write.commands; // one operation: no copy
+        else for (const command of write.commands) commands.push(command);
       } catch (error) {
         if (error instanceof RecordError && error.missing && operation.ignoreMissing) continue;
         if (!(error instanceof RecordError || error instanceof ExprEvalError)) throw error;
@@ -131,7 +134,7 @@ export class RecordProcessor {
         };
       }
     }
-    if (key === undefined || commands.length === 0) return { kind: "ignored" };
+    if (key === undefined || commands.length === 0) return IGNORED;
     return { kind: "record", record: { kind: "commands", key, commands, origin } };
   }
 }

@@ -18,7 +18,8 @@ import { retry, type RetryPolicy } from "../retry.ts";
 import type { KeySource, Reader, Writer } from "../pipeline/stages.ts";
 import { ReplicationStats } from "../pipeline/stats.ts";
 import { transfer, type TransferConfig } from "../pipeline/transfer.ts";
-import { DumpReader, supportsExpireTime } from "../readers/dump_reader.ts";
+import { supportsExpireTime } from "../readers/dump_reader.ts";
+import { Endpoint } from "../redis/endpoint.ts";
 import { type ConnectionOptions, OptionError } from "../redis/options.ts";
 import type { SlotSet } from "../redis/cluster/slots.ts";
 import type { ServerEndpoint } from "../redis/server_endpoint.ts";
@@ -33,12 +34,11 @@ import {
   type VerifyResult,
 } from "../verify/verify.ts";
 import { pruneTarget } from "../writers/prune.ts";
-import { RestoreWriter } from "../writers/restore_writer.ts";
 import { Checkpoint, type CheckpointScope } from "./checkpoint.ts";
 import { ChangedKeys } from "./changed_keys.ts";
 import { followSentinelMaster } from "./sentinel_follow.ts";
-import { Endpoint } from "../redis/endpoint.ts";
 import { openSide, scanAll, sumDbSize, verifyConnectionsOf } from "./sides.ts";
+import { CopyStages } from "./copy_stages.ts";
 
 export type ReplicationMode = "snapshot" | "live" | "liveonly";
 export type Phase = "connecting" | "copying" | "live" | "verifying" | "converging" | "done";
@@ -70,6 +70,14 @@ export interface ReplicationConfig {
   readFrom?: "master" | "replica";
   /** Sides given as a sentinel service: resolved to their master before connecting. */
   sentinel?: { source?: SentinelConfig; target?: SentinelConfig };
+  /** Copy by type what RESTORE refuses (default true; false for --no-fallback). */
+  fallback?: boolean;
+  /** Read by type commands instead of DUMP, write by type (--struct). */
+  struct?: boolean;
+  /** Keys above this many bytes (MEMORY USAGE) are copied in windows (--big-key-threshold). */
+  bigKeyThreshold?: number;
+  /** Keys are written without their TTL, and verification does not compare TTLs (--no-ttl). */
+  noTtl?: boolean;
   live?: {
     idleTimeoutMs?: number;
     flushIntervalMs: number;
@@ -114,8 +122,22 @@ export class ReplicationJob {
   private rate: RateLimit | undefined;
   /** The read window of live batches and converge rounds, kept from one batch to the next. */
   private batchWindow: AdaptiveWindow | undefined;
+  private readonly stages: CopyStages;
 
-  constructor(private readonly config: ReplicationConfig, private readonly log: Log) {}
+  constructor(private readonly config: ReplicationConfig, private readonly log: Log) {
+    this.stages = new CopyStages(
+      {
+        fallback: config.fallback ?? true,
+        struct: config.struct ?? false,
+        dryRun: config.dryRun,
+        memLimit: config.memLimit,
+        bigKeyThreshold: config.bigKeyThreshold,
+        noTtl: config.noTtl ?? false,
+      },
+      this.stats,
+      log,
+    );
+  }
 
   stop(): void {
     if (this.stopRequested !== undefined) return;
@@ -142,6 +164,7 @@ export class ReplicationJob {
         supportsExpireTime(this.target.control),
       ]);
       this.expireTime = { source, target };
+      await this.stages.prepare(this.source, this.target, source);
       if (config.rate !== undefined) this.rate = new RateLimit(config.rate, this.copyStop.signal);
       this.total = await sumDbSize(this.source.scanNodes(config.slots));
 
@@ -413,19 +436,12 @@ export class ReplicationJob {
   }
 
   private readers(): Reader[] {
-    return Array.from({ length: this.source.workers }, (_, i) =>
-      new DumpReader(() => this.source.worker(i), {
-        expireTime: this.expireTime.source,
-        memLimit: this.config.memLimit,
-        type: this.phase === "live" ? this.config.scan.type : undefined,
-      }));
+    const type = this.phase === "live" ? this.config.scan.type : undefined;
+    return this.stages.readers(this.source, this.expireTime.source, type);
   }
 
   private writers(): Writer[] {
-    return Array.from(
-      { length: this.target.workers },
-      (_, i) => new RestoreWriter(() => this.target.worker(i)),
-    );
+    return this.stages.writers(this.source, this.target);
   }
 
   private transferConfig(): TransferConfig {
@@ -453,6 +469,7 @@ export class ReplicationJob {
     return {
       mode: config.compare as CompareMode,
       ttlToleranceMs: config.ttlToleranceMs,
+      ignoreTtl: config.noTtl,
       scan: config.scan,
       batch: config.batch,
       rounds: config.rounds,

@@ -243,12 +243,13 @@ export class LiveFollower {
   }
 
   private onEvent(key: Uint8Array, _event: string): void {
-    this.live.events++;
-    this.lastEventAt = performance.now();
+    // riot's own probe keys are not the user's changes: they neither count nor keep an idle run alive.
     if (startsWith(key, PROBE_BYTES)) {
       for (const watch of this.watches) watch.guard.sawKey(latin.decode(key));
       return;
     }
+    this.live.events++;
+    this.lastEventAt = performance.now();
     if (this.config.scan.filter && !this.config.scan.filter(key)) return;
     if (!this.queue.add(key)) {
       this.requestRescan(`the event queue is full (--event-queue ${this.config.eventQueue} keys)`);

@@ -72,7 +72,7 @@ export function failureCode(error: ErrorReply): FailureCode {
 
 const WRITE_ADVICE: Record<FailureCode, string> = {
   "payload-version":
-    "the target's RDB format is older than the source's: use a target at least as new as the source, or a type-based copy (--struct, on the road map)",
+    "the target's RDB format is older than the source's (Redis 7.4/8 -> Valkey 8 or Redis 7.0, Valkey 8 -> Redis 7.0): drop --no-fallback so that riot copies such keys by type, or use a target at least as new as the source",
   "bad-data":
     "the target cannot read this payload (a module type missing on the target, or a corrupted payload)",
   "too-big": "the payload is larger than the target accepts: raise proto-max-bulk-len on the target",
@@ -86,7 +86,8 @@ const WRITE_ADVICE: Record<FailureCode, string> = {
   busy: "the target is busy running a script: it was retried until --retry-limit ran out",
   loading: "the target is loading its dataset: it was retried until --retry-limit ran out",
   tryagain: "the target asked to try again: it was retried until --retry-limit ran out",
-  "unknown-command": "the target refuses the command (renamed or disabled): allow it, or copy by type",
+  "unknown-command":
+    "the target refuses the command (renamed or disabled): allow it, or drop --no-fallback to copy by type",
   wrongtype: "the key holds another type on the target: delete it there or exclude it",
   "bad-record": "fix the record in the source, or use --ignore-missing / --filter to leave such records out",
   other: "check the target server's log",

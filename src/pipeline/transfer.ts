@@ -5,9 +5,10 @@
  *
  * - Back-pressure: keys wait in a queue of `queueBatches` batches, records in one bounded by count and by
  *   `queueBytes`; a full queue blocks the stage before it, so memory is bounded by the queues.
- * - Retries: a read or write whose connection failed, or a write the server refused as busy (BUSY,
- *   LOADING, TRYAGAIN), is sent again after a backoff and `reconnect()`, up to the retry policy's limit.
- *   Nothing counts as written until the target acknowledged it.
+ * - Retries: a read or write whose connection failed is sent again after a backoff and `reconnect()`;
+ *   records the target refused for a passing reason (BUSY, LOADING, TRYAGAIN, CLUSTERDOWN, MASTERDOWN,
+ *   READONLY: `isRetriableCode`) are sent again on their own after a backoff; both up to the retry
+ *   policy's limit. Nothing counts as written until the target acknowledged it.
  * - One failure stops all: the first error that retries cannot heal fails both queues, wakes every stage
  *   from a backoff pause, and `transfer()` rejects with that error once every stage has stopped (so that
  *   nothing runs on, or reconnects, after it returned; a write in flight waits for its reply).

@@ -68,6 +68,26 @@ export function replicationSummary(stats: ReplicationStats): string {
     `failed ${stats.failed}, ${formatBytes(stats.bytes)}`;
 }
 
+/**
+ * Once, at the end: how many keys were copied by type instead of RESTORE and why, and the hash field TTLs
+ * the target could not keep (a loss: the run exits 1).
+ */
+export function reportTypeBased(stats: ReplicationStats, log: Logger): void {
+  if (stats.typeBasedTotal > 0) {
+    const why = [...stats.typeBased].map(([reason, count]) => `${count}: ${reason}`).join("; ");
+    log.notice(`${stats.typeBasedTotal} key(s) copied by type instead of RESTORE (${why})`);
+  }
+  if (stats.fieldTtlsDropped > 0) {
+    const keys = stats.fieldTtlKeys.slice(0, 5).map(showKey).join(", ");
+    const more = stats.fieldTtlKeys.length > 5 ? ", ..." : "";
+    log.error(
+      `${stats.fieldTtlsDropped} hash field TTL(s) could not be kept: the target has no hash field TTLs ` +
+        `(HPEXPIREAT); those fields were copied without expiry (keys: ${keys}${more}). What to do: copy to ` +
+        `Redis 7.4 or later, or expire those fields on the target yourself`,
+    );
+  }
+}
+
 /** Tell the user about every key that was not copied: counted per reason, with advice, and the first keys. */
 export function reportNotCopied(stats: ReplicationStats, log: Logger): void {
   for (const [reason, { count, advice }] of stats.failureReasons) {
@@ -148,6 +168,11 @@ export function statsJson(stats: ReplicationStats) {
     keysPerSecond: Math.round(
       (stats.copyWritten ?? stats.written) / Math.max(stats.copySeconds ?? stats.elapsedSeconds, 1e-9),
     ),
+    typeBased: {
+      total: stats.typeBasedTotal,
+      reasons: Object.fromEntries(stats.typeBased),
+    },
+    fieldTtlsDropped: stats.fieldTtlsDropped,
     failures: stats.failures.slice(0, 20).map((failure) => ({
       key: showKey(failure.key),
       stage: failure.stage,

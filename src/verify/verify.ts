@@ -21,6 +21,10 @@ import type { Commands } from "../redis/commands.ts";
 import type { ScanOptions } from "../sources/key_scanner.ts";
 import { runBatches } from "./run_batches.ts";
 import { bytesEqual, valuesEqual } from "./value_equal.ts";
+import { WINDOWED_ABOVE, windowedEqual } from "./windowed_equal.ts";
+
+/** RDB version (2 bytes) and CRC64 (8 bytes) at the end of a DUMP payload. */
+const PAYLOAD_FOOTER = 10;
 
 export type CompareMode = "quick" | "full";
 export type DiffKind = "value" | "type" | "missing" | "extra" | "ttl";
@@ -28,6 +32,8 @@ export type DiffKind = "value" | "type" | "missing" | "extra" | "ttl";
 export interface VerifyConfig {
   mode: CompareMode;
   ttlToleranceMs: number;
+  /** TTLs are not compared (the copy dropped them on purpose: --no-ttl). */
+  ignoreTtl?: boolean;
   scan: ScanOptions;
   batch: number;
   rounds: number;
@@ -399,9 +405,9 @@ export async function checkKeys(
     else if (!a.present) found.push({ key: keys[i], kind: "extra", detail: "only in target" });
     else if (config.mode === "quick" && a.type !== b.type) {
       found.push({ key: keys[i], kind: "type", detail: `type ${a.type} in source, ${b.type} in target` });
-    } else if (config.mode === "full" && !bytesEqual(a.dump!, b.dump!)) {
+    } else if (config.mode === "full" && !payloadsEqual(a.dump!, b.dump!)) {
       toCompare.push({ index: i, type: "" });
-    } else if (!ttlClose(a.expireAt, b.expireAt, config.ttlToleranceMs)) {
+    } else if (!config.ignoreTtl && !ttlClose(a.expireAt, b.expireAt, config.ttlToleranceMs)) {
       found.push({ key: keys[i], kind: "ttl", detail: ttlDetail(a.expireAt, b.expireAt) });
     } else ok++;
   }
@@ -418,14 +424,18 @@ export async function checkKeys(
         found.push({ key: keys[entry.index], kind: "type", detail: `type ${a} in source, ${b} in target` });
       } else sameType.push({ index: entry.index, type: a });
     });
-    const equal = await valuesEqual(
+    const equal = await equalValues(
       source,
       target,
-      sameType.map(({ index, type }) => ({ key: keys[index], type })),
+      keys,
+      sameType,
+      (index) => Math.max(left[index].dump?.length ?? 0, right[index].dump?.length ?? 0) > WINDOWED_ABOVE,
     );
     sameType.forEach(({ index, type }, j) => {
       if (!equal[j]) found.push({ key: keys[index], kind: "value", detail: `${type} value differs` });
-      else if (!ttlClose(left[index].expireAt, right[index].expireAt, config.ttlToleranceMs)) {
+      else if (
+        !config.ignoreTtl && !ttlClose(left[index].expireAt, right[index].expireAt, config.ttlToleranceMs)
+      ) {
         found.push({
           key: keys[index],
           kind: "ttl",
@@ -435,6 +445,29 @@ export async function checkKeys(
     });
   }
   return { ok, expired, onBoth, found };
+}
+
+/** valuesEqual for most keys at once; keys whose payloads are big one by one in windows. */
+async function equalValues(
+  source: Commands,
+  target: Commands,
+  keys: Uint8Array[],
+  entries: { index: number; type: string }[],
+  isBig: (index: number) => boolean,
+): Promise<boolean[]> {
+  const small = entries.filter(({ index }) => !isBig(index));
+  const equalSmall = await valuesEqual(
+    source,
+    target,
+    small.map(({ index, type }) => ({ key: keys[index], type })),
+  );
+  const result = new Map(small.map((entry, i) => [entry, equalSmall[i]]));
+  for (const entry of entries) {
+    if (isBig(entry.index)) {
+      result.set(entry, await windowedEqual(source, target, keys[entry.index], entry.type));
+    }
+  }
+  return entries.map((entry) => result.get(entry)!);
 }
 
 /** True when the key on this side carries an expiry at or before `time`. */
@@ -469,6 +502,15 @@ async function readSides(
     };
   }
   return sides;
+}
+
+/**
+ * Equal DUMP payloads, their footers aside: the same value written by servers of different RDB versions
+ * (e.g. Redis 7.0 and 7.2 write the same bytes but version 10 and 11) is equal; the CRC follows the version.
+ */
+function payloadsEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length || a.length < PAYLOAD_FOOTER) return bytesEqual(a, b);
+  return bytesEqual(a.subarray(0, a.length - PAYLOAD_FOOTER), b.subarray(0, b.length - PAYLOAD_FOOTER));
 }
 
 function ttlClose(a: number, b: number, tolerance: number): boolean {

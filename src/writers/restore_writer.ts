@@ -1,7 +1,9 @@
 /**
  * Writer (src/pipeline/stages.ts): one pipelined round trip per batch on the target. A `dump` record
  * becomes `RESTORE key ttl payload REPLACE [ABSTTL]` (ttl 0 = no expiry), a `delete` record `DEL key`, a
- * `commands` record its commands. A refusal is per record: a KeyFailure with the server's words, its code
+ * `commands` record its commands, a `value` record `DEL key` and the type's write commands straight into
+ * the key (readers may see it half-written: FallbackWriter writes values whole, through a temporary key).
+ * A `big` record cannot be written here (it is copied from the source by FallbackWriter): it is refused. A refusal is per record: a KeyFailure with the server's words, its code
  * and advice, and the rest of the batch is still written. A lost connection rejects the whole write.
  */
 import { type Command, ErrorReply } from "../../resp/mod.ts";
@@ -9,6 +11,7 @@ import { keyFailure } from "../pipeline/failure.ts";
 import { type KeyRecord, NO_EXPIRY } from "../pipeline/record.ts";
 import type { Writer, WriteResult } from "../pipeline/stages.ts";
 import type { Commands } from "../redis/commands.ts";
+import { writeCommands } from "../rdb/commands.ts";
 
 export class RestoreWriter implements Writer {
   constructor(private readonly connection: () => Commands) {}
@@ -27,7 +30,13 @@ export async function writeRecords(connection: Commands, records: KeyRecord[]): 
     const record = records[i];
     if (record.kind === "delete") commands.push(["DEL", record.key]);
     else if (record.kind === "commands") commands.push(...record.commands);
-    else {
+    else if (record.kind === "value") {
+      const expireAt = record.expireAt === NO_EXPIRY ? undefined : record.expireAt;
+      commands.push(["DEL", record.key], ...writeCommands(record.value, { key: record.key, expireAt }));
+      bytes += record.key.length + record.bytes;
+    } else if (record.kind === "big") {
+      // Nothing to send: it needs the source (see the result loop).
+    } else {
       commands.push(
         record.expireAt === NO_EXPIRY
           ? ["RESTORE", record.key, 0, record.payload, "REPLACE"]
@@ -44,7 +53,16 @@ export async function writeRecords(connection: Commands, records: KeyRecord[]): 
     const record = records[i];
     const error = firstError(replies, start, ends[i]);
     start = ends[i];
-    if (error) {
+    if (record.kind === "big") {
+      result.failures.push({
+        key: record.key,
+        stage: "write",
+        code: "other",
+        reason: "a key above --big-key-threshold needs the windowed writer",
+        advice: "report this: big keys are copied by FallbackWriter",
+      });
+      result.failedRecords.push(record);
+    } else if (error) {
       result.failures.push(
         keyFailure(record.key, "write", error, record.kind === "commands" ? record.origin : undefined),
       );

@@ -1,19 +1,17 @@
 /**
- * Records of a delimited file (CSV, TSV, PSV, any --delimiter), parsed by csv-parse as the bytes stream in.
+ * Records of a delimited file (CSV, TSV, PSV, any --delimiter), parsed by CsvParser as the bytes stream in.
  *
  * - Field names: the header line (`--header`, or `--header-line N` for a header after N-1 other lines),
  *   else `--fields`; one of them is required.
- * - `--skip-lines N` drops the first N lines (before the header); quotes (`--quote`) may hold delimiters,
- *   doubled quotes and newlines; a UTF-8 BOM is dropped; empty lines are skipped; empty fields are "".
+ * - `--skip-lines N` drops the first N records' lines (before the header); see csv_parser.ts for quotes,
+ *   newlines, the BOM and empty lines. Empty fields are "".
  * - A line with fewer values than names gives the fields it has; a line with more values, or a malformed
- *   line (a quote that does not close before the delimiter), is an error item naming its line, and the
- *   rest of the file is still read.
- * - Origins are `name:line` (the line a record ends on).
+ *   line (text after a closing quote), is an error item naming its line, and the rest of the file is read.
+ * - Origins are `name:line` (the line a record starts on).
  */
-import { parse } from "csv-parse";
-import { Readable } from "node:stream";
 import type { Fields, FieldValue } from "../../expr/mod.ts";
 import type { SourceItem } from "../import_source.ts";
+import { CsvParser, type CsvRow } from "./csv_parser.ts";
 
 export interface CsvOptions {
   delimiter: string;
@@ -25,49 +23,38 @@ export interface CsvOptions {
   skipLines: number;
 }
 
-interface CsvInfo {
-  lines: number;
-}
-
 export async function* readCsv(
   stream: ReadableStream<Uint8Array>,
   name: string,
   options: CsvOptions,
-): AsyncGenerator<SourceItem<Fields>> {
-  const fromLine = 1 + options.skipLines + (options.headerLine === undefined ? 0 : options.headerLine - 1);
-  const parser = parse({
-    delimiter: options.delimiter,
-    quote: options.quote === "" ? false : options.quote,
-    bom: true,
-    info: true,
-    relax_column_count: true,
-    skip_empty_lines: true,
-    skip_records_with_error: true,
-    from_line: fromLine,
-    max_record_size: 16 * 1024 * 1024,
-  });
-  const skipped: SourceItem<Fields>[] = [];
-  parser.on("skip", (error: Error & { lines?: number }) => {
-    skipped.push({ error: `malformed line: ${error.message}`, origin: `${name}:${error.lines ?? "?"}` });
-  });
-  const input = Readable.fromWeb(stream as Parameters<typeof Readable.fromWeb>[0]);
-  input.on("error", (error) => parser.destroy(error));
-  input.pipe(parser);
+): AsyncGenerator<SourceItem<Fields>[]> {
+  const parser = new CsvParser({ delimiter: options.delimiter, quote: options.quote });
+  const skipBefore = 1 + options.skipLines + (options.headerLine === undefined ? 0 : options.headerLine - 1);
   let names = options.header || options.headerLine !== undefined ? undefined : options.fields;
-  for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: CsvInfo }>) {
-    while (skipped.length > 0) yield skipped.shift()!;
+  const toItem = (row: CsvRow): SourceItem<Fields> | undefined => {
+    if (row.line < skipBefore) return undefined;
+    const origin = `${name}:${row.line}`;
+    if ("error" in row) return { error: `malformed line: ${row.error}`, origin };
+    const values = row.values;
     if (names === undefined) {
-      names = options.fields ?? record.map((column) => column.trim());
-      continue;
+      names = options.fields ?? values.map((column) => column.trim());
+      return undefined;
     }
-    const origin = `${name}:${info.lines}`;
-    if (record.length > names.length) {
-      yield { error: `${record.length} values on a line of ${names.length} fields`, origin };
-      continue;
+    if (values.length > names.length) {
+      return { error: `${values.length} values on a line of ${names.length} fields`, origin };
     }
     const fields: Fields = new Map<string, FieldValue>();
-    for (let i = 0; i < record.length; i++) fields.set(names[i], record[i]);
-    yield { value: fields, origin };
-  }
-  while (skipped.length > 0) yield skipped.shift()!;
+    for (let i = 0; i < values.length; i++) fields.set(names[i], values[i]);
+    return { value: fields, origin };
+  };
+  const items = (rows: CsvRow[]) => {
+    const out: SourceItem<Fields>[] = [];
+    for (const row of rows) {
+      const item = toItem(row);
+      if (item) out.push(item);
+    }
+    return out;
+  };
+  for await (const text of stream.pipeThrough(new TextDecoderStream())) yield items(parser.feed(text));
+  yield items(parser.end());
 }

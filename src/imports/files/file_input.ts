@@ -14,7 +14,7 @@ import type { Fields } from "../../expr/mod.ts";
 import type { ImportInput, InputProgress, SourceItem } from "../import_source.ts";
 import { readCsv } from "./csv_reader.ts";
 import { type Range, readFixedWidth } from "./fixed_width.ts";
-import { readJsonArray, readJsonLines } from "./json_reader.ts";
+import { type JsonConvert, readJsonArray, readJsonLines, toFields } from "./json_reader.ts";
 import { expandInputs, FileInputError, isUrl, openInput, typeFromName } from "./open_file.ts";
 import { readXml } from "./xml_reader.ts";
 
@@ -35,16 +35,40 @@ export interface FileOptions {
 
 const DELIMITERS: Record<string, string> = { csv: ",", tsv: "\t", psv: "|" };
 
-export class FileInput implements ImportInput<Fields> {
+export class FileInput<T = Fields> implements ImportInput<T> {
   readonly progress: InputProgress = { done: 0, unit: "bytes" };
 
-  private constructor(readonly names: string[], private readonly options: FileOptions) {}
+  private constructor(
+    readonly names: string[],
+    private readonly options: FileOptions,
+    /** Dump records (no write operation): JSON elements as parsed, not flattened; JSON files only. */
+    private readonly dump: boolean,
+  ) {}
 
-  static async create(names: readonly string[], options: FileOptions): Promise<FileInput> {
+  /** Records for write operations: every format, JSON flattened to fields. */
+  static create(names: readonly string[], options: FileOptions): Promise<FileInput<Fields>> {
+    return FileInput.open<Fields>(names, options, false);
+  }
+
+  /** Data-structure dump records (JSON arrays or JSON lines), each as parsed. */
+  static createDump(names: readonly string[], options: FileOptions): Promise<FileInput<unknown>> {
+    return FileInput.open<unknown>(names, options, true);
+  }
+
+  private static async open<T>(
+    names: readonly string[],
+    options: FileOptions,
+    dump: boolean,
+  ): Promise<FileInput<T>> {
     const expanded = await expandInputs(names);
-    const input = new FileInput(expanded, options);
+    const input = new FileInput<T>(expanded, options, dump);
     for (const name of expanded) {
       const type = input.typeOf(name);
+      if (dump && type !== "json" && type !== "jsonl") {
+        throw new RangeError(
+          `${name}: without a write operation, file-import restores a data-structure dump, which is JSON (.json, .jsonl): give a write operation (hset ...) to import ${type} records`,
+        );
+      }
       if (
         (type === "csv" || type === "tsv" || type === "psv") && !options.header && !options.fields &&
         options.headerLine === undefined
@@ -73,17 +97,19 @@ export class FileInput implements ImportInput<Fields> {
     return type as FileType;
   }
 
-  async *items(signal?: AbortSignal): AsyncGenerator<SourceItem<Fields>> {
+  async *items(signal?: AbortSignal): AsyncGenerator<SourceItem<T>[]> {
     let count = 0;
     for (const name of this.names) {
       const opened = await openInput(name, this.progress);
       const shown = name === "-" ? "stdin" : name;
       const records = this.read(opened.stream, shown, this.typeOf(name));
       try {
-        for await (const item of records) {
-          yield item;
-          if (this.options.max !== undefined && ++count >= this.options.max) return;
-          if (signal?.aborted) return;
+        for await (let chunk of records) {
+          const max = this.options.max;
+          if (max !== undefined && count + chunk.length >= max) chunk = chunk.slice(0, max - count);
+          count += chunk.length;
+          if (chunk.length > 0) yield chunk;
+          if ((max !== undefined && count >= max) || signal?.aborted) return;
         }
       } finally {
         await records.return(undefined);
@@ -96,17 +122,24 @@ export class FileInput implements ImportInput<Fields> {
     stream: ReadableStream<Uint8Array>,
     name: string,
     type: FileType,
-  ): AsyncGenerator<SourceItem<Fields>> {
+  ): AsyncGenerator<SourceItem<T>[]> {
     const options = this.options;
+    const convert = (this.dump ? (parsed: unknown) => parsed : toFields) as JsonConvert<T>;
     switch (type) {
       case "json":
-        return readJsonArray(stream, name);
+        return readJsonArray(stream, name, convert);
       case "jsonl":
-        return readJsonLines(stream, name);
+        return readJsonLines(stream, name, convert);
       case "xml":
-        return readXml(stream, name);
+        return readXml(stream, name) as AsyncGenerator<SourceItem<T>[]>;
       case "fw":
-        return readFixedWidth(stream, name, options.ranges!, options.fields!, options.skipLines);
+        return readFixedWidth(
+          stream,
+          name,
+          options.ranges!,
+          options.fields!,
+          options.skipLines,
+        ) as AsyncGenerator<SourceItem<T>[]>;
       default:
         return readCsv(stream, name, {
           delimiter: options.delimiter ?? DELIMITERS[type],
@@ -115,7 +148,7 @@ export class FileInput implements ImportInput<Fields> {
           headerLine: options.headerLine,
           fields: options.fields,
           skipLines: options.skipLines,
-        });
+        }) as AsyncGenerator<SourceItem<T>[]>;
     }
   }
 }

@@ -42,11 +42,15 @@ export async function* readFixedWidth(
   ranges: readonly Range[],
   names: readonly string[],
   skipLines: number,
-): AsyncGenerator<SourceItem<Fields>> {
-  for await (const { line, text } of readLines(stream, name)) {
-    if (line <= skipLines || text.trim() === "") continue;
-    const fields: Fields = new Map<string, FieldValue>();
-    ranges.forEach((range, i) => fields.set(names[i], text.slice(range.start, range.end).trim()));
-    yield { value: fields, origin: `${name}:${line}` };
+): AsyncGenerator<SourceItem<Fields>[]> {
+  for await (const lines of readLines(stream, name)) {
+    const items: SourceItem<Fields>[] = [];
+    for (const { line, text } of lines) {
+      if (line <= skipLines || text.trim() === "") continue;
+      const fields: Fields = new Map<string, FieldValue>();
+      ranges.forEach((range, i) => fields.set(names[i], text.slice(range.start, range.end).trim()));
+      items.push({ value: fields, origin: `${name}:${line}` });
+    }
+    yield items;
   }
 }

@@ -46,6 +46,15 @@ export class JsonArraySplitter {
           else if (char === '"') this.inString = false;
           continue;
         }
+        if (this.depth === 0 && (char === "," || char === "]")) {
+          // a scalar element ends here
+          this.element += text.slice(start, i);
+          start = -1;
+          out.push({ text: this.element.trim(), line: this.elementLine });
+          this.element = "";
+          this.state = char === "]" ? "done" : "before-element";
+          continue;
+        }
         if (char === '"') this.inString = true;
         else if (char === "{" || char === "[") this.depth++;
         else if (char === "}" || char === "]") {
@@ -57,14 +66,6 @@ export class JsonArraySplitter {
             this.state = this.state === "single" ? "done" : "after-element";
             continue;
           }
-        } else if (this.depth === 0 && (char === "," || char === "]")) {
-          // a scalar element ends here
-          this.element += text.slice(start, i);
-          start = -1;
-          out.push({ text: this.element.trim(), line: this.elementLine });
-          this.element = "";
-          this.state = char === "]" ? "done" : "before-element";
-          continue;
         }
         continue;
       }

@@ -10,34 +10,43 @@ import { flatten } from "./flatten.ts";
 import { JsonArraySplitter, JsonSplitError } from "./json_array.ts";
 import { readLines } from "./lines.ts";
 
-export async function* readJsonArray(
+/** How an element becomes a value: flattened to fields (records), or kept as parsed (dump records). */
+export type JsonConvert<T> = (parsed: unknown) => T;
+
+export const toFields: JsonConvert<Fields> = (parsed) => flatten(parsed);
+
+export async function* readJsonArray<T = Fields>(
   stream: ReadableStream<Uint8Array>,
   name: string,
-): AsyncGenerator<SourceItem<Fields>> {
+  convert: JsonConvert<T> = toFields as JsonConvert<T>,
+): AsyncGenerator<SourceItem<T>[]> {
   const splitter = new JsonArraySplitter();
   try {
     for await (const text of stream.pipeThrough(new TextDecoderStream())) {
-      for (const element of splitter.feed(text)) yield parsed(element.text, `${name}:${element.line}`);
+      yield splitter.feed(text).map((element) => parsed(element.text, `${name}:${element.line}`, convert));
     }
     splitter.end();
   } catch (error) {
     if (!(error instanceof JsonSplitError)) throw error;
-    yield { error: `not a JSON array of records: ${error.message}`, origin: `${name}:${error.line}` };
+    yield [{ error: `not a JSON array of records: ${error.message}`, origin: `${name}:${error.line}` }];
   }
 }
 
-export async function* readJsonLines(
+export async function* readJsonLines<T = Fields>(
   stream: ReadableStream<Uint8Array>,
   name: string,
-): AsyncGenerator<SourceItem<Fields>> {
-  for await (const { line, text } of readLines(stream, name)) {
-    if (text.trim() !== "") yield parsed(text, `${name}:${line}`);
+  convert: JsonConvert<T> = toFields as JsonConvert<T>,
+): AsyncGenerator<SourceItem<T>[]> {
+  for await (const lines of readLines(stream, name)) {
+    yield lines.filter(({ text }) => text.trim() !== "").map(({ line, text }) =>
+      parsed(text, `${name}:${line}`, convert)
+    );
   }
 }
 
-function parsed(text: string, origin: string): SourceItem<Fields> {
+function parsed<T>(text: string, origin: string, convert: JsonConvert<T>): SourceItem<T> {
   try {
-    return { value: flatten(JSON.parse(text)), origin };
+    return { value: convert(JSON.parse(text)), origin };
   } catch (error) {
     return { error: `invalid JSON: ${(error as Error).message}`, origin };
   }

@@ -1,5 +1,5 @@
 /**
- * Text lines of a byte stream, numbered from 1, without their `\n` / `\r\n`: for JSON lines and fixed-width
+ * Text lines of a byte stream (a chunk of lines at a time), numbered from 1, without their `\n` / `\r\n`: for JSON lines and fixed-width
  * files. A UTF-8 BOM at the start is dropped. A line longer than `maxLine` characters is an error (a binary
  * file read as text would otherwise grow one line without bound).
  */
@@ -11,7 +11,7 @@ export async function* readLines(
   stream: ReadableStream<Uint8Array>,
   name: string,
   maxLine = MAX_LINE,
-): AsyncGenerator<{ line: number; text: string }> {
+): AsyncGenerator<{ line: number; text: string }[]> {
   let pending = "";
   let number = 0;
   let first = true;
@@ -21,13 +21,15 @@ export async function* readLines(
       first = false;
     }
     let start = 0;
+    const lines: { line: number; text: string }[] = [];
     for (let nl = chunk.indexOf("\n"); nl !== -1; nl = chunk.indexOf("\n", start)) {
       let text = pending + chunk.slice(start, nl);
       pending = "";
       if (text.endsWith("\r")) text = text.slice(0, -1);
-      yield { line: ++number, text };
+      lines.push({ line: ++number, text });
       start = nl + 1;
     }
+    yield lines;
     pending += chunk.slice(start);
     if (pending.length > maxLine) {
       throw new FileInputError(
@@ -36,5 +38,5 @@ export async function* readLines(
     }
   }
   if (pending.endsWith("\r")) pending = pending.slice(0, -1);
-  if (pending !== "") yield { line: ++number, text: pending };
+  if (pending !== "") yield [{ line: ++number, text: pending }];
 }

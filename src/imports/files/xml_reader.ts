@@ -3,16 +3,21 @@
  * is one record (`<records><record><id>1</id><name>x</name></record>...</records>`, RIOT's layout). A
  * record's attributes and child elements become fields; deeper elements are flattened (`address.city`);
  * a repeated child name gets `[1]`, `[2]`... from its second occurrence. Text is trimmed. Malformed XML
- * ends the file with an error item naming the line (no later record can be trusted).
+ * ends the file with an error item naming the line (no later record can be trusted), as does an element
+ * whose text is longer than MAX_TEXT characters.
  */
-import { SaxesParser } from "saxes";
 import type { Fields, FieldValue } from "../../expr/mod.ts";
 import type { SourceItem } from "../import_source.ts";
+
+/** Longest text of one element kept in memory: a record is read whole, so it must stay bounded. */
+export const MAX_TEXT = 16 * 1024 * 1024;
 
 export async function* readXml(
   stream: ReadableStream<Uint8Array>,
   name: string,
-): AsyncGenerator<SourceItem<Fields>> {
+): AsyncGenerator<SourceItem<Fields>[]> {
+  // Loaded on first use: most runs read no XML, and every command pays for what main.ts loads.
+  const { SaxesParser } = await import("saxes");
   const parser = new SaxesParser();
   const ready: SourceItem<Fields>[] = [];
   let depth = 0;
@@ -23,7 +28,10 @@ export async function* readXml(
   let text = "";
   let counts: Map<string, number>[] = [];
 
+  let failure: Error | undefined;
+  let failureLine = 0;
   parser.on("opentag", (tag) => {
+    if (failure) return;
     depth++;
     if (depth === 2) {
       record = new Map<string, FieldValue>();
@@ -44,9 +52,19 @@ export async function* readXml(
       text = "";
     }
   });
-  parser.on("text", (chunk) => text += chunk);
-  parser.on("cdata", (chunk) => text += chunk);
+  const addText = (chunk: string) => {
+    if (failure || record === undefined) return;
+    text += chunk;
+    if (text.length > MAX_TEXT) {
+      failure = new Error(`an element's text is longer than ${MAX_TEXT} characters`);
+      failureLine = parser.line;
+      record = undefined;
+    }
+  };
+  parser.on("text", addText);
+  parser.on("cdata", addText);
   parser.on("closetag", () => {
+    if (failure) return;
     if (depth > 2 && record) {
       const field = path.pop()!;
       counts.pop();
@@ -59,19 +77,22 @@ export async function* readXml(
     }
     depth--;
   });
-  let failure: Error | undefined;
   parser.on("error", (error) => {
-    failure ??= error;
+    if (failure) return;
+    failure = error;
+    failureLine = parser.line;
+    record = undefined;
   });
 
   for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
     parser.write(chunk);
-    yield* ready.splice(0);
+    yield ready.splice(0);
     if (failure) break;
   }
   if (!failure) parser.close();
-  yield* ready.splice(0);
-  if (failure) yield { error: `malformed XML: ${failure.message}`, origin: `${name}:${parser.line}` };
+  const last = ready.splice(0);
+  if (failure) last.push({ error: `malformed XML: ${failure.message}`, origin: `${name}:${failureLine}` });
+  yield last;
 }
 
 function hasChildren(record: Fields, field: string): boolean {

@@ -16,7 +16,7 @@
  *   json.set  JSON.SET key path json      the record as JSON (or the raw --field), --path ($)
  *   ts.add    TS.ADD key timestamp value  --timestamp FIELD (or * for the server's clock), --value FIELD
  */
-import type { Command } from "../../../resp/mod.ts";
+import type { Command, CommandArg } from "../../../resp/mod.ts";
 import { type Fields, type FieldValue, toArg, toNumber, toText } from "../../expr/mod.ts";
 import { joinParts, KeyBuilder } from "./key.ts";
 import { type OperationOptions, type OperationWrite, RecordError, type WriteOperation } from "./operation.ts";
@@ -58,12 +58,12 @@ export function createOperation(name: OperationName, options: OperationOptions):
 function builder(name: OperationName, options: OperationOptions): Build {
   switch (name) {
     case "hset":
-      return (key, fields) => ["HSET", key, ...pairs(fields, options, "hset")];
+      return (key, fields) => pairs(["HSET", key], fields, options, "hset");
     case "xadd": {
       const trim: (string | number)[] = options.maxlen === undefined
         ? []
         : ["MAXLEN", ...(options.approximate ? ["~"] : []), options.maxlen];
-      return (key, fields) => ["XADD", key, ...trim, "*", ...pairs(fields, options, "xadd")];
+      return (key, fields) => pairs(["XADD", key, ...trim, "*"], fields, options, "xadd");
     }
     case "set":
       return (key, fields) => ["SET", key, document(fields, options)];
@@ -113,13 +113,32 @@ function required<T>(value: T | undefined, message: string): T {
   return value;
 }
 
-/** The fields to write as field/value pairs: --include, else all but --exclude; null values left out. */
-function pairs(fields: Fields, options: OperationOptions, operation: string): (string | Uint8Array)[] {
-  const out: (string | Uint8Array)[] = [];
-  for (const [name, value] of selected(fields, options)) {
-    if (value !== null) out.push(name, toArg(value));
+/**
+ * `head` followed by the fields as field/value pairs: --include, else all but --exclude; null values left
+ * out. RecordError when no field is left.
+ */
+function pairs(
+  head: CommandArg[],
+  fields: Fields,
+  options: OperationOptions,
+  operation: string,
+): CommandArg[] {
+  const out = head;
+  const start = head.length;
+  if (options.include && options.include.length > 0) {
+    for (const name of options.include) {
+      const value = fields.get(name);
+      if (value !== undefined && value !== null) out.push(name, toArg(value));
+    }
+  } else {
+    const excluded = options.exclude;
+    for (const [name, value] of fields) {
+      if (value !== null && (excluded === undefined || !excluded.includes(name))) {
+        out.push(name, toArg(value));
+      }
+    }
   }
-  if (out.length === 0) throw new RecordError(`${operation}: the record has no fields to write`);
+  if (out.length === start) throw new RecordError(`${operation}: the record has no fields to write`);
   return out;
 }
 
