@@ -7,12 +7,16 @@
  * - `commands`: the key written by ordinary commands (type-based copy, imports); `origin` names where the
  *   record came from (a file line, a row) for reports. The commands must be safe to send twice.
  * - `delete`: the key is gone from the source; the writer deletes it on the target.
+ *
+ * `db`, when set, is the database the record goes to (an RDB file or a replication stream spans several);
+ * without it the record goes to the database the writer's connection has selected.
  */
 import type { Command } from "../../resp/mod.ts";
 
 export const NO_EXPIRY = -1;
 
 export interface DumpRecord {
+  db?: number;
   kind: "dump";
   key: Uint8Array;
   payload: Uint8Array;
@@ -20,6 +24,7 @@ export interface DumpRecord {
 }
 
 export interface CommandsRecord {
+  db?: number;
   kind: "commands";
   key: Uint8Array;
   commands: Command[];
@@ -27,6 +32,7 @@ export interface CommandsRecord {
 }
 
 export interface DeleteRecord {
+  db?: number;
   kind: "delete";
   key: Uint8Array;
 }

@@ -41,6 +41,21 @@ export interface KeySource {
   batches(signal?: AbortSignal): AsyncIterable<KeyBatch>;
 }
 
+/**
+ * RecordSource — `batches(signal)` yields records that need no reader (an RDB file, a replication
+ * stream): they go straight to the writers. Same contract as KeySource otherwise: `position` is where a
+ * new run may resume once this batch and every earlier one are written; an aborted `signal` ends the
+ * iteration at a batch boundary.
+ */
+export interface RecordBatch {
+  records: KeyRecord[];
+  position?: SourcePosition;
+}
+
+export interface RecordSource {
+  records(signal?: AbortSignal): AsyncIterable<RecordBatch>;
+}
+
 export interface SkippedKey {
   key: Uint8Array;
   bytes: number;

@@ -1,6 +1,7 @@
 /**
  * The only copy loop: a key source -> readers -> a bounded queue of records -> writers. The snapshot, every
  * live batch, converge rounds and imports run through it, so they share counters, retries and reports.
+ * A record source (an RDB file) skips the readers: its records go straight into the record queue.
  *
  * - Back-pressure: keys wait in a queue of `queueBatches` batches, records in one bounded by count and by
  *   `queueBytes`; a full queue blocks the stage before it, so memory is bounded by the queues.
@@ -21,17 +22,20 @@ import { PositionTracker } from "./positions.ts";
 import { BoundedQueue } from "./queue.ts";
 import type { RateLimit } from "./rate.ts";
 import { type KeyRecord, recordWeight } from "./record.ts";
-import type { KeySource, Reader, SourcePosition, Writer, WriteResult } from "./stages.ts";
+import type { KeySource, Reader, RecordSource, SourcePosition, Writer, WriteResult } from "./stages.ts";
 import type { ReplicationStats } from "./stats.ts";
 import { AdaptiveWindow } from "./window.ts";
 
-export interface TransferStages {
-  source: KeySource;
-  readers: Reader[];
+interface WriterStages {
   writers: Writer[];
   /** Reopens lost connections before a retry; rejects when it cannot (counts as a failed attempt). */
   reconnect?: () => Promise<void>;
 }
+
+/** Keys read by readers, or records from a record source (no readers). */
+export type TransferStages =
+  | WriterStages & { source: KeySource; readers: Reader[] }
+  | WriterStages & { records: RecordSource };
 
 export interface TransferConfig {
   /** Most keys in one read round trip. */
@@ -95,23 +99,41 @@ export async function transfer(
   };
   let stopped = false;
 
-  const sourcing = (async () => {
-    for await (const batch of stages.source.batches(config.signal)) {
-      const seq = tracker.open(batch.keys.length, batch.position);
-      if (batch.keys.length === 0) continue;
-      await config.rate?.take(batch.keys.length);
-      await keyQueue.push({ seq, keys: batch.keys });
-    }
-    stopped = config.signal?.aborted ?? false;
-    keyQueue.close();
-  })().catch(stopAll);
+  const sourcing = "records" in stages
+    ? (async () => {
+      for await (const batch of stages.records.records(config.signal)) {
+        const count = batch.records.length;
+        const seq = tracker.open(count, batch.position);
+        if (count === 0) continue;
+        await config.rate?.take(count);
+        stats.read += count;
+        if (config.dryRun) {
+          tracker.settle(seq, count);
+          continue;
+        }
+        let weight = 0;
+        for (const record of batch.records) weight += recordWeight(record);
+        await recordQueue.push({ seq, keys: count, records: batch.records }, weight);
+      }
+      stopped = config.signal?.aborted ?? false;
+      keyQueue.close();
+      recordQueue.close();
+    })().catch(stopAll)
+    : (async () => {
+      for await (const batch of stages.source.batches(config.signal)) {
+        const seq = tracker.open(batch.keys.length, batch.position);
+        if (batch.keys.length === 0) continue;
+        await config.rate?.take(batch.keys.length);
+        await keyQueue.push({ seq, keys: batch.keys });
+      }
+      stopped = config.signal?.aborted ?? false;
+      keyQueue.close();
+    })().catch(stopAll);
 
-  const roundTripBytes = Math.max(
-    1,
-    Math.floor(config.queueBytes / (LOOPS_PER_STAGE * stages.readers.length)),
-  );
-  const reading = Promise.all(
-    loops(stages.readers).map(async (reader) => {
+  const readers = "readers" in stages ? stages.readers : [];
+  const roundTripBytes = Math.max(1, Math.floor(config.queueBytes / (LOOPS_PER_STAGE * readers.length || 1)));
+  const reading = "records" in stages ? Promise.resolve() : Promise.all(
+    loops(readers).map(async (reader) => {
       const window = new AdaptiveWindow(config.batch, roundTripBytes);
       for (let work = await keyQueue.take(); work !== undefined; work = await keyQueue.take()) {
         for (let at = 0; at < work.keys.length;) {

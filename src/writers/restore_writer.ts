@@ -3,6 +3,9 @@
  * becomes `RESTORE key ttl payload REPLACE [ABSTTL]` (ttl 0 = no expiry), a `delete` record `DEL key`, a
  * `commands` record its commands. A refusal is per record: a KeyFailure with the server's words, its code
  * and advice, and the rest of the batch is still written. A lost connection rejects the whole write.
+ *
+ * Records with a `db` are written after a `SELECT db` (only when it changes), and a batch that selected
+ * another database ends with `SELECT selectedDb`, so the connection is left as it was found.
  */
 import { type Command, ErrorReply } from "../../resp/mod.ts";
 import { keyFailure } from "../pipeline/failure.ts";
@@ -11,20 +14,30 @@ import type { Writer, WriteResult } from "../pipeline/stages.ts";
 import type { RedisConnection } from "../redis/connection.ts";
 
 export class RestoreWriter implements Writer {
-  constructor(private readonly connection: () => RedisConnection) {}
+  /** `selectedDb`: the database the connection selects on connect (-n). */
+  constructor(private readonly connection: () => RedisConnection, private readonly selectedDb = 0) {}
 
   write(records: KeyRecord[]): Promise<WriteResult> {
-    return writeRecords(this.connection(), records);
+    return writeRecords(this.connection(), records, this.selectedDb);
   }
 }
 
-export async function writeRecords(connection: RedisConnection, records: KeyRecord[]): Promise<WriteResult> {
+export async function writeRecords(
+  connection: RedisConnection,
+  records: KeyRecord[],
+  selectedDb = 0,
+): Promise<WriteResult> {
   const commands: Command[] = [];
+  let db = selectedDb;
   /** Index of each record's last command: its reply decides the record's outcome with the others. */
   const ends: number[] = new Array(records.length);
   let bytes = 0;
   for (let i = 0; i < records.length; i++) {
     const record = records[i];
+    if (record.db !== undefined && record.db !== db) {
+      db = record.db;
+      commands.push(["SELECT", db]);
+    }
     if (record.kind === "delete") commands.push(["DEL", record.key]);
     else if (record.kind === "commands") commands.push(...record.commands);
     else {
@@ -37,6 +50,7 @@ export async function writeRecords(connection: RedisConnection, records: KeyReco
     }
     ends[i] = commands.length;
   }
+  if (db !== selectedDb) commands.push(["SELECT", selectedDb]);
   const replies = await connection.pipeline(commands);
   const result: WriteResult = { written: 0, deleted: 0, bytes, failures: [], failedRecords: [] };
   let start = 0;
