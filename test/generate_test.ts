@@ -258,3 +258,10 @@ serverTest({
     );
   },
 });
+
+Deno.test("riot generate keeps within -m/--pool: more --threads than the pool is a usage error naming both", async () => {
+  // Port 1 is never listened on: the check must refuse before any connection is tried.
+  const run = await riot(["generate", "-p", "1", "-m", "2", "--threads", "3", "--count", "10"]);
+  assert.equal(run.code, 2, run.err);
+  assert.match(run.err, /--threads 3 needs 3 connections, above -m\/--pool 2/);
+});

@@ -258,6 +258,11 @@ export const generateCommand: CommandModule = {
       );
     }
     const config = toGenerateConfig(values);
+    if (config.threads > options.pool) {
+      throw new UsageError(
+        `--threads ${config.threads} needs ${config.threads} connections, above -m/--pool ${options.pool}: raise --pool or lower --threads`,
+      );
+    }
     const log = context.log;
     const quiet = !log.enabled("warn");
     const style = (values.progress as ProgressStyle | undefined) ??

@@ -226,7 +226,7 @@ Examples:
     try {
       outcome = await job.run();
     } finally {
-      await display.stop();
+      display.stop();
       await metrics?.close();
       signals.close();
     }

@@ -3,6 +3,8 @@
  * the whole database). Bounded: past `limit` keys the rest are not remembered, and `overflowed` says how
  * many were left out.
  */
+import { keyId } from "../bytes.ts";
+
 const LIMIT = 1_000_000;
 
 export class ChangedKeys {
@@ -13,7 +15,7 @@ export class ChangedKeys {
 
   add(keys: Uint8Array[]): void {
     for (const key of keys) {
-      const id = String.fromCharCode(...key.subarray(0, 4096)) + (key.length > 4096 ? `#${key.length}` : "");
+      const id = keyId(key);
       if (this.seen.has(id)) continue;
       if (this.seen.size >= this.limit) this.overflowed++;
       else this.seen.set(id, key);

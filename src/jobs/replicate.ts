@@ -13,6 +13,7 @@ import type { Log } from "../log.ts";
 import { KeyListSource } from "../sources/key_list.ts";
 import { LiveFollower } from "../live/follower.ts";
 import { RateLimit } from "../pipeline/rate.ts";
+import { AdaptiveWindow } from "../pipeline/window.ts";
 import { retry, type RetryPolicy } from "../retry.ts";
 import type { KeySource, Reader, Writer } from "../pipeline/stages.ts";
 import { ReplicationStats } from "../pipeline/stats.ts";
@@ -100,6 +101,8 @@ export class ReplicationJob {
   private target!: Endpoint;
   private expireTime = { source: true, target: true };
   private rate: RateLimit | undefined;
+  /** The read window of live batches and converge rounds, kept from one batch to the next. */
+  private batchWindow: AdaptiveWindow | undefined;
 
   constructor(private readonly config: ReplicationConfig, private readonly log: Log) {}
 
@@ -296,6 +299,10 @@ export class ReplicationJob {
   /** Copy these keys through the engine (a live batch, a converge round). */
   private async copyKeys(keys: Uint8Array[]): Promise<void> {
     await this.rate?.take(keys.length);
+    this.batchWindow ??= new AdaptiveWindow(
+      this.config.batch,
+      Math.max(1, Math.floor(this.config.queueBytes / (2 * this.config.threads))),
+    );
     await transfer(
       {
         source: new KeyListSource(keys, this.config.batch),
@@ -303,7 +310,7 @@ export class ReplicationJob {
         writers: this.writers(),
         reconnect: this.reconnect,
       },
-      this.transferConfig(),
+      { ...this.transferConfig(), window: this.batchWindow },
       this.stats,
     );
   }

@@ -8,18 +8,12 @@
  * - `takeBatch(max)`: up to `max` waiting keys that are not in flight; they become in flight until
  *   `done(keys)`. A key changed again while in flight waits again, so its newest value is copied after.
  */
+import { keyId } from "../bytes.ts";
+
 export interface ChangedKey {
   key: Uint8Array;
   /** performance.now() of the first change not yet copied. */
   since: number;
-}
-
-function id(key: Uint8Array): string {
-  let out = "";
-  for (let i = 0; i < key.length; i += 4096) {
-    out += String.fromCharCode.apply(null, key.subarray(i, i + 4096) as unknown as number[]);
-  }
-  return out;
 }
 
 export class ChangeQueue {
@@ -40,7 +34,7 @@ export class ChangeQueue {
   }
 
   add(key: Uint8Array, now = performance.now()): boolean {
-    const name = id(key);
+    const name = keyId(key);
     if (this.waiting.has(name)) return true;
     if (this.waiting.size >= this.capacity) {
       this.overflowed++;
@@ -64,7 +58,7 @@ export class ChangeQueue {
   }
 
   done(batch: ChangedKey[]): void {
-    for (const entry of batch) this.inFlight.delete(id(entry.key));
+    for (const entry of batch) this.inFlight.delete(keyId(entry.key));
     if (this.waiting.size > 0) this.notify();
   }
 

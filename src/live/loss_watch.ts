@@ -4,7 +4,7 @@
  * per-key events), more SWAPDB calls (a whole database swapped in), or counters that went down (CONFIG
  * RESETSTAT: a flush may be hidden, so assume one).
  */
-import type { RedisConnection } from "../redis/connection.ts";
+import type { Commands } from "../redis/commands.ts";
 import { toText } from "../../resp/mod.ts";
 
 export interface LossSnapshot {
@@ -37,14 +37,14 @@ export function lossReason(before: LossSnapshot, now: LossSnapshot): string | un
   return undefined;
 }
 
-async function read(connection: RedisConnection): Promise<LossSnapshot> {
+async function read(connection: Commands): Promise<LossSnapshot> {
   return parseLossInfo(toText(await connection.call("INFO", "server", "commandstats")));
 }
 
 export class LossWatch {
   private last: LossSnapshot | undefined;
 
-  constructor(private readonly connection: () => RedisConnection) {}
+  constructor(private readonly connection: () => Commands) {}
 
   async start(): Promise<void> {
     this.last = await read(this.connection());

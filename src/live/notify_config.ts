@@ -7,7 +7,7 @@
  * (g $ l s h z x e t d); `m` and `n` are not needed.
  */
 import { ErrorReply, toText } from "../../resp/mod.ts";
-import type { RedisConnection } from "../redis/connection.ts";
+import type { Commands } from "../redis/commands.ts";
 
 const NEEDED = ["K", "g", "$", "l", "s", "h", "z", "x", "e", "t", "d"];
 
@@ -23,7 +23,7 @@ function expand(flags: string): Set<string> {
   return out;
 }
 
-export async function checkNotifications(connection: RedisConnection): Promise<NotifyCheck> {
+export async function checkNotifications(connection: Commands): Promise<NotifyCheck> {
   try {
     const reply = await connection.call("CONFIG", "GET", "notify-keyspace-events");
     const entries = Array.isArray(reply) ? reply : (reply as { entries?: unknown[][] }).entries?.flat() ?? [];
@@ -38,13 +38,13 @@ export async function checkNotifications(connection: RedisConnection): Promise<N
 }
 
 /** Turn the needed flags on; returns the previous value (to restore). */
-export async function enableNotifications(connection: RedisConnection, current: string): Promise<string> {
+export async function enableNotifications(connection: Commands, current: string): Promise<string> {
   const merged = [...new Set([...current.split(""), "K", "A"])].join("");
   await connection.call("CONFIG", "SET", "notify-keyspace-events", merged);
   return current;
 }
 
-export async function restoreNotifications(connection: RedisConnection, previous: string): Promise<void> {
+export async function restoreNotifications(connection: Commands, previous: string): Promise<void> {
   await connection.call("CONFIG", "SET", "notify-keyspace-events", previous);
 }
 

@@ -12,7 +12,7 @@
  * `restore()` puts back the value found at the start when riot changed it.
  */
 import type { Log } from "../log.ts";
-import type { RedisConnection } from "../redis/connection.ts";
+import type { Commands } from "../redis/commands.ts";
 import {
   checkNotifications,
   enableNotifications,
@@ -34,7 +34,7 @@ export class NotificationGuard {
   private readonly probes = new Map<string, () => void>();
 
   constructor(
-    private readonly control: () => RedisConnection,
+    private readonly control: () => Commands,
     private readonly endpoint: string,
     private readonly configSet: boolean,
     private readonly log: Log,

@@ -50,6 +50,11 @@ export interface TransferConfig {
   signal?: AbortSignal;
   onPosition?: (position: SourcePosition) => void;
   log?: Log;
+  /**
+   * A read window kept across transfers (live batches, converge rounds), so that each small transfer does
+   * not start again from the small first window; by default each reader loop has its own.
+   */
+  window?: AdaptiveWindow;
 }
 
 export interface TransferResult {
@@ -134,7 +139,7 @@ export async function transfer(
   const roundTripBytes = Math.max(1, Math.floor(config.queueBytes / (LOOPS_PER_STAGE * readers.length || 1)));
   const reading = "records" in stages ? Promise.resolve() : Promise.all(
     loops(readers).map(async (reader) => {
-      const window = new AdaptiveWindow(config.batch, roundTripBytes);
+      const window = config.window ?? new AdaptiveWindow(config.batch, roundTripBytes);
       for (let work = await keyQueue.take(); work !== undefined; work = await keyQueue.take()) {
         for (let at = 0; at < work.keys.length;) {
           const part = work.keys.slice(at, at + window.size);

@@ -11,7 +11,7 @@ import { ErrorReply, type RespValue, toText } from "../../resp/mod.ts";
 import { failureCode, isRetriableCode, type KeyFailure, keyFailure } from "../pipeline/failure.ts";
 import { type KeyRecord, NO_EXPIRY } from "../pipeline/record.ts";
 import type { Reader, ReadResult, SkippedKey } from "../pipeline/stages.ts";
-import type { RedisConnection } from "../redis/connection.ts";
+import type { Commands } from "../redis/commands.ts";
 
 const MEMORY_USAGE = [["MEMORY", "USAGE"]];
 const TYPE = [["TYPE"]];
@@ -28,14 +28,14 @@ export interface DumpReaderOptions {
 }
 
 /** True when the server knows PEXPIRETIME (Redis 7.0+) and lets this user run it. */
-export async function supportsExpireTime(connection: RedisConnection): Promise<boolean> {
+export async function supportsExpireTime(connection: Commands): Promise<boolean> {
   const [reply] = await connection.pipeline([["PEXPIRETIME", "riot:probe:pexpiretime"]]);
   return !(reply instanceof ErrorReply);
 }
 
 export class DumpReader implements Reader {
   constructor(
-    private readonly connection: () => RedisConnection,
+    private readonly connection: () => Commands,
     private readonly options: DumpReaderOptions,
   ) {}
 
@@ -45,7 +45,7 @@ export class DumpReader implements Reader {
 }
 
 export async function readDumps(
-  connection: RedisConnection,
+  connection: Commands,
   keys: Uint8Array[],
   options: DumpReaderOptions,
 ): Promise<ReadResult> {
@@ -88,7 +88,7 @@ export async function readDumps(
 }
 
 /** Keys of `type`, plus keys gone from the source (they are deleted on the target). */
-async function ofType(connection: RedisConnection, keys: Uint8Array[], type: string): Promise<Uint8Array[]> {
+async function ofType(connection: Commands, keys: Uint8Array[], type: string): Promise<Uint8Array[]> {
   const types = await connection.pipelineKeys(TYPE, keys);
   return keys.filter((_, i) => {
     const name = types[i] instanceof ErrorReply ? "" : toText(types[i]);

@@ -7,7 +7,7 @@
  * scan can go on from a cursor on another connection, or in another run.
  */
 import { ErrorReply, type RespValue } from "../../resp/mod.ts";
-import type { RedisConnection } from "../redis/connection.ts";
+import type { Commands } from "../redis/commands.ts";
 
 export interface ScanOptions {
   pattern?: string;
@@ -31,7 +31,7 @@ const latin = new TextDecoder("latin1");
 
 /** One page per SCAN reply, empty pages included, from `start` ("0": the beginning). */
 export async function* scanPages(
-  connection: () => RedisConnection,
+  connection: () => Commands,
   options: ScanOptions,
   stats: ScanStats = { scanned: 0 },
   start = "0",
@@ -59,7 +59,7 @@ export async function* scanPages(
 
 /** The keys of a whole scan in batches (one per non-empty SCAN reply). */
 export async function* scanKeys(
-  connection: RedisConnection,
+  connection: Commands,
   options: ScanOptions,
   stats: ScanStats = { scanned: 0 },
 ): AsyncGenerator<Uint8Array[]> {
@@ -73,7 +73,7 @@ export async function* scanKeys(
  * it: its rejection is marked handled here so that a lost connection cannot end the process.
  */
 function sendScan(
-  connection: RedisConnection,
+  connection: Commands,
   cursor: string,
   tail: (string | number)[],
 ): Promise<RespValue> {

@@ -6,7 +6,7 @@
  */
 import type { Log } from "../log.ts";
 import type { KeyBatch, KeySource } from "../pipeline/stages.ts";
-import type { RedisConnection } from "../redis/connection.ts";
+import type { Commands } from "../redis/commands.ts";
 import { backoffDelay, DEFAULT_RETRY, isRetriable, type RetryPolicy, sleep } from "../retry.ts";
 import { type ScanOptions, scanPages, type ScanStats } from "./key_scanner.ts";
 
@@ -26,7 +26,7 @@ export class ScanSource implements KeySource {
   cursor: string;
 
   constructor(
-    private readonly connection: () => RedisConnection,
+    private readonly connection: () => Commands,
     private readonly options: ScanSourceOptions,
     private readonly stats: ScanStats = { scanned: 0 },
   ) {

@@ -11,7 +11,7 @@ import { type MetricsServer, serveMetrics } from "./metrics.ts";
 import { Progress, type ProgressStyle } from "./progress.ts";
 
 export interface ProgressDisplay {
-  stop(): Promise<void>;
+  stop(): void;
 }
 
 export function showReplicationProgress(
@@ -34,7 +34,7 @@ export function showReplicationProgress(
   const timer = setInterval(switchTo, 100);
   Deno.unrefTimer(timer);
   return {
-    async stop() {
+    stop() {
       clearInterval(timer);
       current?.stop(true);
     },

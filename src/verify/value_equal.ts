@@ -5,7 +5,7 @@
  * value is its entries and its consumer groups (name, consumers, pending count, last delivered id, ...).
  */
 import { type Command, ErrorReply, RespDouble, RespMap, RespSet, type RespValue } from "../../resp/mod.ts";
-import type { RedisConnection } from "../redis/connection.ts";
+import type { Commands } from "../redis/commands.ts";
 
 /** The commands that read a value of each type as data; equal replies to all of them are equal values. */
 const READERS: Record<string, (key: Uint8Array) => Command[]> = {
@@ -19,8 +19,8 @@ const READERS: Record<string, (key: Uint8Array) => Command[]> = {
 
 /** For each key (all of `type`), true when source and target hold equal data. */
 export async function valuesEqual(
-  source: RedisConnection,
-  target: RedisConnection,
+  source: Commands,
+  target: Commands,
   keys: { key: Uint8Array; type: string }[],
 ): Promise<boolean[]> {
   const perKey = keys.map(({ key, type }) => (READERS[type] ?? ((k: Uint8Array) => [["DUMP", k]]))(key));

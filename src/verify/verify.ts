@@ -14,7 +14,7 @@
  * number of source keys found on it (nothing else can be there); `targetPassSkipped` says so.
  */
 import { ErrorReply, type RespValue, toText } from "../../resp/mod.ts";
-import type { RedisConnection } from "../redis/connection.ts";
+import type { Commands } from "../redis/commands.ts";
 import { scanKeys, type ScanOptions } from "../sources/key_scanner.ts";
 import { bytesEqual, valuesEqual } from "./value_equal.ts";
 
@@ -66,10 +66,10 @@ export interface VerifyResult {
 }
 
 export interface VerifyConnections {
-  sourceScanner: RedisConnection;
-  targetScanner: RedisConnection;
-  sources: RedisConnection[];
-  targets: RedisConnection[];
+  sourceScanner: Commands;
+  targetScanner: Commands;
+  sources: Commands[];
+  targets: Commands[];
 }
 
 /** Counts shown while verifying. */
@@ -231,7 +231,7 @@ async function recheck(
   return rounds;
 }
 
-async function dbSizeOf(connection: RedisConnection): Promise<number | undefined> {
+async function dbSizeOf(connection: Commands): Promise<number | undefined> {
   try {
     const reply = await connection.call("DBSIZE");
     return typeof reply === "number" ? reply : undefined;
@@ -241,7 +241,7 @@ async function dbSizeOf(connection: RedisConnection): Promise<number | undefined
 }
 
 /** The keys whose MEMORY USAGE is at most `limit` (the copy skipped the others on purpose). */
-async function underLimit(source: RedisConnection, keys: Uint8Array[], limit: number): Promise<Uint8Array[]> {
+async function underLimit(source: Commands, keys: Uint8Array[], limit: number): Promise<Uint8Array[]> {
   const usage = await source.pipelineKeys([["MEMORY", "USAGE"]], keys);
   return keys.filter((_, i) => !(typeof usage[i] === "number" && (usage[i] as number) > limit));
 }
@@ -251,7 +251,7 @@ async function underLimit(source: RedisConnection, keys: Uint8Array[], limit: nu
  * batch (a batch that failed is never dropped from the counts silently).
  */
 async function runBatches(
-  scanner: RedisConnection,
+  scanner: Commands,
   config: VerifyConfig,
   each: (keys: Uint8Array[]) => Promise<void>,
 ): Promise<void> {
@@ -292,8 +292,8 @@ export interface Checked {
 
 /** Classify keys; keys gone from both sides are not counted at all. */
 export async function checkKeys(
-  source: RedisConnection,
-  target: RedisConnection,
+  source: Commands,
+  target: Commands,
   keys: Uint8Array[],
   config: VerifyConfig,
 ): Promise<Checked> {
@@ -364,7 +364,7 @@ function expiresBy(side: Side, time: number): boolean {
 }
 
 async function readSides(
-  connection: RedisConnection,
+  connection: Commands,
   keys: Uint8Array[],
   mode: CompareMode,
   expireTime: boolean,

@@ -3,13 +3,13 @@
  * filters as the copy), asks the source `EXISTS` for each key, and sends `DEL` for those it lacks.
  * Used by re-scans after lost events (a FLUSHDB, a dropped subscription), where deletions left no trace.
  */
-import type { RedisConnection } from "../redis/connection.ts";
+import type { Commands } from "../redis/commands.ts";
 import { scanKeys, type ScanOptions } from "../sources/key_scanner.ts";
 
 export async function pruneTarget(
-  targetScanner: RedisConnection,
-  source: RedisConnection,
-  target: RedisConnection,
+  targetScanner: Commands,
+  source: Commands,
+  target: Commands,
   scan: ScanOptions,
 ): Promise<number> {
   let deleted = 0;

@@ -11,11 +11,11 @@ import { type Command, ErrorReply } from "../../resp/mod.ts";
 import { keyFailure } from "../pipeline/failure.ts";
 import { type KeyRecord, NO_EXPIRY } from "../pipeline/record.ts";
 import type { Writer, WriteResult } from "../pipeline/stages.ts";
-import type { RedisConnection } from "../redis/connection.ts";
+import type { Commands } from "../redis/commands.ts";
 
 export class RestoreWriter implements Writer {
   /** `selectedDb`: the database the connection selects on connect (-n). */
-  constructor(private readonly connection: () => RedisConnection, private readonly selectedDb = 0) {}
+  constructor(private readonly connection: () => Commands, private readonly selectedDb = 0) {}
 
   write(records: KeyRecord[]): Promise<WriteResult> {
     return writeRecords(this.connection(), records, this.selectedDb);
@@ -23,7 +23,7 @@ export class RestoreWriter implements Writer {
 }
 
 export async function writeRecords(
-  connection: RedisConnection,
+  connection: Commands,
   records: KeyRecord[],
   selectedDb = 0,
 ): Promise<WriteResult> {
