@@ -4,11 +4,18 @@ import { runMain } from "./src/cli/main.ts";
 import { compareCommand } from "./src/commands/compare.ts";
 import { generateCommand } from "./src/commands/generate.ts";
 import { pingCommand } from "./src/commands/ping.ts";
+import { rdbImportCommand } from "./src/commands/rdb_import.ts";
 import { replicateCommand } from "./src/commands/replicate.ts";
 import { askSecretOnTerminal } from "./src/ui/ask_secret.ts";
 
 /** Every command, in the order `riot --help` lists them. */
-const COMMANDS: readonly CommandModule[] = [pingCommand, replicateCommand, generateCommand, compareCommand];
+const COMMANDS: readonly CommandModule[] = [
+  pingCommand,
+  replicateCommand,
+  generateCommand,
+  compareCommand,
+  rdbImportCommand,
+];
 
 const encoder = new TextEncoder();
 const code = await runMain(Deno.args, {

@@ -4,6 +4,7 @@ import { runMain } from "../src/cli/main.ts";
 import { compareCommand } from "../src/commands/compare.ts";
 import { generateCommand } from "../src/commands/generate.ts";
 import { pingCommand } from "../src/commands/ping.ts";
+import { rdbImportCommand } from "../src/commands/rdb_import.ts";
 import { replicateCommand } from "../src/commands/replicate.ts";
 
 /** The commands main.ts runs, in the same order. */
@@ -12,6 +13,7 @@ export const COMMANDS: readonly CommandModule[] = [
   replicateCommand,
   generateCommand,
   compareCommand,
+  rdbImportCommand,
 ];
 
 export interface Run {
