@@ -4,6 +4,7 @@ import { runMain } from "./src/cli/main.ts";
 import { compareCommand } from "./src/commands/compare.ts";
 import { generateCommand } from "./src/commands/generate.ts";
 import { pingCommand } from "./src/commands/ping.ts";
+import { rdbExportCommand } from "./src/commands/rdb_export.ts";
 import { rdbImportCommand } from "./src/commands/rdb_import.ts";
 import { replicateCommand } from "./src/commands/replicate.ts";
 import { askSecretOnTerminal } from "./src/ui/ask_secret.ts";
@@ -15,6 +16,7 @@ const COMMANDS: readonly CommandModule[] = [
   generateCommand,
   compareCommand,
   rdbImportCommand,
+  rdbExportCommand,
 ];
 
 const encoder = new TextEncoder();

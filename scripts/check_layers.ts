@@ -19,6 +19,7 @@ const LAYERS: [prefix: string, rank: number][] = [
   ["src/generate/", 4],
   ["src/verify/", 4],
   ["src/live/", 5],
+  ["src/sync/", 5],
   ["src/jobs/", 6],
   ["src/ui/", 7],
   ["src/cli/", 8],

@@ -99,6 +99,7 @@ export class RdbFileReader {
   #version = 0;
   #db = 0;
   #done = false;
+  #checksum: bigint | undefined;
   readonly #maxItemBytes: number;
 
   constructor(options: RdbFileReaderOptions = {}) {
@@ -113,6 +114,11 @@ export class RdbFileReader {
   /** Bytes consumed into complete items so far (the file offset of the next item). */
   get offset(): number {
     return this.#base + this.#start;
+  }
+
+  /** The CRC64 the file ends with (0n: saved without one), once the end item was read. */
+  get checksum(): bigint | undefined {
+    return this.#checksum;
   }
 
   /** True once the `end` item was returned. */
@@ -326,6 +332,7 @@ export class RdbFileReader {
       );
     }
     this.#done = true;
+    this.#checksum = checksum;
     return { kind: "end", checksum, offset };
   }
 
