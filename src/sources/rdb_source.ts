@@ -61,41 +61,51 @@ export class RdbRecordSource implements RecordSource {
     aux: new Map(),
   };
 
+  readonly #reader: RdbFileReader;
+
+  /** `input`: a byte stream (a ReadableStream is one), read once. */
   constructor(
-    private readonly input: ReadableStream<Uint8Array>,
+    private readonly input: AsyncIterable<Uint8Array>,
     private readonly options: RdbSourceOptions,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.#reader = new RdbFileReader({ maxItemBytes: options.maxItemBytes });
+  }
+
+  /** True once the file's end marker was read (a diskless sync's snapshot ends there). */
+  get done(): boolean {
+    return this.#reader.done;
+  }
+
+  /** Bytes that came after the file's end marker (taken). */
+  rest(): Uint8Array {
+    return this.#reader.rest();
+  }
 
   async *records(signal?: AbortSignal): AsyncGenerator<RecordBatch> {
-    const reader = new RdbFileReader({ maxItemBytes: this.options.maxItemBytes });
-    const stream = this.input.getReader();
+    const reader = this.#reader;
     let batch: KeyRecord[] = [];
-    try {
-      for (;;) {
-        if (signal?.aborted) return;
-        const { value, done } = await stream.read();
-        if (done) reader.end();
-        else {
-          reader.feed(value);
-          this.summary.bytes += value.length;
+    const pull = () => {
+      const full: KeyRecord[][] = [];
+      for (let item = reader.next(); item !== undefined; item = reader.next()) {
+        const record = this.#record(item, reader.version);
+        if (record) batch.push(record);
+        if (batch.length >= this.options.batch) {
+          full.push(batch);
+          batch = [];
         }
-        for (let item = reader.next(); item !== undefined; item = reader.next()) {
-          const record = this.#record(item, reader.version);
-          if (record) batch.push(record);
-          if (batch.length >= this.options.batch) {
-            yield { records: batch };
-            batch = [];
-            if (signal?.aborted) return;
-          }
-        }
-        if (done) break;
       }
-      if (batch.length > 0) yield { records: batch };
-    } finally {
-      stream.releaseLock();
-      await this.input.cancel().catch(() => {});
+      return full;
+    };
+    for await (const chunk of this.input) {
+      reader.feed(chunk);
+      this.summary.bytes += chunk.length;
+      for (const records of pull()) yield { records };
+      if (signal?.aborted) return;
     }
+    reader.end();
+    for (const records of pull()) yield { records };
+    if (batch.length > 0) yield { records: batch };
   }
 
   #record(item: RdbItem, version: number): KeyRecord | undefined {
