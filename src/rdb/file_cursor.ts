@@ -30,22 +30,32 @@ const LZF_MAX_RATIO = 88;
 
 export class FileCursor {
   pos: number;
-  readonly #view: DataView;
+  #view: DataView;
+  bytes: Uint8Array;
+  end = 0;
+  base = 0;
+  limitEnd = 0;
+
+  /** A cursor over `bytes`; {@link reset} points it at the next item. */
+  constructor(bytes: Uint8Array, readonly limitBytes: number) {
+    this.bytes = bytes;
+    this.pos = 0;
+    this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
 
   /**
-   * `bytes[start, end)` are buffered; `base` is the file offset of `bytes[0]`; no item may reach past
-   * `limitEnd` (an index into `bytes`).
+   * Points the cursor at an item starting at `start`: `bytes[start, end)` are buffered, `base` is the file
+   * offset of `bytes[0]`, and the item may not reach past `start + limitBytes`.
    */
-  constructor(
-    readonly bytes: Uint8Array,
-    start: number,
-    readonly end: number,
-    readonly base: number,
-    readonly limitEnd: number,
-    readonly limitBytes: number,
-  ) {
+  reset(bytes: Uint8Array, start: number, end: number, base: number): void {
+    if (bytes !== this.bytes) {
+      this.bytes = bytes;
+      this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    }
     this.pos = start;
-    this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.end = end;
+    this.base = base;
+    this.limitEnd = start + this.limitBytes;
   }
 
   /** The absolute file offset where the item being read starts. */

@@ -101,9 +101,11 @@ export class RdbFileReader {
   #done = false;
   #checksum: bigint | undefined;
   readonly #maxItemBytes: number;
+  readonly #cursor: FileCursor;
 
   constructor(options: RdbFileReaderOptions = {}) {
     this.#maxItemBytes = options.maxItemBytes ?? DEFAULT_MAX_ITEM_BYTES;
+    this.#cursor = new FileCursor(this.#buffer, this.#maxItemBytes);
   }
 
   /** The RDB version from the header (0 before it is read). */
@@ -175,14 +177,8 @@ export class RdbFileReader {
       return undefined;
     }
     if (!this.#ended && this.#base + this.#end < this.#waitFor) return undefined;
-    const cursor = new FileCursor(
-      this.#buffer,
-      this.#start,
-      this.#end,
-      this.#base,
-      this.#start + this.#maxItemBytes,
-      this.#maxItemBytes,
-    );
+    const cursor = this.#cursor;
+    cursor.reset(this.#buffer, this.#start, this.#end, this.#base);
     let item: RdbItem;
     try {
       item = this.#version === 0 ? this.#header(cursor) : this.#item(cursor);
