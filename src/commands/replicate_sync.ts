@@ -50,7 +50,7 @@ export async function runSyncMode(
   const json = values.json === true;
   const style = (values.progress as ProgressStyle | undefined) ?? (json ? "none" : defaultProgressStyle());
   const threads = (values.threads as number | undefined) ?? Math.max(1, Math.min(2, target.pool - 1));
-  const namesDb = values.targetDb !== undefined || target.db !== 0;
+  const namesDb = values.db !== undefined || target.db !== 0;
   const job = new SyncJob({
     source,
     target,
