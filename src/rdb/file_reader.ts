@@ -12,8 +12,9 @@
  * - A key item holds the key and its value bytes as new arrays (never views into the buffer), the database,
  *   the absolute expiry in ms (or -1) and the RDB type; {@link dumpPayload} turns it into a DUMP payload.
  * - Memory is bounded: the buffer holds at most one item (up to `maxItemBytes`, checked on declared lengths
- *   before the bytes arrive) plus the last chunk fed. A large item arriving in small chunks is parsed again
- *   only when the buffer has doubled, so the work stays linear.
+ *   before the bytes arrive) plus the last chunk fed. An item is parsed again from its start only once the
+ *   bytes it was missing have arrived (never later: a diskless sync's stream may go quiet right after the
+ *   file), so a collection of many small elements arriving in many chunks costs elements x chunks steps.
  * - After {@link RdbFileReader.end}, a file that stops early is a `truncated` error. Every error is an
  *   {@link RdbFileError} naming the byte offset, and is sticky: later calls throw it again.
  * - The `end` item comes last; bytes after it are kept for the caller ({@link RdbFileReader.rest}: a
@@ -48,8 +49,6 @@ export const OPCODE = {
 const MAGIC = [0x52, 0x45, 0x44, 0x49, 0x53]; // "REDIS"
 const HEADER_SIZE = 9;
 const CHECKSUM_SIZE = 8;
-/** Below this many bytes of a partial item, it is parsed again as soon as its next need is met. */
-const REPARSE_DOUBLING_FROM = 64 * 1024;
 export const NO_EXPIRY = -1;
 
 export interface RdbKeyItem {
@@ -193,10 +192,7 @@ export class RdbFileReader {
           this.#base + this.#end,
         );
       }
-      const partial = this.#end - this.#start;
-      this.#waitFor = partial < REPARSE_DOUBLING_FROM
-        ? NEED_MORE.at
-        : Math.max(NEED_MORE.at, this.offset + 2 * partial);
+      this.#waitFor = NEED_MORE.at;
       return undefined;
     }
     if (item.kind !== "end") this.#crc = crc64(this.#buffer.subarray(this.#start, cursor.pos), this.#crc);
