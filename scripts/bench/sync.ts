@@ -88,10 +88,12 @@ const rdb = `${source.dir}/dump.rdb`;
 const rows: [string, number][] = [];
 
 rows.push(["native REPLICAOF full sync", await replicaof(source, target)]);
+log(`REPLICAOF: ${rows[0][1].toFixed(2)} s`);
 const pipeInput = `${source.dir}/restore.resp`;
 await restoreFile(rdb, pipeInput);
 const pipe = await run(["redis-cli", "-p", String(target.port), "--pipe"], { stdin: pipeInput });
 rows.push(["redis-cli --pipe of RESTOREs (ingest ceiling)", pipe.seconds]);
+log(`--pipe: ${pipe.seconds.toFixed(2)} s`);
 const uriOf = (server: RedisServer) => `redis://127.0.0.1:${server.port}`;
 for (
   const [name, args] of [
@@ -102,7 +104,9 @@ for (
 ) {
   await target.cli("FLUSHALL");
   const extra = name.includes("sync") ? ["--idle-timeout", "300"] : [];
-  rows.push([name, await riot([...args, ...extra, "--compare", "none", "--progress", "none", "--json"])]);
+  if (name.startsWith("riot replicate")) extra.push("--compare", "none");
+  rows.push([name, await riot([...args, ...extra, "--progress", "none", "--json"])]);
+  log(`${name}: ${rows.at(-1)![1].toFixed(2)} s`);
   if (Number(await target.cli("DBSIZE")) !== keys) throw new Error(`${name}: the target is incomplete`);
 }
 
