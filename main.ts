@@ -2,6 +2,11 @@
 import type { CommandModule } from "./src/cli/command.ts";
 import { runMain } from "./src/cli/main.ts";
 import { compareCommand } from "./src/commands/compare.ts";
+import { dbExportCommand } from "./src/commands/db_export.ts";
+import { dbImportCommand } from "./src/commands/db_import.ts";
+import { fakerCommand } from "./src/commands/faker.ts";
+import { fileImportCommand } from "./src/commands/file_import.ts";
+import { fileExportCommand } from "./src/commands/file_export.ts";
 import { generateCommand } from "./src/commands/generate.ts";
 import { pingCommand } from "./src/commands/ping.ts";
 import { rdbExportCommand } from "./src/commands/rdb_export.ts";
@@ -15,6 +20,11 @@ const COMMANDS: readonly CommandModule[] = [
   replicateCommand,
   generateCommand,
   compareCommand,
+  fileImportCommand,
+  fileExportCommand,
+  dbImportCommand,
+  dbExportCommand,
+  fakerCommand,
   rdbImportCommand,
   rdbExportCommand,
 ];

@@ -7,6 +7,7 @@
 const LAYERS: [prefix: string, rank: number][] = [
   ["resp/", 0],
   ["src/rdb/", 0],
+  ["src/expr/", 0],
   ["src/log.ts", 1],
   ["src/bytes.ts", 1],
   ["src/version.ts", 1],
@@ -17,10 +18,14 @@ const LAYERS: [prefix: string, rank: number][] = [
   ["src/readers/", 4],
   ["src/writers/", 4],
   ["src/generate/", 4],
+  ["src/exports/", 4],
+  ["src/sql/", 4],
+  ["src/faker/", 4],
   ["src/verify/", 4],
   ["src/live/", 5],
   ["src/sync/", 5],
   ["src/jobs/", 6],
+  ["src/imports/", 6],
   ["src/ui/", 7],
   ["src/cli/", 8],
   ["src/commands/", 9],
@@ -36,12 +41,16 @@ export function rankOf(path: string): number | undefined {
   return best?.[1];
 }
 
+/** Relative specifiers of `import/export ... from "x"`, `import "x"` (side effect) and `import("x")`. */
+const IMPORT =
+  /(?:(?:^|\n)\s*(?:import|export)[^"']*?from\s+|(?:^|\n)\s*import\s+|\bimport\s*\(\s*)["'](\.[^"']+)["']/g;
+
 /** Imports of `from` (a repository path) that point to a higher layer. */
 export function violations(from: string, source: string): string[] {
   const own = rankOf(from);
   if (own === undefined || from.endsWith("_test.ts")) return [];
   const found: string[] = [];
-  for (const match of source.matchAll(/(?:^|\n)\s*(?:import|export)[^"']*?from\s+["'](\.[^"']+)["']/g)) {
+  for (const match of source.matchAll(IMPORT)) {
     const target = normalize(dirname(from), match[1]);
     const rank = rankOf(target);
     if (rank !== undefined && rank > own) found.push(`${from} imports ${target}`);

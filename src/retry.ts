@@ -1,5 +1,6 @@
 /**
- * The one retry policy of the program: capped exponential backoff with full jitter.
+ * The one retry policy of the program: capped exponential backoff with jitter (each pause is random in the
+ * upper half of its ceiling, so that retries of many clients spread out but never come back at once).
  *
  * Retriable: a connection lost after it was established (and failures to reopen it), a timeout, and the
  * server's LOADING, BUSY, TRYAGAIN, CLUSTERDOWN, MASTERDOWN and READONLY (after a failover) replies. Never
@@ -31,7 +32,7 @@ export function isRetriable(error: unknown): boolean {
   return false;
 }
 
-/** The pause before retry number `retry` (1-based): random in [0, min(max, backoff * 2^(retry-1))]. */
+/** The pause before retry number `retry` (1-based): random in [c/2, c], c = min(max, backoff * 2^(retry-1)). */
 export function backoffDelay(policy: RetryPolicy, retry: number, random = Math.random): number {
   const ceiling = Math.min(policy.maxBackoffMs, policy.backoffMs * 2 ** Math.min(30, retry - 1));
   return Math.round(ceiling / 2 + random() * ceiling / 2);

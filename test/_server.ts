@@ -47,7 +47,7 @@ export class RedisServer implements AsyncDisposable {
   readonly socketPath?: string;
   readonly tls?: TlsFiles;
   readonly dir: string;
-  readonly #options: RedisServerOptions;
+  #options: RedisServerOptions;
   #child: Deno.ChildProcess | undefined;
   #stderr: Promise<string> = Promise.resolve("");
   #stopping: Promise<void> | undefined;
@@ -117,10 +117,15 @@ export class RedisServer implements AsyncDisposable {
     return this.#stopping;
   }
 
-  /** Stops the server and starts it again on the same port with the same options (data is not kept). */
-  async restart(): Promise<void> {
+  /**
+   * Stops the server and starts it again on the same port (data is not kept), with the same options or,
+   * when `changes` are given, with them merged in from now on: `{ notifyKeyspaceEvents: undefined }`
+   * restarts it as from a config file that leaves notifications off.
+   */
+  async restart(changes?: Partial<RedisServerOptions>): Promise<void> {
     if (this.#disposed) throw new Error("Cannot restart a disposed RedisServer");
     await this.stop();
+    if (changes) this.#options = { ...this.#options, ...changes };
     await this.#launch();
     this.#stopping = undefined;
   }

@@ -337,7 +337,8 @@ serverTest({
 });
 
 serverTest({
-  name: "riot replicate to a target user without +restore exits 1 with NOPERM and permission advice",
+  name:
+    "riot replicate to a target user without +restore copies by type; with --no-fallback exits 1 with NOPERM and advice",
   async fn() {
     await using source = await RedisServer.start();
     await using target = await RedisServer.start({
@@ -346,13 +347,8 @@ serverTest({
     await source.cli("SET", "a", "1");
     await source.cli("SET", "b", "2");
 
-    const run = await riot([
-      "replicate",
-      uri(source),
-      `redis://copier:s3cret@${target.host}:${target.port}`,
-      "--progress",
-      "none",
-    ]);
+    const targetUri = `redis://copier:s3cret@${target.host}:${target.port}`;
+    const run = await riot(["replicate", uri(source), targetUri, "--progress", "none", "--no-fallback"]);
     assert.equal(run.code, 1);
     assert.match(
       run.err,
@@ -361,6 +357,14 @@ serverTest({
     assert.ok(!run.err.includes("s3cret"), "password not shown");
     assert.equal(run.out, "OK:0 V:0 >:2 <:0 T:0\n");
     assert.equal(await target.cli("DBSIZE"), "0");
+
+    const typed = await riot(["replicate", uri(source), targetUri, "--progress", "none"]);
+    assert.equal(typed.code, 0, typed.err);
+    assert.match(
+      typed.err,
+      /2 key\(s\) copied by type instead of RESTORE \(2: the target refuses RESTORE \(NOPERM/,
+    );
+    assert.equal(await target.cli("GET", "b"), "2");
   },
 });
 

@@ -126,6 +126,7 @@ const scenarios: Scenario[] = [
   },
 ];
 
+const loadAtStart = Deno.loadavg()[0];
 log(`Machine: ${machine()}; redis-server ${(await run(["redis-server", "--version"])).stdout.trim()}`);
 rows.push("| data set | method | seconds | keys/s | vs ingest ceiling | vs node-redis | peak RSS |");
 rows.push("|---|---|---|---|---|---|---|");
@@ -192,8 +193,38 @@ for (const scenario of scenarios) {
   ], { measureRss: true });
   if (riot.code !== 0) throw new Error(`riot replicate failed: ${riot.stderr}`);
   if ((await dbsize(target)) !== keys) throw new Error(`riot copied ${await dbsize(target)} of ${keys} keys`);
-  results.push({ method: "riot replicate", seconds: riot.seconds, rss: riot.peakRssMiB });
+  results.push({ method: "riot replicate --compare none", seconds: riot.seconds, rss: riot.peakRssMiB });
   log(`  riot replicate: ${riot.seconds.toFixed(2)} s, peak RSS ${riot.peakRssMiB?.toFixed(0)} MiB`);
+  if (scenario.baselines) {
+    // What a user runs: replicate with its default verification (quick), onto an empty target.
+    await target.cli("FLUSHALL");
+    const verified = await run([
+      deno,
+      "run",
+      "-A",
+      "--v8-flags=--max-semi-space-size=8",
+      `${repo}main.ts`,
+      "-p",
+      String(source.port),
+      "replicate",
+      "-p",
+      String(target.port),
+      "--progress",
+      "none",
+      "-q",
+    ], { measureRss: true });
+    if (verified.code !== 0) {
+      throw new Error(
+        `riot replicate (verified) failed (${verified.code}): ${verified.stdout} ${verified.stderr}`,
+      );
+    }
+    results.push({
+      method: "riot replicate (default: + quick verification)",
+      seconds: verified.seconds,
+      rss: verified.peakRssMiB,
+    });
+    log(`  riot replicate with verification: ${verified.seconds.toFixed(2)} s`);
+  }
   if (scenario.baselines) {
     const compare = await run([
       deno,
@@ -232,7 +263,10 @@ console.log(table);
 if (markdown) {
   const date = new Date().toISOString().slice(0, 16).replace("T", " ");
   const section =
-    `\n## Replication (scripts/bench/replicate.ts)\n\n${date} UTC, ${machine()}. Source and target ` +
+    `\n## Replication (scripts/bench/replicate.ts)\n\n${date} UTC, ${machine()}, load average ` +
+    `${loadAtStart.toFixed(1)} at the start and ${
+      Deno.loadavg()[0].toFixed(1)
+    } at the end. Source and target ` +
     `are local redis-server 7.0 processes on loopback, sharing the 2 cores with riot. Times are wall clock, ` +
     `including process start; ratios above 1 mean riot is faster.\n\n${table}\n`;
   await Deno.writeTextFile(markdown, section, { append: true });

@@ -28,6 +28,11 @@ export interface CommandModule {
   /** Usage lines and explanation printed by --help, before the option list. */
   usage: string;
   specs: readonly OptionSpec[];
+  /**
+   * The part of argv that `specs` describe, when not all of it (imports: the options before the first
+   * write operation, which has options of its own). runMain reads the log level and secrets from it.
+   */
+  ownArgv?(argv: readonly string[]): string[];
   run(context: CommandContext): Promise<number>;
 }
 

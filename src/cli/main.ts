@@ -104,7 +104,7 @@ export async function runMain(
       io.out(`${command.usage}\nOptions:\n${formatOptions([...command.specs, ...LOG_SPECS])}\n`);
       return 0;
     }
-    const own = parseCommandArgs(command, rest).values;
+    const own = parseCommandArgs(command, command.ownArgv ? command.ownArgv(rest) : rest).values;
     log.level = levelOf(own, log.level);
     debug = log.level === "debug";
     addSecrets(log, own, io.env);

@@ -194,3 +194,12 @@ export function threadsWithin(values: ParsedValues, sourcePool: number, targetPo
   }
   return asked;
 }
+
+/** The key filters as text, for a checkpoint's fingerprint and its messages. */
+export function filtersText(values: ParsedValues): string {
+  const parts: string[] = [];
+  for (const name of ["keyPattern", "keyType", "keyInclude", "keyExclude"]) {
+    if (values[name] !== undefined) parts.push(`${name}=${JSON.stringify(values[name])}`);
+  }
+  return parts.join(" ");
+}

@@ -2,10 +2,11 @@
  * `riot compare SOURCE TARGET`: verify that two databases hold the same keys, types, TTLs (and values with
  * --mode full). Prints OK:n V:n >:n <:n T:n; exit 0 when nothing differs, 1 otherwise.
  */
-import type { CommandModule } from "../cli/command.ts";
+import type { CommandContext, CommandModule } from "../cli/command.ts";
 import { parseCommandArgs } from "../cli/command.ts";
 import { type OptionSpec, UsageError } from "../cli/parse.ts";
 import {
+  filtersText,
   KEY_SPECS,
   OUTPUT_SPECS,
   scanOptionsFrom,
@@ -15,7 +16,8 @@ import {
 import { resolveTwoServers, TWO_SERVER_SPECS } from "../cli/two_servers.ts";
 import { dbSize } from "../sources/dbsize.ts";
 import { supportsExpireTime } from "../readers/dump_reader.ts";
-import { type CompareMode, differs, verify } from "../verify/verify.ts";
+import { type CompareMode, differs, verify, type VerifyPosition } from "../verify/verify.ts";
+import { openCompareCheckpoint } from "../jobs/compare_checkpoint.ts";
 import { Endpoint } from "../redis/endpoint.ts";
 import { defaultProgressStyle, Progress, type ProgressStyle } from "../ui/progress.ts";
 import { reportVerify, verifyJson } from "../ui/report.ts";
@@ -45,6 +47,13 @@ const SPECS: readonly OptionSpec[] = [
     min: 0,
     help: "Pause before each re-check round",
     defaultText: "1s",
+  },
+  {
+    long: "checkpoint",
+    kind: "string",
+    key: "checkpoint",
+    arg: "FILE",
+    help: "Record how far the comparison got in FILE (SIGINT saves it) and continue from it when run again",
   },
   ...KEY_SPECS,
   ...VERIFY_SPECS,
@@ -76,6 +85,7 @@ are not reported as lasting differences.
     const threads = threadsWithin(values, source.pool, target.pool);
     const showDiffs = (values.showDiffs as number | undefined) ?? 10;
     const servers: Endpoint[] = [];
+    const stop = new AbortController();
     try {
       const left = await Endpoint.open({ ...source, clientName: "riot-compare" }, "source", threads);
       servers.push(left);
@@ -86,6 +96,13 @@ are not reported as lasting differences.
         supportsExpireTime(left.control),
         supportsExpireTime(right.control),
       ]);
+      const mode = (values.mode as CompareMode | undefined) ?? "quick";
+      const checkpoint = values.checkpoint === undefined ? undefined : await openCompareCheckpoint(
+        values.checkpoint as string,
+        { source: left.name, target: right.name, db: `${source.db}->${target.db}` },
+        `compare --mode ${mode}${filtersText(values) ? ` ${filtersText(values)}` : ""}`,
+      );
+      const signals = checkpoint ? stopOnSignal(context, stop) : undefined;
       const total = await dbSize(left.control);
       const checked = { checked: 0 };
       const progress = new Progress({
@@ -96,6 +113,8 @@ are not reported as lasting differences.
       });
       progress.start();
       let result;
+      let last: VerifyPosition | undefined = checkpoint?.resume;
+      checkpoint?.file.autosave(2000, () => ({ ...last?.counts }));
       try {
         result = await verify(
           {
@@ -105,7 +124,7 @@ are not reported as lasting differences.
             targets: workers(right),
           },
           {
-            mode: (values.mode as CompareMode | undefined) ?? "quick",
+            mode,
             ttlToleranceMs: (values.ttlTolerance as number | undefined) ?? 100,
             scan: scanOptionsFrom(values),
             batch: (values.batch as number | undefined) ?? 1000,
@@ -113,16 +132,51 @@ are not reported as lasting differences.
             pauseMs: (values.pause as number | undefined) ?? 1000,
             sourceExpireTime,
             targetExpireTime,
+            log: context.log,
+            signal: stop.signal,
+            resume: checkpoint?.resume,
+            onPosition: checkpoint
+              ? (position) => {
+                last = position;
+                checkpoint.file.advance({ node: "", cursor: position.cursor, done: position.done });
+              }
+              : undefined,
           },
           checked,
         );
       } finally {
         progress.stop(true);
+        signals?.close();
+        checkpoint?.file.stop();
       }
-      if (json) context.out(`${JSON.stringify(verifyJson(result, showDiffs))}\n`);
-      else {
+      if (checkpoint) {
+        if (!result.stopped) checkpoint.file.markComplete();
+        checkpoint.file.setCounters({ ...last?.counts });
+        await checkpoint.file.save();
+      }
+      const resumed = checkpoint?.resume !== undefined;
+      if (json) {
+        const shape = verifyJson(result, showDiffs);
+        const before = checkpoint?.resume?.counts.seen ?? 0;
+        context.out(`${JSON.stringify(checkpoint ? { ...shape, resumed, checkedBefore: before } : shape)}\n`);
+      } else {
         context.log.notice(`Compared in ${result.seconds.toFixed(2)} s (${result.rounds} round(s))`);
+        if (resumed) {
+          context.log.notice(
+            `Resumed from checkpoint ${checkpoint!.file.path}: ${
+              checkpoint!.resume!.counts.seen
+            } key(s) were ` +
+              "checked before; their differences are counted, not listed",
+          );
+        }
         reportVerify(result, showDiffs, context.log, context.out);
+      }
+      if (result.stopped && signals?.received) {
+        context.log.warn(
+          `Stopped by ${signals.received} after ${last?.counts.seen ?? 0} source key(s) checked: ` +
+            `run the same command again to continue from checkpoint ${checkpoint!.file.path}`,
+        );
+        return signals.received === "SIGTERM" ? 143 : 130;
       }
       return differs(result) ? 1 : 0;
     } finally {
@@ -130,3 +184,33 @@ are not reported as lasting differences.
     }
   },
 };
+
+/**
+ * With --checkpoint: the first SIGINT/SIGTERM ends the comparison at a batch boundary so that the
+ * checkpoint is saved; a second one exits at once.
+ */
+function stopOnSignal(context: CommandContext, stop: AbortController) {
+  const state = { received: undefined as string | undefined };
+  const removers = (["SIGINT", "SIGTERM"] as const).map((name) => {
+    const handler = () => {
+      if (state.received !== undefined) {
+        context.log.error(`${name} again: aborting now; the checkpoint keeps its last save`);
+        context.exit(name === "SIGTERM" ? 143 : 130);
+        return;
+      }
+      state.received = name;
+      context.log.warn(
+        `${name}: finishing the batches in flight, then saving the checkpoint (${name} again aborts)`,
+      );
+      stop.abort();
+    };
+    Deno.addSignalListener(name, handler);
+    return () => Deno.removeSignalListener(name, handler);
+  });
+  return {
+    get received() {
+      return state.received;
+    },
+    close: () => removers.forEach((remove) => remove()),
+  };
+}

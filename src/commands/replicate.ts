@@ -6,6 +6,7 @@ import type { CommandContext, CommandModule } from "../cli/command.ts";
 import { parseCommandArgs } from "../cli/command.ts";
 import { type OptionSpec, type ParsedValues, UsageError } from "../cli/parse.ts";
 import {
+  filtersText,
   KEY_SPECS,
   OUTPUT_SPECS,
   RETRY_SPECS,
@@ -21,7 +22,14 @@ import { replicationMetrics, showReplicationProgress } from "../ui/replication_p
 import { differs } from "../verify/verify.ts";
 import { formatLag } from "../ui/format.ts";
 import { defaultProgressStyle, type ProgressStyle } from "../ui/progress.ts";
-import { replicationSummary, reportNotCopied, reportVerify, statsJson, verifyJson } from "../ui/report.ts";
+import {
+  replicationSummary,
+  reportNotCopied,
+  reportTypeBased,
+  reportVerify,
+  statsJson,
+  verifyJson,
+} from "../ui/report.ts";
 
 const SPECS: readonly OptionSpec[] = [
   {
@@ -56,6 +64,44 @@ const SPECS: readonly OptionSpec[] = [
     defaultText: "128mb",
   },
   { long: "dry-run", kind: "flag", key: "dryRun", help: "Read everything, write nothing" },
+  {
+    long: "struct",
+    kind: "flag",
+    key: "copyType",
+    value: "struct",
+    help: "Copy by type: read with type commands (no DUMP), write into a temporary key, then RENAME",
+  },
+  {
+    long: "type",
+    kind: "string",
+    key: "copyType",
+    arg: "TYPE",
+    choices: ["dump", "struct"],
+    normalize: (raw) => raw.toLowerCase(),
+    help: "RIOT's form: dump (DUMP/RESTORE) or struct (same as --struct)",
+    defaultText: "dump",
+  },
+  {
+    long: "big-key-threshold",
+    kind: "bytes",
+    key: "bigKeyThreshold",
+    arg: "SIZE",
+    min: 0,
+    help: "Copy keys whose MEMORY USAGE is above SIZE in windows (SCAN/LRANGE/GETRANGE), never whole; 0: off",
+    defaultText: "off",
+  },
+  {
+    long: "no-ttl",
+    kind: "flag",
+    key: "noTtl",
+    help: "Write keys without their TTL (and do not compare TTLs when verifying)",
+  },
+  {
+    long: "no-fallback",
+    kind: "flag",
+    key: "noFallback",
+    help: "Report keys the target's RESTORE refuses instead of copying them by type",
+  },
   {
     long: "mem-limit",
     kind: "bytes",
@@ -178,6 +224,12 @@ Examples:
         );
       }
     }
+    if (values.dryRun === true && values.checkpoint !== undefined) {
+      // A dry run moves the cursor without writing: a real run resumed from it would skip those keys.
+      throw new UsageError(
+        "--checkpoint cannot be used with --dry-run (a dry run writes nothing to resume from): drop one of them",
+      );
+    }
     if (source.cluster || target.cluster) {
       throw new UsageError(
         "Cluster mode (-c) is not supported yet: copy each master node on its own (without -c), or wait for cluster support",
@@ -206,6 +258,10 @@ Examples:
       retry: retryPolicyFrom(values),
       rate: values.rate as number | undefined,
       checkpoint: values.checkpoint as string | undefined,
+      fallback: values.noFallback !== true,
+      struct: values.copyType === "struct",
+      bigKeyThreshold: bigKeyThreshold(values),
+      noTtl: values.noTtl === true,
       live: live
         ? {
           idleTimeoutMs: values.idleTimeout as number | undefined,
@@ -224,19 +280,29 @@ Examples:
       dryRun: values.dryRun === true,
       estimated: scan.pattern !== undefined || scan.type !== undefined || scan.filter !== undefined,
     });
-    let outcome;
+    let outcome: ReplicationOutcome | undefined;
+    let failure: unknown;
     try {
       outcome = await job.run();
+    } catch (error) {
+      if (signals.received === undefined) throw error;
+      failure = error; // a server down while stopping: reported as the stop it is, below
     } finally {
       display.stop();
       await metrics?.close();
       signals.close();
+    }
+    if (outcome === undefined) {
+      return reportStoppedByFailure(failure, job, signals.received!, json, context, values.checkpoint);
     }
     const { stats, verify } = outcome;
     if (json) {
       const result = {
         replication: statsJson(stats),
         resumed: outcome.resumed,
+        // Resumed: the keys this run copied (replication.written counts this run only) and those before.
+        copiedThisRun: outcome.resumed ? stats.written : undefined,
+        copiedBefore: outcome.resumed ? outcome.writtenBefore : undefined,
         stopped: outcome.stopped ? { phase: outcome.stopped, signal: signals.received } : undefined,
         live: outcome.live,
         converged: outcome.converged,
@@ -246,12 +312,18 @@ Examples:
       context.out(`${JSON.stringify(result)}\n`);
     } else {
       context.log.notice(replicationSummary(stats));
-      if (outcome.resumed) context.log.notice(`Resumed from checkpoint ${outcome.checkpoint}`);
+      if (outcome.resumed) {
+        context.log.notice(
+          `Resumed from checkpoint ${outcome.checkpoint}: this run copied ${stats.written} keys, ` +
+            `the runs before ${outcome.writtenBefore}`,
+        );
+      }
       if (outcome.live) {
         const { events, rescans, lagP50, lagP99 } = outcome.live;
         context.log.notice(`Live: ${events} events, ${rescans} re-scan(s), ${formatLag(lagP50, lagP99)}`);
       }
     }
+    reportTypeBased(stats, context.log);
     reportNotCopied(stats, context.log);
     if (outcome.stopped) {
       context.log.warn(stopReport(outcome, signals.received));
@@ -267,7 +339,8 @@ Examples:
       }
       reportVerify(verify, showDiffs, context.log, context.out);
     }
-    return stats.failed > 0 || (verify !== undefined && differs(verify)) ? 1 : 0;
+    const lost = stats.failed > 0 || stats.fieldTtlsDropped > 0;
+    return lost || (verify !== undefined && differs(verify)) ? 1 : 0;
   },
 };
 
@@ -285,6 +358,51 @@ function stopReport(outcome: ReplicationOutcome, signal: string | undefined): st
 }
 
 /**
+ * A run that failed after a signal asked it to stop (retries against a server that is down are given up
+ * at once then): the error, then what was done, and the signal's exit code.
+ */
+function reportStoppedByFailure(
+  failure: unknown,
+  job: ReplicationJob,
+  signal: string,
+  json: boolean,
+  context: CommandContext,
+  checkpoint: unknown,
+): number {
+  const message = failure instanceof Error ? failure.message : String(failure);
+  const code = signal === "SIGTERM" ? 143 : 130;
+  const written = job.stats.written;
+  const where = job.phase === "live"
+    ? "during the live phase"
+    : job.phase === "verifying" || job.phase === "converging"
+    ? "during the verification"
+    : job.phase === "connecting"
+    ? "while connecting"
+    : "during the copy";
+  const next = job.phase === "live" || job.phase === "verifying" || job.phase === "converging"
+    ? "run riot compare to verify"
+    : checkpoint
+    ? `run the same command again to resume from checkpoint ${checkpoint}`
+    : "run it again to copy from the start (add --checkpoint FILE to resume instead)";
+  context.log.error(message);
+  reportNotCopied(job.stats, context.log);
+  context.log.warn(
+    `Stopped by ${signal} ${where} after ${written} keys written (${job.stats.scanned} scanned), without ` +
+      `waiting for the server to come back; not verified: ${next}`,
+  );
+  if (json) {
+    context.out(`${
+      JSON.stringify({
+        replication: statsJson(job.stats),
+        stopped: { phase: job.phase, signal },
+        error: { message: context.log.redact(message), exitCode: code },
+      })
+    }\n`);
+  }
+  return code;
+}
+
+/**
  * First SIGINT/SIGTERM: ask the job to stop (what that means depends on the phase). A second one: say so
  * and exit at once.
  */
@@ -294,8 +412,9 @@ function watchSignals(job: ReplicationJob, context: CommandContext) {
     const handler = () => {
       const code = name === "SIGTERM" ? 143 : 130;
       if (state.received !== undefined) {
+        const second = name === state.received ? `${name} again` : `${name} after ${state.received}`;
         context.log.error(
-          `${name} again: aborting now; in-flight writes may be lost (RESTORE is safe to repeat)`,
+          `${second}: aborting now; in-flight writes may be lost (RESTORE is safe to repeat)`,
         );
         context.exit(code);
         return;
@@ -320,10 +439,11 @@ function watchSignals(job: ReplicationJob, context: CommandContext) {
   };
 }
 
-function filtersText(values: ParsedValues): string {
-  const parts: string[] = [];
-  for (const name of ["keyPattern", "keyType", "keyInclude", "keyExclude"]) {
-    if (values[name] !== undefined) parts.push(`${name}=${JSON.stringify(values[name])}`);
-  }
-  return parts.join(" ");
+/**
+ * --big-key-threshold in bytes, or undefined when it is not given or 0: the check costs one MEMORY USAGE
+ * round trip per key (a quarter to a third of the copy rate, measured), so it is on only when asked for.
+ */
+function bigKeyThreshold(values: ParsedValues): number | undefined {
+  const bytes = values.bigKeyThreshold as number | undefined;
+  return bytes === 0 ? undefined : bytes;
 }

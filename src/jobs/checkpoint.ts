@@ -32,6 +32,7 @@ interface CheckpointFile {
 export class Checkpoint {
   private dirty = false;
   private timer: ReturnType<typeof setInterval> | undefined;
+  private saving: Promise<void> = Promise.resolve();
 
   private constructor(readonly path: string, private data: CheckpointFile, readonly resumed: boolean) {}
 
@@ -116,7 +117,17 @@ export class Checkpoint {
     clearInterval(this.timer);
   }
 
-  async save(): Promise<void> {
+  /**
+   * Write the file if anything changed. Saves run one after the other (an autosave still writing when the
+   * final save starts would otherwise share its temporary file, and one rename would fail).
+   */
+  save(): Promise<void> {
+    const next = this.saving.then(() => this.write());
+    this.saving = next.catch(() => {});
+    return next;
+  }
+
+  private async write(): Promise<void> {
     if (!this.dirty) return;
     this.dirty = false;
     this.data.savedAt = new Date().toISOString();

@@ -69,7 +69,12 @@ export class RdbImportJob {
         { length: target.workers },
         (_, i) => new RestoreWriter(() => target!.worker(i), config.target.db),
       );
-      const { stopped } = await transfer({ records: source, writers, reconnect: () => target!.reconnect() }, {
+      const { stopped } = await transfer({
+        source,
+        readers: [],
+        writers,
+        reconnect: () => target!.reconnect(),
+      }, {
         batch: config.source.batch,
         queueBatches: 8,
         queueBytes: config.queueBytes,

@@ -18,7 +18,7 @@ import { retry, type RetryPolicy } from "../retry.ts";
 import type { KeySource, Reader, Writer } from "../pipeline/stages.ts";
 import { ReplicationStats } from "../pipeline/stats.ts";
 import { transfer, type TransferConfig } from "../pipeline/transfer.ts";
-import { DumpReader, supportsExpireTime } from "../readers/dump_reader.ts";
+import { supportsExpireTime } from "../readers/dump_reader.ts";
 import { Endpoint } from "../redis/endpoint.ts";
 import { type ConnectionOptions, OptionError } from "../redis/options.ts";
 import { dbSize } from "../sources/dbsize.ts";
@@ -33,9 +33,9 @@ import {
   type VerifyResult,
 } from "../verify/verify.ts";
 import { pruneTarget } from "../writers/prune.ts";
-import { RestoreWriter } from "../writers/restore_writer.ts";
 import { Checkpoint, type CheckpointScope } from "./checkpoint.ts";
 import { ChangedKeys } from "./changed_keys.ts";
+import { CopyStages } from "./copy_stages.ts";
 
 export type ReplicationMode = "snapshot" | "live" | "liveonly";
 export type Phase = "connecting" | "copying" | "live" | "verifying" | "converging" | "done";
@@ -61,6 +61,14 @@ export interface ReplicationConfig {
   /** Keys per second at most (snapshot) and re-reads per second (live). */
   rate?: number;
   checkpoint?: string;
+  /** Copy by type what RESTORE refuses (default true; false for --no-fallback). */
+  fallback?: boolean;
+  /** Read by type commands instead of DUMP, write by type (--struct). */
+  struct?: boolean;
+  /** Keys above this many bytes (MEMORY USAGE) are copied in windows (--big-key-threshold). */
+  bigKeyThreshold?: number;
+  /** Keys are written without their TTL, and verification does not compare TTLs (--no-ttl). */
+  noTtl?: boolean;
   live?: {
     idleTimeoutMs?: number;
     flushIntervalMs: number;
@@ -80,6 +88,8 @@ export interface ReplicationOutcome {
   stopped?: Phase;
   /** True when the copy continued from a checkpoint. */
   resumed: boolean;
+  /** Keys the runs before this one wrote, as their checkpoint counted them (0 when not resumed). */
+  writtenBefore: number;
   checkpoint?: string;
 }
 
@@ -103,8 +113,22 @@ export class ReplicationJob {
   private rate: RateLimit | undefined;
   /** The read window of live batches and converge rounds, kept from one batch to the next. */
   private batchWindow: AdaptiveWindow | undefined;
+  private readonly stages: CopyStages;
 
-  constructor(private readonly config: ReplicationConfig, private readonly log: Log) {}
+  constructor(private readonly config: ReplicationConfig, private readonly log: Log) {
+    this.stages = new CopyStages(
+      {
+        fallback: config.fallback ?? true,
+        struct: config.struct ?? false,
+        dryRun: config.dryRun,
+        memLimit: config.memLimit,
+        bigKeyThreshold: config.bigKeyThreshold,
+        noTtl: config.noTtl ?? false,
+      },
+      this.stats,
+      log,
+    );
+  }
 
   stop(): void {
     if (this.stopRequested !== undefined) return;
@@ -129,6 +153,7 @@ export class ReplicationJob {
         supportsExpireTime(this.target.control),
       ]);
       this.expireTime = { source, target };
+      await this.stages.prepare(this.source, this.target, source);
       if (config.rate !== undefined) this.rate = new RateLimit(config.rate, this.copyStop.signal);
       this.total = await dbSize(this.source.control);
 
@@ -139,6 +164,7 @@ export class ReplicationJob {
         stats: this.stats,
         converged: 0,
         resumed: checkpoint?.resumed ?? false,
+        writtenBefore: checkpoint?.resumed ? checkpoint.counters.written ?? 0 : 0,
       };
       if (checkpoint) outcome.checkpoint = checkpoint.path;
       const changed = config.mode === "liveonly" ? new ChangedKeys() : undefined;
@@ -160,6 +186,7 @@ export class ReplicationJob {
           checkTarget: async () => {
             await retry(() => this.target.control.call("PING"), config.retry, {
               beforeRetry: () => this.target.reconnect(),
+              signal: this.copyStop.signal,
             });
             if (this.target.restarts === targetRestartsSeen) return undefined;
             targetRestartsSeen = this.target.restarts;
@@ -255,10 +282,12 @@ export class ReplicationJob {
     if (cursor !== "0") {
       this.log.warn(`Resuming the copy from SCAN cursor ${cursor} (checkpoint ${checkpoint!.path})`);
     }
+    // The checkpoint counts every run of the copy: what the runs before wrote plus this run.
+    const before = checkpoint?.resumed ? { ...checkpoint.counters } : {};
     const counters = () => ({
-      written: this.stats.written,
-      vanished: this.stats.vanished,
-      failed: this.stats.failed,
+      written: (before.written ?? 0) + this.stats.written,
+      vanished: (before.vanished ?? 0) + this.stats.vanished,
+      failed: (before.failed ?? 0) + this.stats.failed,
     });
     checkpoint?.autosave(CHECKPOINT_EVERY_MS, counters);
     try {
@@ -353,19 +382,12 @@ export class ReplicationJob {
   }
 
   private readers(): Reader[] {
-    return Array.from({ length: this.source.workers }, (_, i) =>
-      new DumpReader(() => this.source.worker(i), {
-        expireTime: this.expireTime.source,
-        memLimit: this.config.memLimit,
-        type: this.phase === "live" ? this.config.scan.type : undefined,
-      }));
+    const type = this.phase === "live" ? this.config.scan.type : undefined;
+    return this.stages.readers(this.source, this.expireTime.source, type);
   }
 
   private writers(): Writer[] {
-    return Array.from(
-      { length: this.target.workers },
-      (_, i) => new RestoreWriter(() => this.target.worker(i)),
-    );
+    return this.stages.writers(this.source, this.target);
   }
 
   private transferConfig(): TransferConfig {
@@ -377,6 +399,9 @@ export class ReplicationJob {
       dryRun: config.dryRun,
       retry: config.retry,
       rate: this.phase === "copying" ? this.rate : undefined,
+      // After stop(), live batches, re-scans and converge rounds still finish, but never wait out
+      // retries against a server that is down.
+      retrySignal: this.copyStop.signal,
       log: this.log,
     };
   }
@@ -395,6 +420,7 @@ export class ReplicationJob {
     return {
       mode: config.compare as CompareMode,
       ttlToleranceMs: config.ttlToleranceMs,
+      ignoreTtl: config.noTtl,
       scan: config.scan,
       batch: config.batch,
       rounds: config.rounds,
@@ -403,6 +429,7 @@ export class ReplicationJob {
       sourceExpireTime: this.expireTime.source,
       targetExpireTime: this.expireTime.target,
       signal: this.verifyStop.signal,
+      log: this.log,
     };
   }
 

@@ -171,7 +171,7 @@ export class SyncJob {
       { length: this.target.workers },
       (_, i) => new RestoreWriter(() => this.target.worker(i), this.config.target.db),
     );
-    await transfer({ records: source, writers, reconnect: () => this.target.reconnect() }, {
+    await transfer({ source, readers: [], writers, reconnect: () => this.target.reconnect() }, {
       batch: this.config.batch,
       queueBatches: 8,
       queueBytes: this.config.queueBytes,

@@ -62,6 +62,8 @@ export class LiveFollower {
   private subscription: Subscription | undefined;
   private rescanReason: string | undefined;
   private stopping = false;
+  /** Aborted by stop() and close(): retries against an unreachable source give up at once. */
+  private readonly halt = new AbortController();
   private fatal: Error | undefined;
   private batchFailure: unknown = undefined;
   private lastEventAt = performance.now();
@@ -93,10 +95,12 @@ export class LiveFollower {
 
   stop(): void {
     this.stopping = true;
+    this.halt.abort();
   }
 
   async close(): Promise<void> {
     this.stopping = true;
+    this.halt.abort();
     this.subscription?.close();
     await this.guard.restore().catch((error) =>
       this.log.warn(`Could not restore notify-keyspace-events: ${(error as Error).message}`)
@@ -176,6 +180,7 @@ export class LiveFollower {
   private withRetry<T>(run: () => Promise<T>): Promise<T> {
     return retry(run, this.config.retry ?? DEFAULT_RETRY, {
       beforeRetry: () => this.source.reconnect(),
+      signal: this.halt.signal,
       onRetry: (error, attempt, delay) =>
         this.log.warn(
           `${(error as Error).message}; reconnecting to the source (attempt ${attempt}) in ${delay} ms`,
@@ -184,12 +189,13 @@ export class LiveFollower {
   }
 
   private onEvent(key: Uint8Array, _event: string): void {
-    this.live.events++;
-    this.lastEventAt = performance.now();
+    // riot's own probe keys are not the user's changes: they neither count nor keep an idle run alive.
     if (startsWith(key, PROBE_BYTES)) {
       this.guard.sawKey(latin.decode(key));
       return;
     }
+    this.live.events++;
+    this.lastEventAt = performance.now();
     if (this.config.scan.filter && !this.config.scan.filter(key)) return;
     if (!this.queue.add(key)) {
       this.requestRescan(`the event queue is full (--event-queue ${this.config.eventQueue} keys)`);

@@ -5,7 +5,7 @@
  * RESETSTAT: a flush may be hidden, so assume one).
  */
 import type { Commands } from "../redis/commands.ts";
-import { toText } from "../../resp/mod.ts";
+import { ErrorReply, toText } from "../../resp/mod.ts";
 
 export interface LossSnapshot {
   runId: string;
@@ -41,13 +41,27 @@ async function read(connection: Commands): Promise<LossSnapshot> {
   return parseLossInfo(toText(await connection.call("INFO", "server", "commandstats")));
 }
 
+/** INFO refused by the source (an ACL without +info): live replication cannot see silent losses. */
+export class InfoRefusedError extends Error {
+  override name = "InfoRefusedError";
+}
+
 export class LossWatch {
   private last: LossSnapshot | undefined;
 
   constructor(private readonly connection: () => Commands) {}
 
+  /** The reference snapshot; InfoRefusedError (with what to grant) when the source refuses INFO. */
   async start(): Promise<void> {
-    this.last = await read(this.connection());
+    try {
+      this.last = await read(this.connection());
+    } catch (error) {
+      if (!(error instanceof ErrorReply)) throw error;
+      throw new InfoRefusedError(
+        `${this.connection().endpoint} refused INFO (${error.message}): live replication reads INFO on the ` +
+          `source to notice restarts, flushes and SWAPDB (they send no events); grant the source user +info`,
+      );
+    }
   }
 
   /** A reason when events may have been lost since the previous check, else undefined. */

@@ -9,7 +9,8 @@
  * - where CONFIG is refused (managed services): a probe key is written and deleted, and its event must
  *   arrive on the live subscription within 2 s; otherwise NotificationsError.
  *
- * `restore()` puts back the value found at the start when riot changed it.
+ * `restore()` puts back the value found at the start when riot changed it then (a value riot repaired
+ * mid-run is left on: turning it off again would be the loss this guard prevents).
  */
 import type { Log } from "../log.ts";
 import type { Commands } from "../redis/commands.ts";
@@ -31,6 +32,8 @@ const PROBE_WAIT_MS = 2000;
 export class NotificationGuard {
   private original: string | undefined;
   private probing = false;
+  /** False until the first check (the one at the start of the run). */
+  private started = false;
   private readonly probes = new Map<string, () => void>();
 
   constructor(
@@ -53,20 +56,24 @@ export class NotificationGuard {
   /** Undefined when notifications are on; a reason to re-scan when they had to be turned on again. */
   async check(probe = true): Promise<string | undefined> {
     const state = await checkNotifications(this.control());
+    const atStart = !this.started;
+    this.started = true;
     if (state.status === "ok") return undefined;
     if (state.status === "missing") {
       if (!this.configSet) {
         throw new NotificationsError(notificationsAdvice(this.endpoint, state.current, state.missing));
       }
       const previous = await enableNotifications(this.control(), state.current);
-      const first = this.original === undefined;
-      this.original ??= previous;
+      // Only the value found at the start is restored on exit: a value found later (after a restart, or
+      // after someone cleared it mid-run) is what riot repaired, not the user's setting.
+      if (atStart) this.original = previous;
       this.log.warn(
         `Set notify-keyspace-events on ${this.endpoint} (was '${previous}')${
-          first ? "; it is restored on exit" : ""
+          atStart ? "; it is restored on exit" : ""
         }`,
       );
-      return first ? undefined : `notify-keyspace-events was '${previous}' on the source`;
+      // Mid-run, changes made while the flags were off sent no events: the caller re-scans.
+      return atStart ? undefined : `notify-keyspace-events was '${previous}' on the source`;
     }
     if (!this.probing) {
       this.probing = true;

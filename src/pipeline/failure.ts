@@ -12,6 +12,7 @@ export type FailureCode =
   | "oom"
   | "noperm"
   | "moved"
+  | "clusterdown"
   | "readonly"
   | "busy-key"
   | "busy"
@@ -19,6 +20,7 @@ export type FailureCode =
   | "tryagain"
   | "unknown-command"
   | "wrongtype"
+  | "bad-record"
   | "other";
 
 export type Stage = "read" | "write";
@@ -44,8 +46,9 @@ export function failureCode(error: ErrorReply): FailureCode {
       return "noperm";
     case "MOVED":
     case "ASK":
-    case "CLUSTERDOWN":
       return "moved";
+    case "CLUSTERDOWN":
+      return "clusterdown";
     case "READONLY":
       return "readonly";
     case "BUSYKEY":
@@ -69,20 +72,24 @@ export function failureCode(error: ErrorReply): FailureCode {
 
 const WRITE_ADVICE: Record<FailureCode, string> = {
   "payload-version":
-    "the target's RDB format is older than the source's: use a target at least as new as the source, or a type-based copy (--struct, on the road map)",
+    "the target's RDB format is older than the source's (Redis 7.4/8 -> Valkey 8 or Redis 7.0, Valkey 8 -> Redis 7.0): drop --no-fallback so that riot copies such keys by type, or use a target at least as new as the source",
   "bad-data":
     "the target cannot read this payload (a module type missing on the target, or a corrupted payload)",
   "too-big": "the payload is larger than the target accepts: raise proto-max-bulk-len on the target",
   oom: "the target is out of memory (maxmemory): raise maxmemory or free memory on the target",
   noperm: "the target user lacks permission: allow RESTORE and DEL (+restore +del)",
   moved: "the target is a cluster: cluster targets come with cluster support (-c)",
-  readonly: "the target is a read-only replica: write to its master",
+  clusterdown: "the target cluster is down: it was retried until --retry-limit ran out",
+  readonly:
+    "the target is a read-only replica (a failover?): it was retried until --retry-limit ran out; write to its master",
   "busy-key": "the key exists on the target and was not replaced: check the target's ACL and key space",
   busy: "the target is busy running a script: it was retried until --retry-limit ran out",
   loading: "the target is loading its dataset: it was retried until --retry-limit ran out",
   tryagain: "the target asked to try again: it was retried until --retry-limit ran out",
-  "unknown-command": "the target refuses the command (renamed or disabled): allow it, or copy by type",
+  "unknown-command":
+    "the target refuses the command (renamed or disabled): allow it, or drop --no-fallback to copy by type",
   wrongtype: "the key holds another type on the target: delete it there or exclude it",
+  "bad-record": "fix the record in the source, or use --ignore-missing / --filter to leave such records out",
   other: "check the target server's log",
 };
 
@@ -101,7 +108,20 @@ export function keyFailure(key: Uint8Array, stage: Stage, error: ErrorReply, ori
   return failure;
 }
 
-/** Codes of per-key refusals that go away by themselves: the batch is sent again after a pause. */
+/**
+ * An import record that could not become writes (a missing key field, a score that is not a number, a
+ * malformed line): not a refusal of a server, but counted and listed the same way, with where it came from.
+ */
+export function recordFailure(key: Uint8Array, reason: string, origin: string): KeyFailure {
+  return { key, stage: "read", code: "bad-record", reason, advice: WRITE_ADVICE["bad-record"], origin };
+}
+
+/**
+ * Codes of per-key refusals that may go away by themselves: the records are sent again after a pause. The
+ * same replies as src/retry.ts `isRetriable` (LOADING, BUSY, TRYAGAIN, CLUSTERDOWN, MASTERDOWN, READONLY
+ * after a failover), as codes.
+ */
 export function isRetriableCode(code: FailureCode): boolean {
-  return code === "busy" || code === "loading" || code === "tryagain";
+  return code === "busy" || code === "loading" || code === "tryagain" || code === "clusterdown" ||
+    code === "readonly";
 }

@@ -16,6 +16,13 @@
  * - It rejects only when the connection failed (lost, timed out): nothing of the call counts, and the
  *   transfer may call it again with the same keys after a reconnect. Several calls may run at once.
  *
+ * RecordSource — the records themselves, made without reading Redis (file lines, SQL rows): `batches(signal)`
+ * yields them and the transfer hands them straight to the writers (no readers).
+ * - `read` is how many source items the batch stands for (rows, lines): filtered and failed ones included.
+ * - `failures` are items that could not become records (a missing key field, a malformed line), reported
+ *   with their `origin`; they count as failed, like refusals of the target.
+ * - Abort, early stop and rejection as for KeySource. Tell it from a KeySource by `kind === "records"`.
+ *
  * Writer — `write(records)` resolves once the target acknowledged every record, with counts and per-key
  * refusals (a refusal is a result, not a rejection: the rest of the batch is written).
  * - It rejects when the connection failed: then nothing of the batch counts as written, and the transfer
@@ -37,23 +44,20 @@ export interface KeyBatch {
   position?: SourcePosition;
 }
 
-export interface KeySource {
-  batches(signal?: AbortSignal): AsyncIterable<KeyBatch>;
-}
-
-/**
- * RecordSource — `batches(signal)` yields records that need no reader (an RDB file, a replication
- * stream): they go straight to the writers. Same contract as KeySource otherwise: `position` is where a
- * new run may resume once this batch and every earlier one are written; an aborted `signal` ends the
- * iteration at a batch boundary.
- */
 export interface RecordBatch {
   records: KeyRecord[];
+  read: number;
+  failures: KeyFailure[];
   position?: SourcePosition;
 }
 
 export interface RecordSource {
-  records(signal?: AbortSignal): AsyncIterable<RecordBatch>;
+  readonly kind: "records";
+  batches(signal?: AbortSignal): AsyncIterable<RecordBatch>;
+}
+
+export interface KeySource {
+  batches(signal?: AbortSignal): AsyncIterable<KeyBatch>;
 }
 
 export interface SkippedKey {
@@ -85,4 +89,8 @@ export interface WriteResult {
 
 export interface Writer {
   write(records: KeyRecord[]): Promise<WriteResult>;
+}
+
+export function isRecordSource(source: KeySource | RecordSource): source is RecordSource {
+  return (source as RecordSource).kind === "records";
 }

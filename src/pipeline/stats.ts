@@ -30,6 +30,22 @@ export class ReplicationStats {
   readonly skippedKeys: SkippedKey[] = [];
   /** Failures counted per reason (server message without the key-specific part). */
   readonly failureReasons = new Map<string, { count: number; advice: string }>();
+  /** Keys written by type (commands into a temporary key + RENAME) instead of RESTORE, per reason. */
+  readonly typeBased = new Map<string, number>();
+  typeBasedTotal = 0;
+  /** Hash field TTLs a target without HPEXPIREAT could not keep, and the first keys that lost them. */
+  fieldTtlsDropped = 0;
+  readonly fieldTtlKeys: Uint8Array[] = [];
+
+  addTypeBased(reason: string, count = 1): void {
+    this.typeBasedTotal += count;
+    this.typeBased.set(reason, (this.typeBased.get(reason) ?? 0) + count);
+  }
+
+  addFieldTtlsDropped(key: Uint8Array, count: number): void {
+    this.fieldTtlsDropped += count;
+    if (this.fieldTtlKeys.length < MAX_LISTED_FAILURES) this.fieldTtlKeys.push(key);
+  }
 
   addFailures(failures: KeyFailure[]): void {
     for (const failure of failures) {

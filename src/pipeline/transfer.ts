@@ -1,41 +1,51 @@
 /**
  * The only copy loop: a key source -> readers -> a bounded queue of records -> writers. The snapshot, every
  * live batch, converge rounds and imports run through it, so they share counters, retries and reports.
- * A record source (an RDB file) skips the readers: its records go straight into the record queue.
+ * A record source (imports: file lines, SQL rows) skips the readers: its batches go into the record queue.
  *
  * - Back-pressure: keys wait in a queue of `queueBatches` batches, records in one bounded by count and by
  *   `queueBytes`; a full queue blocks the stage before it, so memory is bounded by the queues.
- * - Retries: a read or write whose connection failed, or a write the server refused as busy (BUSY,
- *   LOADING, TRYAGAIN), is sent again after a backoff and `reconnect()`, up to the retry policy's limit.
- *   Nothing counts as written until the target acknowledged it.
- * - One failure stops all: the first error that retries cannot heal fails both queues, every stage stops,
- *   and `transfer()` rejects with that error.
+ * - Retries: a read or write whose connection failed is sent again after a backoff and `reconnect()`;
+ *   records the target refused for a passing reason (BUSY, LOADING, TRYAGAIN, CLUSTERDOWN, MASTERDOWN,
+ *   READONLY: `isRetriableCode`) are sent again on their own after a backoff; both up to the retry
+ *   policy's limit. Nothing counts as written until the target acknowledged it.
+ * - One failure stops all: the first error that retries cannot heal fails both queues, wakes every stage
+ *   from a backoff pause, and `transfer()` rejects with that error once every stage has stopped (so that
+ *   nothing runs on, or reconnects, after it returned; a write in flight waits for its reply).
  * - Stop: when `signal` aborts, the source stops at a batch boundary, queued keys are still read and
- *   written, and `transfer()` resolves with `stopped: true`.
+ *   written, and `transfer()` resolves with `stopped: true`; a read or write that fails after that is not
+ *   retried (nor after `retrySignal` aborts): `transfer()` rejects with its error.
  * - Positions: `onPosition` is called with the source position up to which every key is written (the
  *   checkpoint's cursor).
  */
 import type { Log } from "../log.ts";
-import { DEFAULT_RETRY, retry, type RetryHooks, type RetryPolicy, sleep } from "../retry.ts";
+import { backoffDelay, DEFAULT_RETRY, retry, type RetryHooks, type RetryPolicy, sleep } from "../retry.ts";
 import { isRetriableCode } from "./failure.ts";
 import { PositionTracker } from "./positions.ts";
 import { BoundedQueue } from "./queue.ts";
 import type { RateLimit } from "./rate.ts";
 import { type KeyRecord, recordWeight } from "./record.ts";
-import type { KeySource, Reader, RecordSource, SourcePosition, Writer, WriteResult } from "./stages.ts";
+import {
+  isRecordSource,
+  type KeySource,
+  type Reader,
+  type RecordBatch,
+  type RecordSource,
+  type SourcePosition,
+  type Writer,
+  type WriteResult,
+} from "./stages.ts";
 import type { ReplicationStats } from "./stats.ts";
 import { AdaptiveWindow } from "./window.ts";
 
-interface WriterStages {
+export interface TransferStages {
+  source: KeySource | RecordSource;
+  /** Unused with a RecordSource. */
+  readers: Reader[];
   writers: Writer[];
   /** Reopens lost connections before a retry; rejects when it cannot (counts as a failed attempt). */
   reconnect?: () => Promise<void>;
 }
-
-/** Keys read by readers, or records from a record source (no readers). */
-export type TransferStages =
-  | WriterStages & { source: KeySource; readers: Reader[] }
-  | WriterStages & { records: RecordSource };
 
 export interface TransferConfig {
   /** Most keys in one read round trip. */
@@ -48,6 +58,11 @@ export interface TransferConfig {
   retry?: RetryPolicy;
   rate?: RateLimit;
   signal?: AbortSignal;
+  /**
+   * Once aborted, a failed read or write is not retried any more and `transfer()` rejects with its error:
+   * a stop never waits out backoffs against a server that is down. Defaults to `signal`.
+   */
+  retrySignal?: AbortSignal;
   onPosition?: (position: SourcePosition) => void;
   log?: Log;
   /**
@@ -86,8 +101,14 @@ export async function transfer(
   const recordQueue = new BoundedQueue<RecordWork>(Math.max(2, config.queueBatches), config.queueBytes);
   const tracker = new PositionTracker((position) => config.onPosition?.(position));
   const policy = config.retry ?? DEFAULT_RETRY;
+  /** Aborted by the first failure: stops the source and ends backoff pauses (a stop request does not). */
+  const halt = new AbortController();
+  const sourceSignal = config.signal ? AbortSignal.any([config.signal, halt.signal]) : halt.signal;
+  const stopRetries = config.retrySignal ?? config.signal;
+  const retrySignal = stopRetries ? AbortSignal.any([stopRetries, halt.signal]) : halt.signal;
   const retrying = (what: string): RetryHooks => ({
     beforeRetry: stages.reconnect,
+    signal: retrySignal,
     onRetry: (error: unknown, attempt: number, delay: number) => {
       stats.retries++;
       config.log?.warn(
@@ -97,48 +118,57 @@ export async function transfer(
       );
     },
   });
+  let failure: { error: unknown } | undefined;
   const stopAll = (error: unknown): never => {
+    failure ??= { error };
+    halt.abort();
     keyQueue.fail(error);
     recordQueue.fail(error);
     throw error;
   };
   let stopped = false;
 
-  const sourcing = "records" in stages
-    ? (async () => {
-      for await (const batch of stages.records.records(config.signal)) {
-        const count = batch.records.length;
-        const seq = tracker.open(count, batch.position);
-        if (count === 0) continue;
-        await config.rate?.take(count);
-        stats.read += count;
-        if (config.dryRun) {
-          tracker.settle(seq, count);
-          continue;
-        }
-        let weight = 0;
-        for (const record of batch.records) weight += recordWeight(record);
-        await recordQueue.push({ seq, keys: count, records: batch.records }, weight);
-      }
+  const source = stages.source;
+  if (isRecordSource(source)) {
+    keyQueue.close();
+    const queueRecords = async (batch: RecordBatch) => {
+      const seq = tracker.open(batch.records.length, batch.position);
+      stats.read += batch.read;
+      stats.addFailures(batch.failures);
+      if (batch.records.length === 0) return;
+      await config.rate?.take(batch.records.length);
+      let weight = 0;
+      for (const record of batch.records) weight += recordWeight(record);
+      if (config.dryRun) tracker.settle(seq, batch.records.length);
+      else await recordQueue.push({ seq, keys: batch.records.length, records: batch.records }, weight);
+    };
+    const sourcingRecords = (async () => {
+      for await (const batch of source.batches(sourceSignal)) await queueRecords(batch);
       stopped = config.signal?.aborted ?? false;
-      keyQueue.close();
       recordQueue.close();
-    })().catch(stopAll)
-    : (async () => {
-      for await (const batch of stages.source.batches(config.signal)) {
-        const seq = tracker.open(batch.keys.length, batch.position);
-        if (batch.keys.length === 0) continue;
-        await config.rate?.take(batch.keys.length);
-        await keyQueue.push({ seq, keys: batch.keys });
-      }
-      stopped = config.signal?.aborted ?? false;
-      keyQueue.close();
     })().catch(stopAll);
+    await Promise.allSettled([sourcingRecords, writeLoops(stages.writers)]);
+    if (failure) throw failure.error;
+    return { stopped };
+  }
 
-  const readers = "readers" in stages ? stages.readers : [];
-  const roundTripBytes = Math.max(1, Math.floor(config.queueBytes / (LOOPS_PER_STAGE * readers.length || 1)));
-  const reading = "records" in stages ? Promise.resolve() : Promise.all(
-    loops(readers).map(async (reader) => {
+  const sourcing = (async () => {
+    for await (const batch of source.batches(sourceSignal)) {
+      const seq = tracker.open(batch.keys.length, batch.position);
+      if (batch.keys.length === 0) continue;
+      await config.rate?.take(batch.keys.length);
+      await keyQueue.push({ seq, keys: batch.keys });
+    }
+    stopped = config.signal?.aborted ?? false;
+    keyQueue.close();
+  })().catch(stopAll);
+
+  const roundTripBytes = Math.max(
+    1,
+    Math.floor(config.queueBytes / (LOOPS_PER_STAGE * stages.readers.length)),
+  );
+  const reading = Promise.all(
+    loops(stages.readers).map(async (reader) => {
       const window = config.window ?? new AdaptiveWindow(config.batch, roundTripBytes);
       for (let work = await keyQueue.take(); work !== undefined; work = await keyQueue.take()) {
         for (let at = 0; at < work.keys.length;) {
@@ -159,21 +189,27 @@ export async function transfer(
     }),
   ).then(() => recordQueue.close(), stopAll);
 
-  const writing = Promise.all(
-    loops(stages.writers).map(async (writer) => {
-      for (let work = await recordQueue.take(); work !== undefined; work = await recordQueue.take()) {
-        const result = await writeAll(writer, work.records, policy, retrying("writing"), stats);
-        stats.written += result.written;
-        stats.vanished += result.deleted;
-        stats.bytes += result.bytes;
-        stats.addFailures(result.failures);
-        tracker.settle(work.seq, work.keys);
-      }
-    }),
-  ).catch(stopAll);
-
-  await Promise.all([sourcing, reading, writing]);
+  await Promise.allSettled([sourcing, reading, writeLoops(stages.writers)]);
+  if (failure) throw failure.error;
   return { stopped };
+
+  function writeLoops(writers: Writer[]): Promise<unknown> {
+    return Promise.all(
+      loops(writers).map(async (writer) => {
+        for (let work = await recordQueue.take(); work !== undefined; work = await recordQueue.take()) {
+          const result = await writeAll(writer, work.records, policy, retrying("writing"), stats, {
+            halt: retrySignal,
+            log: config.log,
+          });
+          stats.written += result.written;
+          stats.vanished += result.deleted;
+          stats.bytes += result.bytes;
+          stats.addFailures(result.failures);
+          tracker.settle(work.seq, work.keys);
+        }
+      }),
+    ).catch(stopAll);
+  }
 }
 
 /**
@@ -186,6 +222,7 @@ async function writeAll(
   policy: RetryPolicy,
   hooks: RetryHooks,
   stats: ReplicationStats,
+  { halt, log }: { halt: AbortSignal; log?: Log },
 ): Promise<WriteResult> {
   const total: WriteResult = { written: 0, deleted: 0, bytes: 0, failures: [], failedRecords: [] };
   let pending = records;
@@ -203,16 +240,31 @@ async function writeAll(
     total.deleted += result.deleted;
     total.bytes += result.bytes;
     const again: KeyRecord[] = [];
+    const againFailures: WriteResult["failures"] = [];
     result.failures.forEach((failure, i) => {
-      if (isRetriableCode(failure.code) && round < policy.limit) again.push(result.failedRecords[i]);
-      else {
+      if (isRetriableCode(failure.code) && round < policy.limit && !halt.aborted) {
+        again.push(result.failedRecords[i]);
+        againFailures.push(failure);
+      } else {
         total.failures.push(failure);
         total.failedRecords.push(result.failedRecords[i]);
       }
     });
     if (again.length === 0) return total;
+    const why = againFailures[againFailures.length - 1].reason;
     stats.retries++;
-    await sleep(Math.min(policy.maxBackoffMs, policy.backoffMs * 2 ** round));
+    // The same capped, jittered backoff as every other retry.
+    const delay = backoffDelay(policy, round + 1);
+    log?.warn(
+      `${why} (writing ${again.length} record(s)); retry ${round + 1} of ${policy.limit} in ${delay} ms`,
+    );
+    await sleep(delay, halt);
+    if (halt.aborted) {
+      // Stopped while waiting: the records still refused are failures, never dropped without a word.
+      total.failures.push(...againFailures);
+      total.failedRecords.push(...again);
+      return total;
+    }
     pending = again;
   }
 }

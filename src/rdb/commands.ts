@@ -34,6 +34,7 @@ import type {
   StreamId,
   StreamMetadata,
   StreamValueStream,
+  ZsetEntry,
 } from "./value.ts";
 
 export interface WriteOptions {
@@ -75,9 +76,15 @@ export function* writeCommands(value: RdbValueStream, options: WriteOptions): Ge
     case "set":
       yield* windowed(["SADD", key], value.members, (m) => [m], window);
       break;
-    case "zset":
-      yield* windowed(["ZADD", key], value.entries, (e) => [e.scoreText, e.member], window);
+    case "zset": {
+      // -0 scores go last: a zset still small enough to be a listpack stores -0 as 0, so a big zset must
+      // already be a skiplist when they arrive (a small one ends as a listpack anyway, as on the source).
+      const negativeZeros: ZsetEntry[] = [];
+      const rest = filtered(value.entries, (e) => !Object.is(e.score, -0), negativeZeros);
+      yield* windowed(["ZADD", key], rest, (e) => [e.scoreText, e.member], window);
+      yield* windowed(["ZADD", key], negativeZeros, (e) => [e.scoreText, e.member], window);
       break;
+    }
     case "hash": {
       const withTtl: HashField[] = []; // the members iterate once: keep those HPEXPIREAT needs
       yield* windowed(["HSET", key], value.fields, (f) => {
@@ -92,6 +99,14 @@ export function* writeCommands(value: RdbValueStream, options: WriteOptions): Ge
       break;
   }
   if (options.expireAt !== undefined) yield ["PEXPIREAT", key, options.expireAt];
+}
+
+/** The items `keep` accepts, as they are pulled; the others are collected in `aside`. */
+function* filtered<T>(items: Iterable<T>, keep: (item: T) => boolean, aside: T[]): Generator<T> {
+  for (const item of items) {
+    if (keep(item)) yield item;
+    else aside.push(item);
+  }
 }
 
 function* stringCommands(key: Uint8Array, value: Uint8Array, maxBytes: number): Generator<Command> {

@@ -36,3 +36,13 @@ export function rewritePayloadVersion(payload: Uint8Array, version: number): Uin
   view.setBigUint64(out.length - 8, crc64(out.subarray(0, out.length - 8)), true);
   return out;
 }
+
+/**
+ * The RDB version in a payload's footer, read without checking the CRC64 (cheap enough for every key of a
+ * copy; RESTORE or openPayload checks the CRC later). Undefined when the payload is too short to have one.
+ */
+export function peekRdbVersion(payload: Uint8Array): number | undefined {
+  if (payload.length < FOOTER_SIZE + 1) return undefined;
+  const at = payload.length - FOOTER_SIZE;
+  return payload[at] | (payload[at + 1] << 8);
+}

@@ -1,7 +1,7 @@
 /** payloadRdbVersion(), restorableOn() and rewritePayloadVersion(): footers read, compared, re-stamped. */
 import assert from "node:assert/strict";
 import { decodePayload } from "./payload.ts";
-import { payloadRdbVersion, restorableOn, rewritePayloadVersion } from "./version.ts";
+import { payloadRdbVersion, peekRdbVersion, restorableOn, rewritePayloadVersion } from "./version.ts";
 import { NONE, payload, str } from "./_test_util.ts";
 
 Deno.test({
@@ -33,5 +33,19 @@ Deno.test({
     const broken = p.slice();
     broken[1] ^= 1;
     assert.throws(() => rewritePayloadVersion(broken, 12), { name: "PayloadError", code: "checksum" });
+  },
+});
+
+Deno.test({
+  name: "peekRdbVersion() reads the footer's version without the CRC, undefined for a payload too short",
+  ...NONE,
+  fn() {
+    const p = payload(0, str("v"), 12);
+    assert.equal(peekRdbVersion(p), 12);
+    const damaged = p.slice();
+    damaged[damaged.length - 1] ^= 0xff; // CRC broken: still the version it claims
+    assert.equal(peekRdbVersion(damaged), 12);
+    assert.equal(peekRdbVersion(p.subarray(p.length - 11)), 12);
+    assert.equal(peekRdbVersion(p.subarray(p.length - 10)), undefined);
   },
 });

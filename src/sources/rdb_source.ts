@@ -49,6 +49,7 @@ export interface RdbSummary {
 const text = new TextDecoder();
 
 export class RdbRecordSource implements RecordSource {
+  readonly kind = "records" as const;
   readonly summary: RdbSummary = {
     version: 0,
     bytes: 0,
@@ -82,7 +83,7 @@ export class RdbRecordSource implements RecordSource {
     return this.#reader.rest();
   }
 
-  async *records(signal?: AbortSignal): AsyncGenerator<RecordBatch> {
+  async *batches(signal?: AbortSignal): AsyncGenerator<RecordBatch> {
     const reader = this.#reader;
     let batch: KeyRecord[] = [];
     const pull = () => {
@@ -100,12 +101,12 @@ export class RdbRecordSource implements RecordSource {
     for await (const chunk of this.input) {
       reader.feed(chunk);
       this.summary.bytes += chunk.length;
-      for (const records of pull()) yield { records };
+      for (const records of pull()) yield { records, read: records.length, failures: [] };
       if (signal?.aborted) return;
     }
     reader.end();
-    for (const records of pull()) yield { records };
-    if (batch.length > 0) yield { records: batch };
+    for (const records of pull()) yield { records, read: records.length, failures: [] };
+    if (batch.length > 0) yield { records: batch, read: batch.length, failures: [] };
   }
 
   #record(item: RdbItem, version: number): KeyRecord | undefined {

@@ -68,6 +68,26 @@ export function replicationSummary(stats: ReplicationStats): string {
     `failed ${stats.failed}, ${formatBytes(stats.bytes)}`;
 }
 
+/**
+ * Once, at the end: how many keys were copied by type instead of RESTORE and why, and the hash field TTLs
+ * the target could not keep (a loss: the run exits 1).
+ */
+export function reportTypeBased(stats: ReplicationStats, log: Logger): void {
+  if (stats.typeBasedTotal > 0) {
+    const why = [...stats.typeBased].map(([reason, count]) => `${count}: ${reason}`).join("; ");
+    log.notice(`${stats.typeBasedTotal} key(s) copied by type instead of RESTORE (${why})`);
+  }
+  if (stats.fieldTtlsDropped > 0) {
+    const keys = stats.fieldTtlKeys.slice(0, 5).map(showKey).join(", ");
+    const more = stats.fieldTtlKeys.length > 5 ? ", ..." : "";
+    log.error(
+      `${stats.fieldTtlsDropped} hash field TTL(s) could not be kept: the target has no hash field TTLs ` +
+        `(HPEXPIREAT); those fields were copied without expiry (keys: ${keys}${more}). What to do: copy to ` +
+        `Redis 7.4 or later, or expire those fields on the target yourself`,
+    );
+  }
+}
+
 /** Tell the user about every key that was not copied: counted per reason, with advice, and the first keys. */
 export function reportNotCopied(stats: ReplicationStats, log: Logger): void {
   for (const [reason, { count, advice }] of stats.failureReasons) {
@@ -94,6 +114,10 @@ export function reportVerify(
   out: (text: string) => void,
 ): void {
   out(`${summaryLine(result)}\n`);
+  // The summary line keeps its five counters; keys that expired while checked get a line of their own.
+  if (result.expired > 0) {
+    out(`Expired during the verification: ${result.expired} key(s) (not differences)\n`);
+  }
   if (result.skipped > 0) log.notice(`  ${result.skipped} key(s) above --mem-limit were not verified`);
   const shown = result.diffs.slice(0, showDiffs);
   for (const diff of shown) log.notice(`  ${kindSymbol(diff)} ${showKey(diff.key)}: ${diff.detail}`);
@@ -114,6 +138,7 @@ export function verifyJson(result: VerifyResult, showDiffs: number) {
     missing: result.missing,
     extra: result.extra,
     ttl: result.ttl,
+    expired: result.expired,
     skipped: result.skipped,
     rounds: result.rounds,
     seconds: Number(result.seconds.toFixed(3)),
@@ -134,12 +159,20 @@ export function statsJson(stats: ReplicationStats) {
     skipped: stats.skipped,
     failed: stats.failed,
     bytes: stats.bytes,
+    /** Batches sent again after a lost connection or a busy server, and the records in them. */
+    retries: stats.retries,
+    resent: stats.resent,
     maxRoundTripBytes: stats.roundTripBytes,
     seconds: Number(stats.elapsedSeconds.toFixed(3)),
     copySeconds: stats.copySeconds === undefined ? undefined : Number(stats.copySeconds.toFixed(3)),
     keysPerSecond: Math.round(
       (stats.copyWritten ?? stats.written) / Math.max(stats.copySeconds ?? stats.elapsedSeconds, 1e-9),
     ),
+    typeBased: {
+      total: stats.typeBasedTotal,
+      reasons: Object.fromEntries(stats.typeBased),
+    },
+    fieldTtlsDropped: stats.fieldTtlsDropped,
     failures: stats.failures.slice(0, 20).map((failure) => ({
       key: showKey(failure.key),
       stage: failure.stage,

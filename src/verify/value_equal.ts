@@ -1,8 +1,9 @@
 /**
  * Deciding whether two keys hold the same value when their DUMP payloads differ (different encodings of
  * the same data, e.g. listpack on one side and hashtable on the other). Reads the value by type from each
- * side and compares it as data: hashes and sets without regard to order, scores as exact doubles. A stream's
- * value is its entries and its consumer groups (name, consumers, pending count, last delivered id, ...).
+ * side and compares it as data: hashes and sets without regard to order (hash field TTLs included), scores as
+ * exact doubles. A stream's value is its entries and its consumer groups (name, consumers, pending count,
+ * last delivered id, ...).
  */
 import { type Command, ErrorReply, RespDouble, RespMap, RespSet, type RespValue } from "../../resp/mod.ts";
 import type { Commands } from "../redis/commands.ts";
@@ -17,17 +18,20 @@ const READERS: Record<string, (key: Uint8Array) => Command[]> = {
   stream: (key) => [["XRANGE", key, "-", "+"], ["XINFO", "GROUPS", key]],
 };
 
-/** For each key (all of `type`), true when source and target hold equal data. */
+/**
+ * For each key (all of `type`), true when source and target hold equal data, read whole (big values go to
+ * windowed_equal.ts instead); hashes include their field TTLs (sameFieldTtls).
+ */
 export async function valuesEqual(
   source: Commands,
   target: Commands,
-  keys: { key: Uint8Array; type: string }[],
+  whole: { key: Uint8Array; type: string }[],
 ): Promise<boolean[]> {
-  const perKey = keys.map(({ key, type }) => (READERS[type] ?? ((k: Uint8Array) => [["DUMP", k]]))(key));
+  const perKey = whole.map(({ key, type }) => (READERS[type] ?? ((k: Uint8Array) => [["DUMP", k]]))(key));
   const commands = perKey.flat();
   const [left, right] = await Promise.all([source.pipeline(commands), target.pipeline(commands)]);
   let at = 0;
-  return keys.map(({ type }, i) => {
+  const equalWhole = whole.map(({ type }, i) => {
     let equal = true;
     for (let j = 0; j < perKey[i].length; j++, at++) {
       if (left[at] instanceof ErrorReply || right[at] instanceof ErrorReply) equal = false;
@@ -35,6 +39,51 @@ export async function valuesEqual(
     }
     return equal;
   });
+  await checkFieldTtls(source, target, whole, perKey, left, equalWhole);
+  return equalWhole;
+}
+
+/** Hashes found equal by HGETALL are equal only if their field TTLs are too: HPEXPIRETIME on both sides. */
+async function checkFieldTtls(
+  source: Commands,
+  target: Commands,
+  keys: { key: Uint8Array; type: string }[],
+  perKey: Command[][],
+  left: RespValue[],
+  equal: boolean[],
+): Promise<void> {
+  const hashes: { index: number; command: Command }[] = [];
+  let at = 0;
+  keys.forEach(({ key, type }, i) => {
+    if (type === "hash" && equal[i]) {
+      const reply = left[at];
+      const fields = (reply instanceof RespMap ? reply.entries : toPairs(reply as RespValue[])).map(([f]) =>
+        f
+      );
+      hashes.push({
+        index: i,
+        command: ["HPEXPIRETIME", key, "FIELDS", fields.length, ...fields as Uint8Array[]],
+      });
+    }
+    at += perKey[i].length;
+  });
+  if (hashes.length === 0) return;
+  const commands = hashes.map((hash) => hash.command);
+  const [a, b] = await Promise.all([source.pipeline(commands), target.pipeline(commands)]);
+  hashes.forEach(({ index }, j) => {
+    if (!sameFieldTtls(a[j], b[j])) equal[index] = false;
+  });
+}
+
+/**
+ * Field TTLs (HPEXPIRETIME replies) of the same fields on both sides. A source without the command has no
+ * field TTLs to compare; a target without it is equal only when the source's fields have none.
+ */
+export function sameFieldTtls(source: RespValue, target: RespValue): boolean {
+  if (source instanceof ErrorReply) return true;
+  const none = (source as RespValue[]).every((time) => Number(time) < 0);
+  if (target instanceof ErrorReply) return none;
+  return sameValue(source, target);
 }
 
 /** Put unordered collections in a canonical order. */

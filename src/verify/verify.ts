@@ -11,12 +11,20 @@
  * A key missing on one side whose expiry on the other side has passed (or passes within the TTL
  * tolerance) expired during the check: it is counted as `expired`, not as a difference. Without key
  * filters, the scan of the target for keys only there is skipped when DBSIZE of the target equals the
- * number of source keys found on it (nothing else can be there); `targetPassSkipped` says so.
+ * number of source keys found on it (nothing else can be there) and the source pass saw exactly DBSIZE of
+ * the source keys (SCAN may return a key twice while a table grows; a key counted twice could hide an extra
+ * one); `targetPassSkipped` says so, and so does the debug log.
  */
+import type { Log } from "../log.ts";
 import { ErrorReply, type RespValue, toText } from "../../resp/mod.ts";
 import type { Commands } from "../redis/commands.ts";
-import { scanKeys, type ScanOptions } from "../sources/key_scanner.ts";
+import type { ScanOptions } from "../sources/key_scanner.ts";
+import { runBatches } from "./run_batches.ts";
 import { bytesEqual, valuesEqual } from "./value_equal.ts";
+import { WINDOWED_ABOVE, windowedEqual } from "./windowed_equal.ts";
+
+/** RDB version (2 bytes) and CRC64 (8 bytes) at the end of a DUMP payload. */
+const PAYLOAD_FOOTER = 10;
 
 export type CompareMode = "quick" | "full";
 export type DiffKind = "value" | "type" | "missing" | "extra" | "ttl";
@@ -24,6 +32,8 @@ export type DiffKind = "value" | "type" | "missing" | "extra" | "ttl";
 export interface VerifyConfig {
   mode: CompareMode;
   ttlToleranceMs: number;
+  /** TTLs are not compared (the copy dropped them on purpose: --no-ttl). */
+  ignoreTtl?: boolean;
   scan: ScanOptions;
   batch: number;
   rounds: number;
@@ -37,6 +47,40 @@ export interface VerifyConfig {
   memLimit?: number;
   /** Stops the scans early; the result is then marked `stopped`. */
   signal?: AbortSignal;
+  /** Says at debug level whether the scan of the target was skipped, and why. */
+  log?: Log;
+  /** Continue a stopped verification (`riot compare --checkpoint`): its source pass cursor and counts. */
+  resume?: VerifyPosition;
+  /**
+   * Called as the source pass advances: the SCAN cursor up to which every source key is checked, and the
+   * counts of exactly those keys (with `resume`'s), so that a new run can continue from there.
+   */
+  onPosition?: (position: VerifyPosition) => void;
+}
+
+/** Counts of a verification's source pass up to a cursor; what a checkpoint keeps. */
+export interface VerifyCounts {
+  ok: number;
+  value: number;
+  missing: number;
+  extra: number;
+  ttl: number;
+  expired: number;
+  skipped: number;
+  /** Source keys found on the target too, and source keys seen (for the DBSIZE shortcut). */
+  onBoth: number;
+  seen: number;
+}
+
+export interface VerifyPosition {
+  cursor: string;
+  /** True when the source pass is complete. */
+  done: boolean;
+  counts: VerifyCounts;
+}
+
+export function emptyCounts(): VerifyCounts {
+  return { ok: 0, value: 0, missing: 0, extra: 0, ttl: 0, expired: 0, skipped: 0, onBoth: 0, seen: 0 };
 }
 
 export interface Diff {
@@ -101,27 +145,52 @@ export async function verify(
 ): Promise<VerifyResult> {
   const started = performance.now();
   const tally = new Tally(config.maxRemembered ?? 100_000);
-  let skipped = 0;
-  /** Source keys found on the target too (whatever their state): what DBSIZE of the target must equal. */
-  let onBoth = 0;
+  // Source keys found on the target too (whatever their state): what DBSIZE of the target must equal;
+  // and keys the source pass saw (a key SCAN returned twice counts twice). Carried over by a resume.
+  const counts = config.resume ? { ...config.resume.counts } : emptyCounts();
+  tally.carry(counts);
   let next = 0;
   const pick = <T>(list: T[]) => list[next++ % list.length];
 
-  await runBatches(connections.sourceScanner, config, async (all) => {
-    const source = pick(connections.sources);
-    const keys = config.memLimit === undefined ? all : await underLimit(source, all, config.memLimit);
-    skipped += all.length - keys.length;
-    const checked = await checkKeys(source, pick(connections.targets), keys, config);
-    tally.add(checked);
-    onBoth += checked.onBoth;
-    progress.checked += all.length;
-  });
+  if (!config.resume?.done) {
+    await runBatches(connections.sourceScanner, config, async (all) => {
+      if (all.length === 0) return { checked: NOTHING_CHECKED, skipped: 0, seen: 0 };
+      const source = pick(connections.sources);
+      const keys = config.memLimit === undefined ? all : await underLimit(source, all, config.memLimit);
+      const checked = await checkKeys(source, pick(connections.targets), keys, config);
+      progress.checked += all.length;
+      return { checked, skipped: all.length - keys.length, seen: all.length };
+    }, {
+      start: config.resume?.cursor,
+      // In SCAN order, so that the counts at a cursor are exactly those of the keys before it.
+      commit: (batch, cursor) => {
+        tally.add(batch.checked);
+        addCounts(counts, batch);
+        config.onPosition?.({ cursor, done: cursor === "0", counts: { ...counts } });
+      },
+    });
+  }
+  const { onBoth, seen, skipped } = counts;
   const unfiltered = config.scan.pattern === undefined && config.scan.type === undefined &&
     config.scan.filter === undefined && config.memLimit === undefined;
-  const targetSize = unfiltered ? await dbSizeOf(connections.targetScanner) : undefined;
-  const targetPassSkipped = targetSize !== undefined && targetSize === onBoth;
+  const [targetSize, sourceSize] = unfiltered
+    ? await Promise.all([dbSizeOf(connections.targetScanner), dbSizeOf(connections.sourceScanner)])
+    : [undefined, undefined];
+  const targetPassSkipped = targetSize !== undefined && targetSize === onBoth && sourceSize === seen;
+  if (targetPassSkipped) {
+    config.log?.debug(
+      `Verification: the target was not scanned for keys only there: its DBSIZE (${targetSize}) equals ` +
+        `the source keys found on it, and the source pass saw each of its ${sourceSize} keys once`,
+    );
+  } else if (unfiltered) {
+    config.log?.debug(
+      `Verification: scanning the target for keys only there: DBSIZE ${targetSize ?? "?"} on the target, ` +
+        `${onBoth} source keys found on it; ${seen} keys seen on the source, DBSIZE ${sourceSize ?? "?"}`,
+    );
+  }
   if (!targetPassSkipped && !config.signal?.aborted) {
     await runBatches(connections.targetScanner, config, async (keys) => {
+      if (keys.length === 0) return;
       const source = pick(connections.sources);
       // One multi-key EXISTS answers the common case (every key is on the source) in one command;
       // only a batch with a missing key is looked at key by key.
@@ -139,7 +208,7 @@ export async function verify(
         onBoth: 0,
         found: checked.found.filter((d) => d.kind === "extra"),
       });
-    });
+    }, { commit: () => {} });
   }
   const rounds = await recheck(tally, connections, config, pick);
   return {
@@ -180,11 +249,30 @@ export async function verifyKeys(
   };
 }
 
+const NOTHING_CHECKED: Checked = Object.freeze({ ok: 0, expired: 0, onBoth: 0, found: [] });
+
+/** Adds one source batch's outcome to the checkpoint counts. */
+function addCounts(counts: VerifyCounts, batch: { checked: Checked; skipped: number; seen: number }): void {
+  counts.ok += batch.checked.ok;
+  counts.expired += batch.checked.expired;
+  counts.onBoth += batch.checked.onBoth;
+  counts.skipped += batch.skipped;
+  counts.seen += batch.seen;
+  for (const diff of batch.checked.found) counts[counter(diff)]++;
+}
+
 /** Counts and remembered diffs of a verification. */
 class Tally {
   readonly counts = { ok: 0, value: 0, missing: 0, extra: 0, ttl: 0, expired: 0 };
   diffs: Diff[] = [];
   constructor(private readonly limit: number) {}
+
+  /** Counts of an earlier run (resumed): counted, but their keys are not known any more. */
+  carry(counts: VerifyCounts): void {
+    for (const name of ["ok", "value", "missing", "extra", "ttl", "expired"] as const) {
+      this.counts[name] += counts[name];
+    }
+  }
 
   add(checked: Checked): void {
     this.counts.ok += checked.ok;
@@ -246,41 +334,6 @@ async function underLimit(source: Commands, keys: Uint8Array[], limit: number): 
   return keys.filter((_, i) => !(typeof usage[i] === "number" && (usage[i] as number) > limit));
 }
 
-/**
- * Scan one side and run `each` on batches, a few batches in flight. Rejects with the first failure of any
- * batch (a batch that failed is never dropped from the counts silently).
- */
-async function runBatches(
-  scanner: Commands,
-  config: VerifyConfig,
-  each: (keys: Uint8Array[]) => Promise<void>,
-): Promise<void> {
-  const inFlight = new Set<Promise<void>>();
-  let failure: { error: unknown } | undefined;
-  let pending: Uint8Array[] = [];
-  const launch = async (keys: Uint8Array[]) => {
-    if (failure) throw failure.error;
-    const task: Promise<void> = each(keys)
-      .catch((error) => {
-        failure ??= { error };
-      })
-      .finally(() => inFlight.delete(task));
-    inFlight.add(task);
-    if (inFlight.size >= 8) await Promise.race(inFlight);
-  };
-  for await (const keys of scanKeys(scanner, config.scan)) {
-    if (config.signal?.aborted) break;
-    pending.push(...keys);
-    if (pending.length >= config.batch) {
-      await launch(pending);
-      pending = [];
-    }
-  }
-  if (pending.length > 0) await launch(pending);
-  await Promise.all(inFlight);
-  if (failure) throw failure.error;
-}
-
 export interface Checked {
   ok: number;
   /** Keys missing on one side whose expiry on the other has passed: not differences. */
@@ -320,9 +373,9 @@ export async function checkKeys(
     else if (!a.present) found.push({ key: keys[i], kind: "extra", detail: "only in target" });
     else if (config.mode === "quick" && a.type !== b.type) {
       found.push({ key: keys[i], kind: "type", detail: `type ${a.type} in source, ${b.type} in target` });
-    } else if (config.mode === "full" && !bytesEqual(a.dump!, b.dump!)) {
+    } else if (config.mode === "full" && !payloadsEqual(a.dump!, b.dump!)) {
       toCompare.push({ index: i, type: "" });
-    } else if (!ttlClose(a.expireAt, b.expireAt, config.ttlToleranceMs)) {
+    } else if (!config.ignoreTtl && !ttlClose(a.expireAt, b.expireAt, config.ttlToleranceMs)) {
       found.push({ key: keys[i], kind: "ttl", detail: ttlDetail(a.expireAt, b.expireAt) });
     } else ok++;
   }
@@ -339,14 +392,18 @@ export async function checkKeys(
         found.push({ key: keys[entry.index], kind: "type", detail: `type ${a} in source, ${b} in target` });
       } else sameType.push({ index: entry.index, type: a });
     });
-    const equal = await valuesEqual(
+    const equal = await equalValues(
       source,
       target,
-      sameType.map(({ index, type }) => ({ key: keys[index], type })),
+      keys,
+      sameType,
+      (index) => Math.max(left[index].dump?.length ?? 0, right[index].dump?.length ?? 0) > WINDOWED_ABOVE,
     );
     sameType.forEach(({ index, type }, j) => {
       if (!equal[j]) found.push({ key: keys[index], kind: "value", detail: `${type} value differs` });
-      else if (!ttlClose(left[index].expireAt, right[index].expireAt, config.ttlToleranceMs)) {
+      else if (
+        !config.ignoreTtl && !ttlClose(left[index].expireAt, right[index].expireAt, config.ttlToleranceMs)
+      ) {
         found.push({
           key: keys[index],
           kind: "ttl",
@@ -356,6 +413,29 @@ export async function checkKeys(
     });
   }
   return { ok, expired, onBoth, found };
+}
+
+/** valuesEqual for most keys at once; keys whose payloads are big one by one in windows. */
+async function equalValues(
+  source: Commands,
+  target: Commands,
+  keys: Uint8Array[],
+  entries: { index: number; type: string }[],
+  isBig: (index: number) => boolean,
+): Promise<boolean[]> {
+  const small = entries.filter(({ index }) => !isBig(index));
+  const equalSmall = await valuesEqual(
+    source,
+    target,
+    small.map(({ index, type }) => ({ key: keys[index], type })),
+  );
+  const result = new Map(small.map((entry, i) => [entry, equalSmall[i]]));
+  for (const entry of entries) {
+    if (isBig(entry.index)) {
+      result.set(entry, await windowedEqual(source, target, keys[entry.index], entry.type));
+    }
+  }
+  return entries.map((entry) => result.get(entry)!);
 }
 
 /** True when the key on this side carries an expiry at or before `time`. */
@@ -390,6 +470,15 @@ async function readSides(
     };
   }
   return sides;
+}
+
+/**
+ * Equal DUMP payloads, their footers aside: the same value written by servers of different RDB versions
+ * (e.g. Redis 7.0 and 7.2 write the same bytes but version 10 and 11) is equal; the CRC follows the version.
+ */
+function payloadsEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length || a.length < PAYLOAD_FOOTER) return bytesEqual(a, b);
+  return bytesEqual(a.subarray(0, a.length - PAYLOAD_FOOTER), b.subarray(0, b.length - PAYLOAD_FOOTER));
 }
 
 function ttlClose(a: number, b: number, tolerance: number): boolean {

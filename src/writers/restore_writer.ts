@@ -1,7 +1,9 @@
 /**
  * Writer (src/pipeline/stages.ts): one pipelined round trip per batch on the target. A `dump` record
  * becomes `RESTORE key ttl payload REPLACE [ABSTTL]` (ttl 0 = no expiry), a `delete` record `DEL key`, a
- * `commands` record its commands. A refusal is per record: a KeyFailure with the server's words, its code
+ * `commands` record its commands, a `value` record `DEL key` and the type's write commands straight into
+ * the key (readers may see it half-written: FallbackWriter writes values whole, through a temporary key).
+ * A `big` record cannot be written here (it is copied from the source by FallbackWriter): it is refused. A refusal is per record: a KeyFailure with the server's words, its code
  * and advice, and the rest of the batch is still written. A lost connection rejects the whole write.
  *
  * Records with a `db` are written after a `SELECT db` (only when it changes), and a batch that selected
@@ -12,6 +14,7 @@ import { keyFailure } from "../pipeline/failure.ts";
 import { type KeyRecord, NO_EXPIRY } from "../pipeline/record.ts";
 import type { Writer, WriteResult } from "../pipeline/stages.ts";
 import type { Commands } from "../redis/commands.ts";
+import { writeCommands } from "../rdb/commands.ts";
 
 export class RestoreWriter implements Writer {
   /** `selectedDb`: the database the connection selects on connect (-n). */
@@ -40,7 +43,13 @@ export async function writeRecords(
     }
     if (record.kind === "delete") commands.push(["DEL", record.key]);
     else if (record.kind === "commands") commands.push(...record.commands);
-    else {
+    else if (record.kind === "value") {
+      const expireAt = record.expireAt === NO_EXPIRY ? undefined : record.expireAt;
+      commands.push(["DEL", record.key], ...writeCommands(record.value, { key: record.key, expireAt }));
+      bytes += record.key.length + record.bytes;
+    } else if (record.kind === "big") {
+      // Nothing to send: it needs the source (see the result loop).
+    } else {
       commands.push(
         record.expireAt === NO_EXPIRY
           ? ["RESTORE", record.key, 0, record.payload, "REPLACE"]
@@ -58,7 +67,16 @@ export async function writeRecords(
     const record = records[i];
     const error = firstError(replies, start, ends[i]);
     start = ends[i];
-    if (error) {
+    if (record.kind === "big") {
+      result.failures.push({
+        key: record.key,
+        stage: "write",
+        code: "other",
+        reason: "a key above --big-key-threshold needs the windowed writer",
+        advice: "report this: big keys are copied by FallbackWriter",
+      });
+      result.failedRecords.push(record);
+    } else if (error) {
       result.failures.push(
         keyFailure(record.key, "write", error, record.kind === "commands" ? record.origin : undefined),
       );

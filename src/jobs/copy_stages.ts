@@ -1,0 +1,90 @@
+/**
+ * Readers and writers of a replication, built from its options: how keys are read (DUMP, or type commands
+ * with --struct) and written
+ * (RESTORE with the automatic type-based fallback, or RESTORE alone with --no-fallback). The job calls
+ * `prepare()` once both endpoints are open, then asks for stages per transfer.
+ */
+import type { Log } from "../log.ts";
+import type { Reader, Writer } from "../pipeline/stages.ts";
+import type { ReplicationStats } from "../pipeline/stats.ts";
+import { BigKeyReader } from "../readers/big_keys.ts";
+import { DumpReader } from "../readers/dump_reader.ts";
+import { StructReader } from "../readers/struct_reader.ts";
+import type { Endpoint } from "../redis/endpoint.ts";
+import { FallbackWriter } from "../writers/fallback_writer.ts";
+import { engineName, probeTarget, type TargetCaps } from "../writers/target_caps.ts";
+
+export interface CopyStageOptions {
+  /** Read by type commands instead of DUMP (--struct). */
+  struct: boolean;
+  /** Copy by type what RESTORE refuses (default); false for --no-fallback. */
+  fallback: boolean;
+  dryRun: boolean;
+  memLimit?: number;
+  /** Keys whose MEMORY USAGE is above this are copied in windows, never fetched whole. */
+  bigKeyThreshold?: number;
+  /** Write keys without their TTL (--no-ttl). */
+  noTtl?: boolean;
+}
+
+export class CopyStages {
+  /** What the target can take (probed by `prepare()`). */
+  caps: TargetCaps | undefined;
+
+  constructor(
+    private readonly options: CopyStageOptions,
+    private readonly stats: ReplicationStats,
+    private readonly log: Log,
+  ) {}
+
+  /** Hash field TTLs on the source (HPEXPIRETIME), for --struct and big keys. */
+  private sourceFieldTtls = false;
+  /** PEXPIRETIME on the source (else PTTL). */
+  private sourceExpireTime = true;
+
+  /** Learns what the target takes (and what the source has); says when every key goes by type. */
+  async prepare(source: Endpoint, target: Endpoint, sourceExpireTime: boolean): Promise<void> {
+    this.sourceExpireTime = sourceExpireTime;
+    this.sourceFieldTtls = (await probeTarget(source.control, false)).fieldTtls;
+    this.caps = await probeTarget(target.control, !this.options.dryRun);
+    const caps = this.caps;
+    const facts = [
+      caps.rdbVersion === undefined ? "RDB version unknown" : `RDB version ${caps.rdbVersion}`,
+      caps.restore === false ? `RESTORE refused (${caps.restoreRefusal})` : undefined,
+      `proto-max-bulk-len ${caps.maxBulk}`,
+      caps.fieldTtls ? "hash field TTLs" : "no hash field TTLs",
+    ].filter((fact) => fact !== undefined);
+    this.log.info(`Target ${engineName(caps)}: ${facts.join(", ")}`);
+    if (caps.restore === false && this.options.fallback) {
+      this.log.warn(`The target refuses RESTORE (${caps.restoreRefusal}): every key is copied by type`);
+    }
+  }
+
+  readers(source: Endpoint, expireTime: boolean, type: string | undefined): Reader[] {
+    const { memLimit, bigKeyThreshold } = this.options;
+    const fieldTtls = this.sourceFieldTtls;
+    return Array.from({ length: source.workers }, (_, i) => {
+      const connection = () => source.worker(i);
+      const reader = this.options.struct
+        ? new StructReader(connection, { expireTime, memLimit, type, fieldTtls })
+        : new DumpReader(connection, { expireTime, memLimit, type });
+      return bigKeyThreshold === undefined
+        ? reader
+        : new BigKeyReader(connection, reader, bigKeyThreshold, memLimit, type);
+    });
+  }
+
+  writers(source: Endpoint, target: Endpoint): Writer[] {
+    const caps = this.caps ?? { engine: "Redis", maxBulk: Infinity, fieldTtls: true };
+    return Array.from({ length: target.workers }, (_, i) =>
+      new FallbackWriter(() => target.worker(i), {
+        fallback: this.options.fallback,
+        caps,
+        stats: this.stats,
+        source: () => source.worker(i),
+        sourceExpireTime: this.sourceExpireTime,
+        sourceFieldTtls: this.sourceFieldTtls,
+        noTtl: this.options.noTtl,
+      }));
+  }
+}

@@ -1,0 +1,219 @@
+/**
+ * Type-based writes of whole keys: each value is rebuilt with ordinary write commands (src/rdb/commands.ts)
+ * under a temporary key in the same slot (temp_key.ts), then RENAMEd over its real name, so the real key
+ * ends up whole or untouched and no reader ever sees it half-written.
+ *
+ * - Phase 1: the commands of every item, pipelined in chunks of at most `CHUNK_BYTES` (or
+ *   `CHUNK_COMMANDS`) so that a big value never sits whole in an encoded buffer. Right after an item's
+ *   first command, PEXPIRE gives the temporary key a day to live, so one left behind by a crash or a lost
+ *   connection goes away by itself; the item's own expiry (PEXPIREAT) or PERSIST replaces it at the end.
+ * - Phase 2: one round trip: RENAME for every item whose commands all succeeded, DEL of the temporary key
+ *   for the others. An item whose expiry passed before it was written becomes DEL of the real key.
+ * - No argument longer than `maxBulk` (the target's proto-max-bulk-len) is ever sent: the server would
+ *   close the connection. Strings are split below it (SET + APPEND); one member longer than it fails its
+ *   key with code `too-big`.
+ * - Without `fieldTtls` (no HPEXPIREAT on the target), hash field TTLs are left out and counted per item.
+ *
+ * Outcomes are per item; the call rejects only when the connection fails (then nothing counts, and the
+ * whole call may be sent again: every item gets fresh temporary keys).
+ */
+import { type Command, ErrorReply } from "../../resp/mod.ts";
+import { type KeyFailure, keyFailure } from "../pipeline/failure.ts";
+import { NO_EXPIRY } from "../pipeline/record.ts";
+import type { Commands } from "../redis/commands.ts";
+import { writeCommands } from "../rdb/commands.ts";
+import { PayloadError } from "../rdb/errors.ts";
+import type { RdbValueStream } from "../rdb/value.ts";
+import { tempKeyFor } from "./temp_key.ts";
+
+export interface TypedItem {
+  /** The real key on the target. */
+  key: Uint8Array;
+  /** Absolute expiry (unix ms) or NO_EXPIRY. */
+  expireAt: number;
+  /** The value, opened afresh for each attempt (may throw a PayloadError). */
+  open(): RdbValueStream;
+}
+
+export interface TypedOutcome {
+  /** Set when the key was not written (the real key is untouched). */
+  failure?: KeyFailure;
+  /** Hash field TTLs left out because the target has no HPEXPIREAT. */
+  fieldTtlsDropped: number;
+}
+
+export interface TypedWriteOptions {
+  /** The target's proto-max-bulk-len. */
+  maxBulk: number;
+  /** The target has HPEXPIREAT. */
+  fieldTtls: boolean;
+  /** Most data bytes per command (default 1 MiB, always below maxBulk). */
+  windowBytes?: number;
+  /** Most elements per command (default 512). */
+  windowElements?: number;
+}
+
+const CHUNK_BYTES = 4 * 1024 * 1024;
+const CHUNK_COMMANDS = 4096;
+const TEMP_TTL_MS = 24 * 3600 * 1000;
+/** Room for the command name and key beside a data argument. */
+const BULK_MARGIN = 1024;
+
+interface ItemState {
+  item: TypedItem;
+  temp: Uint8Array;
+  sent: boolean;
+  expired: boolean;
+  failure?: KeyFailure;
+  fieldTtlsDropped: number;
+}
+
+/** Writes `items` type-based on `connection` (see the contract above); one outcome per item, in order. */
+export async function writeTyped(
+  connection: Commands,
+  items: readonly TypedItem[],
+  options: TypedWriteOptions,
+): Promise<TypedOutcome[]> {
+  const states: ItemState[] = items.map((item) => ({
+    item,
+    temp: tempKeyFor(item.key),
+    sent: false,
+    expired: false,
+    fieldTtlsDropped: 0,
+  }));
+  const chunk = new Chunk(connection, states);
+  for (let index = 0; index < states.length; index++) {
+    await writeItem(chunk, index, states[index], options);
+  }
+  await chunk.flush();
+  await finish(connection, states);
+  return states.map((state) => ({ failure: state.failure, fieldTtlsDropped: state.fieldTtlsDropped }));
+}
+
+async function writeItem(chunk: Chunk, index: number, state: ItemState, options: TypedWriteOptions) {
+  const { item, temp } = state;
+  if (item.expireAt !== NO_EXPIRY && item.expireAt <= Date.now()) {
+    state.expired = true;
+    return;
+  }
+  const windowBytes = Math.max(
+    1,
+    Math.min(options.windowBytes ?? 1024 * 1024, options.maxBulk - BULK_MARGIN),
+  );
+  try {
+    const commands = writeCommands(item.open(), {
+      key: temp,
+      expireAt: item.expireAt === NO_EXPIRY ? undefined : item.expireAt,
+      maxBytesPerCommand: windowBytes,
+      maxElementsPerCommand: options.windowElements,
+    });
+    for (const command of commands) {
+      if (state.failure) return; // refused in an earlier chunk: the rest is not sent
+      if (!options.fieldTtls && command[0] === "HPEXPIREAT") {
+        state.fieldTtlsDropped += Number(command[4]);
+        continue;
+      }
+      const tooLong = longestArg(command);
+      if (tooLong > options.maxBulk - BULK_MARGIN) {
+        state.failure = tooBig(item.key, tooLong, options.maxBulk);
+        return;
+      }
+      const first = !state.sent;
+      state.sent = true;
+      await chunk.add(command, index);
+      if (first) await chunk.add(["PEXPIRE", temp, TEMP_TTL_MS], index);
+    }
+    if (item.expireAt === NO_EXPIRY && state.sent) await chunk.add(["PERSIST", temp], index);
+  } catch (error) {
+    if (!(error instanceof PayloadError)) throw error;
+    state.failure = undecodable(item.key, error);
+  }
+}
+
+/** Phase 2: RENAME what was written whole, DEL what was not, DEL real keys whose expiry passed. */
+async function finish(connection: Commands, states: ItemState[]): Promise<void> {
+  const commands: Command[] = [];
+  const owners: ItemState[] = [];
+  for (const state of states) {
+    if (state.expired) commands.push(["DEL", state.item.key]);
+    else if (state.failure) {
+      if (!state.sent) continue;
+      commands.push(["DEL", state.temp]);
+    } else commands.push(["RENAME", state.temp, state.item.key]);
+    owners.push(state);
+  }
+  const replies = await connection.pipeline(commands);
+  const expiredMeanwhile: Command[] = [];
+  replies.forEach((reply, i) => {
+    const state = owners[i];
+    if (!(reply instanceof ErrorReply) || state.failure) return;
+    // The expiry passed between PEXPIREAT and RENAME: the temporary key is gone, and so must the real key be.
+    if (state.item.expireAt !== NO_EXPIRY && /no such key/i.test(reply.message)) {
+      expiredMeanwhile.push(["DEL", state.item.key]);
+    } else state.failure = keyFailure(state.item.key, "write", reply);
+  });
+  if (expiredMeanwhile.length > 0) await connection.pipeline(expiredMeanwhile);
+}
+
+/** Commands waiting to be sent, with the item each belongs to; sent when full and at the end. */
+class Chunk {
+  private commands: Command[] = [];
+  private owners: number[] = [];
+  private bytes = 0;
+
+  constructor(private readonly connection: Commands, private readonly states: ItemState[]) {}
+
+  async add(command: Command, owner: number): Promise<void> {
+    this.commands.push(command);
+    this.owners.push(owner);
+    for (const arg of command) this.bytes += arg instanceof Uint8Array ? arg.length : 16;
+    if (this.bytes >= CHUNK_BYTES || this.commands.length >= CHUNK_COMMANDS) await this.flush();
+  }
+
+  /** Sends what is waiting; the first refusal of each item becomes its failure. */
+  async flush(): Promise<void> {
+    if (this.commands.length === 0) return;
+    const [commands, owners] = [this.commands, this.owners];
+    this.commands = [];
+    this.owners = [];
+    this.bytes = 0;
+    const replies = await this.connection.pipeline(commands);
+    replies.forEach((reply, i) => {
+      const state = this.states[owners[i]];
+      if (reply instanceof ErrorReply && !state.failure) {
+        state.failure = keyFailure(state.item.key, "write", reply);
+      }
+    });
+  }
+}
+
+function longestArg(command: Command): number {
+  let longest = 0;
+  for (const arg of command) if (arg instanceof Uint8Array && arg.length > longest) longest = arg.length;
+  return longest;
+}
+
+function tooBig(key: Uint8Array, length: number, maxBulk: number): KeyFailure {
+  return {
+    key,
+    stage: "write",
+    code: "too-big",
+    reason: `one member is longer (${length} bytes) than the target's proto-max-bulk-len (${maxBulk})`,
+    advice: "raise proto-max-bulk-len on the target (CONFIG SET proto-max-bulk-len), or exclude the key",
+  };
+}
+
+function undecodable(key: Uint8Array, error: PayloadError): KeyFailure {
+  const module = error.code === "unsupported" && /MODULE/.test(error.message);
+  return {
+    key,
+    stage: "write",
+    code: "bad-data",
+    reason: module
+      ? "the value is a module type, which only DUMP/RESTORE can copy"
+      : `the payload cannot be decoded (${error.code}): ${error.message}`,
+    advice: module
+      ? "load the same module on the target (Redis 8 has Bloom, JSON and TimeSeries built in; Valkey has valkey-bloom and valkey-json), or exclude the key"
+      : "check the source key; copy it with DUMP/RESTORE to a target that reads its version",
+  };
+}
