@@ -23,6 +23,7 @@ const LAYERS: [prefix: string, rank: number][] = [
   ["src/faker/", 4],
   ["src/verify/", 4],
   ["src/live/", 5],
+  ["src/sync/", 5],
   ["src/jobs/", 6],
   ["src/imports/", 6],
   ["src/ui/", 7],

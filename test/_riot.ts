@@ -9,6 +9,8 @@ import { fileImportCommand } from "../src/commands/file_import.ts";
 import { fileExportCommand } from "../src/commands/file_export.ts";
 import { generateCommand } from "../src/commands/generate.ts";
 import { pingCommand } from "../src/commands/ping.ts";
+import { rdbExportCommand } from "../src/commands/rdb_export.ts";
+import { rdbImportCommand } from "../src/commands/rdb_import.ts";
 import { replicateCommand } from "../src/commands/replicate.ts";
 
 /** The commands main.ts runs, in the same order. */
@@ -22,6 +24,8 @@ export const COMMANDS: readonly CommandModule[] = [
   dbImportCommand,
   dbExportCommand,
   fakerCommand,
+  rdbImportCommand,
+  rdbExportCommand,
 ];
 
 export interface Run {

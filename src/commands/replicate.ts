@@ -25,6 +25,7 @@ import {
   withSlotFilter,
 } from "../cli/cluster_flags.ts";
 import { SlotSet } from "../redis/cluster/slots.ts";
+import { runSyncMode } from "./replicate_sync.ts";
 import { ReplicationJob, type ReplicationMode, type ReplicationOutcome } from "../jobs/replicate.ts";
 import { replicationMetrics, showReplicationProgress } from "../ui/replication_progress.ts";
 import { differs } from "../verify/verify.ts";
@@ -45,10 +46,10 @@ const SPECS: readonly OptionSpec[] = [
     kind: "string",
     key: "mode",
     arg: "MODE",
-    choices: ["snapshot", "live", "liveonly"],
+    choices: ["snapshot", "live", "liveonly", "sync"],
     normalize: (raw) => raw.toLowerCase() === "scan" ? "snapshot" : raw,
     help:
-      "snapshot (or RIOT's scan): copy once; live: copy then follow changes; liveonly: follow changes only",
+      "snapshot (or RIOT's scan): copy once; live: copy then follow changes; liveonly: follow changes only; sync: as a replica (PSYNC)",
     defaultText: "snapshot",
   },
   { long: "live", kind: "flag", key: "live", help: "Same as --mode live" },
@@ -233,6 +234,7 @@ Examples:
     if (values.live && values.mode !== undefined && values.mode !== "live") {
       throw new UsageError(`--live conflicts with --mode ${values.mode}`);
     }
+    if (mode === "sync") return await runSyncMode(context, values, source, target);
     const live = mode !== "snapshot";
     for (const name of ["idleTimeout", "flushInterval", "eventQueue", "configSet", "metricsPort"]) {
       if (!live && values[name] !== undefined) {

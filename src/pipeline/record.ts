@@ -11,6 +11,9 @@
  * - `big`: a key above --big-key-threshold, named but not read: the writer copies it from the source in
  *   windows (HSCAN, SSCAN, ZSCAN, LRANGE, GETRANGE) into a temporary key, so no client buffer holds it whole.
  * - `delete`: the key is gone from the source; the writer deletes it on the target.
+ *
+ * `db`, when set, is the database the record goes to (an RDB file or a replication stream spans several);
+ * without it the record goes to the database the writer's connection has selected.
  */
 import type { Command } from "../../resp/mod.ts";
 import type { RdbValue } from "../rdb/value.ts";
@@ -18,6 +21,7 @@ import type { RdbValue } from "../rdb/value.ts";
 export const NO_EXPIRY = -1;
 
 export interface DumpRecord {
+  db?: number;
   kind: "dump";
   key: Uint8Array;
   payload: Uint8Array;
@@ -25,6 +29,7 @@ export interface DumpRecord {
 }
 
 export interface CommandsRecord {
+  db?: number;
   kind: "commands";
   key: Uint8Array;
   commands: Command[];
@@ -32,6 +37,7 @@ export interface CommandsRecord {
 }
 
 export interface ValueRecord {
+  db?: number;
   kind: "value";
   key: Uint8Array;
   value: RdbValue;
@@ -41,6 +47,7 @@ export interface ValueRecord {
 }
 
 export interface BigRecord {
+  db?: number;
   kind: "big";
   key: Uint8Array;
   /** TYPE as the source said it. */
@@ -50,6 +57,7 @@ export interface BigRecord {
 }
 
 export interface DeleteRecord {
+  db?: number;
   kind: "delete";
   key: Uint8Array;
 }

@@ -5,6 +5,9 @@
  * the key (readers may see it half-written: FallbackWriter writes values whole, through a temporary key).
  * A `big` record cannot be written here (it is copied from the source by FallbackWriter): it is refused. A refusal is per record: a KeyFailure with the server's words, its code
  * and advice, and the rest of the batch is still written. A lost connection rejects the whole write.
+ *
+ * Records with a `db` are written after a `SELECT db` (only when it changes), and a batch that selected
+ * another database ends with `SELECT selectedDb`, so the connection is left as it was found.
  */
 import { type Command, ErrorReply } from "../../resp/mod.ts";
 import { keyFailure } from "../pipeline/failure.ts";
@@ -14,20 +17,30 @@ import type { Commands } from "../redis/commands.ts";
 import { writeCommands } from "../rdb/commands.ts";
 
 export class RestoreWriter implements Writer {
-  constructor(private readonly connection: () => Commands) {}
+  /** `selectedDb`: the database the connection selects on connect (-n). */
+  constructor(private readonly connection: () => Commands, private readonly selectedDb = 0) {}
 
   write(records: KeyRecord[]): Promise<WriteResult> {
-    return writeRecords(this.connection(), records);
+    return writeRecords(this.connection(), records, this.selectedDb);
   }
 }
 
-export async function writeRecords(connection: Commands, records: KeyRecord[]): Promise<WriteResult> {
+export async function writeRecords(
+  connection: Commands,
+  records: KeyRecord[],
+  selectedDb = 0,
+): Promise<WriteResult> {
   const commands: Command[] = [];
+  let db = selectedDb;
   /** Index of each record's last command: its reply decides the record's outcome with the others. */
   const ends: number[] = new Array(records.length);
   let bytes = 0;
   for (let i = 0; i < records.length; i++) {
     const record = records[i];
+    if (record.db !== undefined && record.db !== db) {
+      db = record.db;
+      commands.push(["SELECT", db]);
+    }
     if (record.kind === "delete") commands.push(["DEL", record.key]);
     else if (record.kind === "commands") commands.push(...record.commands);
     else if (record.kind === "value") {
@@ -46,6 +59,7 @@ export async function writeRecords(connection: Commands, records: KeyRecord[]): 
     }
     ends[i] = commands.length;
   }
+  if (db !== selectedDb) commands.push(["SELECT", selectedDb]);
   const replies = await connection.pipeline(commands);
   const result: WriteResult = { written: 0, deleted: 0, bytes, failures: [], failedRecords: [] };
   let start = 0;

@@ -1,0 +1,150 @@
+/**
+ * `riot replicate --mode sync`: options, progress, signals and the report around the SyncJob
+ * (src/jobs/sync.ts). Kept apart from replicate.ts so the notification-based modes stay as they are.
+ * Exit 0 when every key and command was applied and the verification (zero TTL tolerance by default: the
+ * copy is exact) found no difference; 1 otherwise; 130/143 when a signal stopped the snapshot copy.
+ */
+import type { CommandContext } from "../cli/command.ts";
+import { type ParsedValues, UsageError } from "../cli/parse.ts";
+import { retryPolicyFrom } from "../cli/replication_specs.ts";
+import { SyncJob, type SyncOutcome } from "../jobs/sync.ts";
+import type { ConnectionOptions } from "../redis/options.ts";
+import { formatCount } from "../ui/format.ts";
+import { defaultProgressStyle, Progress, type ProgressStyle } from "../ui/progress.ts";
+import { replicationSummary, reportNotCopied, reportVerify, statsJson, verifyJson } from "../ui/report.ts";
+import { differs } from "../verify/verify.ts";
+
+/** Options that mean nothing in sync mode (the stream carries commands, not keys to filter or re-read). */
+const NOT_IN_SYNC = [
+  "keyPattern",
+  "keyType",
+  "keyInclude",
+  "keyExclude",
+  "memLimit",
+  "dryRun",
+  "flushInterval",
+  "eventQueue",
+  "configSet",
+  "converge",
+  "rate",
+  "live",
+];
+
+export async function runSyncMode(
+  context: CommandContext,
+  values: ParsedValues,
+  source: ConnectionOptions,
+  target: ConnectionOptions,
+): Promise<number> {
+  for (const name of NOT_IN_SYNC) {
+    if (values[name] !== undefined) {
+      const flag = name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+      throw new UsageError(`--${flag} is not supported with --mode sync yet`);
+    }
+  }
+  if (source.cluster || target.cluster) {
+    throw new UsageError(
+      "Cluster mode (-c) is not supported by --mode sync yet: sync each master on its own (without -c)",
+    );
+  }
+  const json = values.json === true;
+  const style = (values.progress as ProgressStyle | undefined) ?? (json ? "none" : defaultProgressStyle());
+  const threads = (values.threads as number | undefined) ?? Math.max(1, Math.min(2, target.pool - 1));
+  const namesDb = values.db !== undefined || target.db !== 0;
+  const job = new SyncJob({
+    source,
+    target,
+    db: namesDb ? target.db : undefined,
+    threads,
+    batch: (values.batch as number | undefined) ?? 1000,
+    queueBytes: (values.queueBytes as number | undefined) ?? 128 * 1024 * 1024,
+    retry: retryPolicyFrom(values),
+    idleTimeoutMs: values.idleTimeout as number | undefined,
+    checkpoint: values.checkpoint as string | undefined,
+    compare: (values.compare as "none" | "quick" | "full" | undefined) ?? "quick",
+    ttlToleranceMs: (values.ttlTolerance as number | undefined) ?? 0,
+  }, context.log);
+  const progress = new Progress({
+    label: "sync",
+    style,
+    logger: context.log,
+    poll: () => ({
+      done: job.stats.written + job.commands,
+      extra: `${job.phase}, ${formatCount(job.stats.written)} keys, ${
+        formatCount(job.commands)
+      } commands, offset ${job.offset}`,
+    }),
+  });
+  const signals = watchSignals(job, context);
+  progress.start();
+  let outcome: SyncOutcome | undefined;
+  try {
+    outcome = await job.run();
+  } finally {
+    progress.stop(outcome !== undefined);
+    signals.close();
+  }
+  const { stats, verify } = outcome;
+  if (json) {
+    context.out(`${
+      JSON.stringify({
+        replication: statsJson(stats),
+        sync: {
+          replid: outcome.replid,
+          offset: outcome.offset,
+          commands: outcome.commands,
+          fullSyncs: outcome.fullSyncs,
+          partialResyncs: outcome.partialResyncs,
+          resumed: outcome.resumed,
+        },
+        stopped: outcome.stopped ? { signal: signals.received } : undefined,
+        verify: verify && verifyJson(verify, 10),
+      })
+    }\n`);
+  } else {
+    context.log.notice(replicationSummary(stats));
+    context.log.notice(
+      `Sync: ${outcome.commands} commands applied up to offset ${outcome.offset} of ${outcome.replid}; ${outcome.fullSyncs} full sync(s), ${outcome.partialResyncs} partial resync(s)${
+        outcome.resumed ? ", resumed from the checkpoint" : ""
+      }`,
+    );
+  }
+  reportNotCopied(stats, context.log);
+  if (outcome.stopped) {
+    context.log.warn(
+      `Stopped during the snapshot copy: run the same command again${
+        values.checkpoint ? "" : " (add --checkpoint FILE to continue by offset next time)"
+      }`,
+    );
+    return signals.received === "SIGTERM" ? 143 : 130;
+  }
+  if (verify && !json) {
+    reportVerify(verify, (values.showDiffs as number | undefined) ?? 10, context.log, context.out);
+  }
+  return stats.failed > 0 || (verify !== undefined && differs(verify)) ? 1 : 0;
+}
+
+/** First SIGINT/SIGTERM ends the sync (then it verifies); a second one exits at once. */
+function watchSignals(job: SyncJob, context: CommandContext) {
+  const state = { received: undefined as string | undefined };
+  const handlers = (["SIGINT", "SIGTERM"] as const).map((name) => {
+    const handler = () => {
+      if (state.received !== undefined) {
+        context.log.error(`${name} again: aborting now`);
+        context.exit(name === "SIGTERM" ? 143 : 130);
+        return;
+      }
+      state.received = name;
+      context.log.warn(`${name}: ending the sync, then verifying (${name} again aborts)`);
+      job.stop();
+    };
+    Deno.addSignalListener(name, handler);
+    return () => Deno.removeSignalListener(name, handler);
+  });
+  return {
+    get received() {
+      return state.received;
+    },
+    close: () => handlers.forEach((remove) => remove()),
+  };
+}

@@ -1,0 +1,202 @@
+/**
+ * `riot replicate --mode sync` against real servers: riot is a replica of the source. A full sync while a
+ * writer changes keys of every type ends identical (checked key by key, expiries to the millisecond); a
+ * `CLIENT KILL TYPE replica` during the stream is followed by a partial resync (the source's
+ * sync_partial_ok counter moves) and the data stays identical; SIGINT and a second run with the same
+ * checkpoint continue by offset; a source that refuses PSYNC gets one line suggesting --live.
+ * Cluster sources are not tested: cluster support is not wired yet.
+ */
+import assert from "node:assert/strict";
+import { assertSameData } from "./_digest.ts";
+import { raw, uri } from "./_replicate_util.ts";
+import { riot } from "./_riot.ts";
+import { RedisServer, serverTest } from "./_server.ts";
+
+const SOURCE_ARGS = ["--repl-diskless-sync-delay", "0", "--repl-backlog-size", "64mb"];
+
+/** Writes keys of every type (with TTLs, deletes, two databases) until `stop` resolves. */
+async function writer(source: RedisServer, stop: Promise<void>): Promise<number> {
+  const conn = await raw(source);
+  let done = false;
+  stop.then(() => done = true);
+  let round = 0;
+  try {
+    while (!done) {
+      const i = round++ % 500;
+      await conn.pipeline([
+        ["SET", `s:${i}`, `v${round}`, "PX", 3_600_000],
+        ["INCR", "counter"],
+        ["HSET", `h:${i}`, `f${round % 7}`, round],
+        ["RPUSH", `l:${i % 20}`, round],
+        ["SADD", `set:${i % 20}`, round % 50],
+        ["ZADD", `z:${i % 20}`, round / 3, `m${round % 30}`],
+        ["XADD", `x:${i % 5}`, "*", "n", round],
+        ["DEL", `s:${(i + 250) % 500}`],
+        ["SELECT", 2],
+        ["SET", `db2:${i}`, round],
+        ["SELECT", 0],
+      ]);
+    }
+  } finally {
+    conn.close();
+  }
+  return round;
+}
+
+async function seed(source: RedisServer, keys: number): Promise<void> {
+  await source.cli("EVAL", `for i=1,${keys} do redis.call('SET','seed:'..i,string.rep('x',100)) end`, "0");
+}
+
+async function partialSyncs(source: RedisServer): Promise<number> {
+  return Number(/sync_partial_ok:(\d+)/.exec(await source.cli("INFO", "stats"))![1]);
+}
+
+serverTest({
+  name: "riot replicate --mode sync: full sync while a writer changes every type, then identical",
+  async fn() {
+    await using source = await RedisServer.start({ args: SOURCE_ARGS });
+    await using target = await RedisServer.start();
+    await seed(source, 50_000);
+    let stopWriter!: () => void;
+    const writing = writer(source, new Promise((resolve) => stopWriter = resolve));
+    setTimeout(stopWriter, 3000);
+    const run = await riot([
+      "replicate",
+      uri(source),
+      uri(target),
+      "--mode",
+      "sync",
+      "--idle-timeout",
+      "1500",
+      "--progress",
+      "none",
+      "--json",
+    ]);
+    const rounds = await writing;
+    assert.equal(run.code, 0, run.err);
+    assert.ok(rounds > 10, `the writer ran ${rounds} rounds`);
+    const result = JSON.parse(run.out);
+    assert.equal(result.sync.fullSyncs, 1);
+    assert.ok(result.sync.commands > 0);
+    await assertSameData(source, target, { db: 0 });
+    await assertSameData(source, target, { db: 2 });
+  },
+});
+
+serverTest({
+  name:
+    "riot replicate --mode sync: CLIENT KILL TYPE replica is followed by a partial resync, data identical",
+  async fn() {
+    await using source = await RedisServer.start({ args: SOURCE_ARGS });
+    await using target = await RedisServer.start();
+    await seed(source, 1000);
+    const before = await partialSyncs(source);
+    let stopWriter!: () => void;
+    const writing = writer(source, new Promise((resolve) => stopWriter = resolve));
+    const killer = (async () => {
+      // Kill once riot is streaming and has acknowledged some commands, then let the writer go on a little.
+      for (let i = 0; i < 200; i++) {
+        const acked = /slave0:.*state=online,offset=(\d+)/.exec(await source.cli("INFO", "replication"));
+        if (acked && Number(acked[1]) > 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      await source.cli("CLIENT", "KILL", "TYPE", "replica");
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      stopWriter();
+    })();
+    const run = await riot([
+      "replicate",
+      uri(source),
+      uri(target),
+      "--mode",
+      "sync",
+      "--idle-timeout",
+      "2500",
+      "--progress",
+      "none",
+      "--json",
+    ]);
+    await Promise.all([writing, killer]);
+    assert.equal(run.code, 0, run.err);
+    const result = JSON.parse(run.out);
+    assert.equal(result.sync.fullSyncs, 1, run.err);
+    assert.ok(result.sync.partialResyncs >= 1, run.err);
+    assert.ok(await partialSyncs(source) > before, "sync_partial_ok moved");
+    await assertSameData(source, target, { db: 0 });
+    await assertSameData(source, target, { db: 2 });
+  },
+});
+
+serverTest({
+  name: "riot replicate --mode sync on a source that refuses PSYNC: one line that suggests --live",
+  async fn() {
+    await using source = await RedisServer.start({
+      aclUsers: [{ name: "app", password: "pw", rules: "~* &* +@all -psync -sync" }],
+    });
+    await using target = await RedisServer.start();
+    const run = await riot([
+      "replicate",
+      `redis://app:pw@${source.host}:${source.port}`,
+      uri(target),
+      "--mode",
+      "sync",
+      "--progress",
+      "none",
+    ]);
+    assert.equal(run.code, 1, run.err);
+    assert.match(run.err, /refuses to serve a replica \(PSYNC: NOPERM.*Use --live/);
+    assert.equal(run.err.trim().split("\n").length, 1, run.err);
+  },
+});
+
+serverTest({
+  name: "riot replicate --mode sync: SIGINT, then a second run with the checkpoint continues by offset",
+  async fn() {
+    await using source = await RedisServer.start({ args: SOURCE_ARGS });
+    await using target = await RedisServer.start();
+    await seed(source, 1000);
+    const checkpoint = `${source.dir}/sync.checkpoint`;
+    const args = [
+      "run",
+      "-A",
+      new URL("../main.ts", import.meta.url).pathname,
+      "replicate",
+      uri(source),
+      uri(target),
+      "--mode",
+      "sync",
+      "--checkpoint",
+      checkpoint,
+      "--progress",
+      "none",
+      "--compare",
+      "none",
+    ];
+    const first = new Deno.Command(Deno.execPath(), { args, stdout: "piped", stderr: "piped" }).spawn();
+    for (let i = 0; i < 200; i++) {
+      if (/slave0:.*state=online/.test(await source.cli("INFO", "replication"))) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await source.cli("SET", "during", "1");
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // an ACK and a checkpoint after it
+    first.kill("SIGINT");
+    const firstOut = await first.output();
+    assert.equal(firstOut.code, 0, new TextDecoder().decode(firstOut.stderr));
+    assert.equal(await target.cli("GET", "during"), "1");
+    const saved = JSON.parse(await Deno.readTextFile(checkpoint));
+    assert.match(saved.replid, /^[0-9a-f]{40}$/);
+
+    await source.cli("SET", "while-stopped", "2");
+    await source.cli("INCRBY", "counter", "5");
+    const before = await partialSyncs(source);
+    const second = await riot([...args.slice(3), "--idle-timeout", "1500", "--compare", "full", "--json"]);
+    assert.equal(second.code, 0, second.err);
+    const result = JSON.parse(second.out);
+    assert.equal(result.sync.resumed, true);
+    assert.equal(result.sync.fullSyncs, 0, second.err);
+    assert.equal(result.sync.partialResyncs, 1);
+    assert.ok(await partialSyncs(source) > before);
+    assert.equal(await target.cli("GET", "while-stopped"), "2");
+    await assertSameData(source, target, { db: 0 });
+  },
+});
