@@ -203,3 +203,41 @@ export function filtersText(values: ParsedValues): string {
   }
   return parts.join(" ");
 }
+
+/** Options of every command with a live mode (replicate, file-export): how changes are followed. */
+export const LIVE_SPECS: readonly OptionSpec[] = [
+  {
+    long: "idle-timeout",
+    kind: "duration",
+    key: "idleTimeout",
+    arg: "MS",
+    min: 1,
+    help: "Live: stop after this long without events",
+    defaultText: "run until SIGINT/SIGTERM",
+  },
+  {
+    long: "flush-interval",
+    kind: "duration",
+    key: "flushInterval",
+    arg: "MS",
+    min: 0,
+    help: "Live: longest wait for a batch to fill",
+    defaultText: "50ms",
+  },
+  {
+    long: "event-queue",
+    aliases: ["notification-queue"],
+    kind: "int",
+    key: "eventQueue",
+    arg: "N",
+    min: 1,
+    help: "Live: changed keys waiting at most; beyond it a re-scan repairs",
+    defaultText: "100000",
+  },
+  {
+    long: "config-set",
+    kind: "flag",
+    key: "configSet",
+    help: "Live: set notify-keyspace-events on the source when needed (restored on exit)",
+  },
+];
