@@ -27,8 +27,7 @@ import { SqlRowInput } from "../sql/row_input.ts";
 import { SqlError } from "../sql/sql_client.ts";
 import type { WriteOperation } from "../writers/operations/operation.ts";
 import { createOperation } from "../writers/operations/operations.ts";
-import { importJson, importSummary, reportImportFailures, showImportProgress } from "../ui/import_report.ts";
-import { defaultProgressStyle, type ProgressStyle } from "../ui/progress.ts";
+import { runImport } from "./run_import.ts";
 
 const DB_IMPORT_SPECS: readonly OptionSpec[] = [
   ...DATABASE_SPECS,
@@ -123,27 +122,14 @@ export const dbImportCommand: CommandModule = {
       context.log.info(`Database ${describe(database)}`);
       const total = values.noCount === true ? undefined : await client.count(query);
       const input = new SqlRowInput(client, query, (values.fetch as number | undefined) ?? 1000, total);
-      const json = values.json === true;
-      const style = (values.progress as ProgressStyle | undefined) ??
-        (json || !context.log.enabled("warn") ? "none" : defaultProgressStyle());
       const job = new ImportJob(config, context.log);
-      const stop = () => job.stop();
-      Deno.addSignalListener("SIGINT", stop);
-      const display = showImportProgress(job, style, context.log);
-      let outcome;
-      try {
-        outcome = await job.run<Fields>(input, (fields, origin) => processor.process(fields, origin));
-      } finally {
-        display.stop(outcome !== undefined);
-        Deno.removeSignalListener("SIGINT", stop);
-      }
-      const stats = outcome.stats;
-      if (json) context.out(`${JSON.stringify({ ...importJson(outcome), total })}\n`);
-      else context.log.notice(importSummary(stats));
-      reportImportFailures(stats, context.log);
-      if (outcome.skipLimit) context.log.error(outcome.skipLimit);
-      if (outcome.stopped) return 130;
-      return stats.failed > 0 || outcome.skipLimit ? 1 : 0;
+      return await runImport(
+        job,
+        () => job.run<Fields>(input, (fields, origin) => processor.process(fields, origin)),
+        values,
+        context,
+        { json: { total } },
+      );
     } catch (error) {
       if (error instanceof SqlError) {
         context.log.error(error.message);

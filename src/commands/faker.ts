@@ -20,8 +20,7 @@ import type { Fields } from "../expr/mod.ts";
 import { compileFakeFields, createFaker, FakerInput } from "../faker/fake_fields.ts";
 import { ImportJob } from "../imports/import_job.ts";
 import { RecordProcessor } from "../imports/record_processor.ts";
-import { importJson, importSummary, reportImportFailures, showImportProgress } from "../ui/import_report.ts";
-import { defaultProgressStyle, type ProgressStyle } from "../ui/progress.ts";
+import { runImport } from "./run_import.ts";
 
 const FAKER_SPECS: readonly OptionSpec[] = [
   {
@@ -99,26 +98,13 @@ export const fakerCommand: CommandModule = {
     const processor = new RecordProcessor(toProcessing(values), toOperations(operations));
     const config = toImportConfig(values, target);
     const input = new FakerInput(fields, (values.count as number | undefined) ?? 1000);
-    const json = values.json === true;
-    const style = (values.progress as ProgressStyle | undefined) ??
-      (json || !context.log.enabled("warn") ? "none" : defaultProgressStyle());
     const job = new ImportJob(config, context.log);
-    const stop = () => job.stop();
-    Deno.addSignalListener("SIGINT", stop);
-    const display = showImportProgress(job, style, context.log);
-    let outcome;
-    try {
-      outcome = await job.run<Fields>(input, (record, origin) => processor.process(record, origin));
-    } finally {
-      display.stop(outcome !== undefined);
-      Deno.removeSignalListener("SIGINT", stop);
-    }
-    const stats = outcome.stats;
-    if (json) context.out(`${JSON.stringify({ ...importJson(outcome), seed })}\n`);
-    else context.log.notice(`${importSummary(stats)}; seed ${seed}`);
-    reportImportFailures(stats, context.log);
-    if (outcome.skipLimit) context.log.error(outcome.skipLimit);
-    if (outcome.stopped) return 130;
-    return stats.failed > 0 || outcome.skipLimit ? 1 : 0;
+    return await runImport(
+      job,
+      () => job.run<Fields>(input, (record, origin) => processor.process(record, origin)),
+      values,
+      context,
+      { json: { seed }, suffix: `; seed ${seed}` },
+    );
   },
 };
