@@ -18,8 +18,9 @@
 import type { Log } from "../log.ts";
 import { ErrorReply, type RespValue, toText } from "../../resp/mod.ts";
 import type { Commands } from "../redis/commands.ts";
-import type { ScanOptions } from "../sources/key_scanner.ts";
-import { runBatches } from "./run_batches.ts";
+import type { ScanOptions, ScanPage } from "../sources/key_scanner.ts";
+import type { KeyLog } from "../pipeline/key_log.ts";
+import { runBatches, scanned } from "./run_batches.ts";
 import { bytesEqual, valuesEqual } from "./value_equal.ts";
 import { WINDOWED_ABOVE, windowedEqual } from "./windowed_equal.ts";
 
@@ -49,6 +50,11 @@ export interface VerifyConfig {
   signal?: AbortSignal;
   /** Says at debug level whether the scan of the target was skipped, and why. */
   log?: Log;
+  /**
+   * The keys the copy just scanned from the source, when it logged them all: the source pass checks them
+   * instead of scanning again, if DBSIZE proves nothing else is there (see verifyListed).
+   */
+  sourceKeys?: KeyLog;
   /** Continue a stopped verification (`riot compare --checkpoint`): its source pass cursor and counts. */
   resume?: VerifyPosition;
   /**
@@ -144,6 +150,104 @@ export async function verify(
   config: VerifyConfig,
   progress: VerifyProgress = { checked: 0 },
 ): Promise<VerifyResult> {
+  const listed = config.sourceKeys;
+  if (
+    listed && !listed.overflowed && listed.size > 0 && config.resume === undefined &&
+    config.onPosition === undefined && unfiltered(config)
+  ) {
+    const result = await verifyListed(connections, config, progress, listed);
+    if (result) return result;
+    progress.checked = 0;
+  }
+  return verifyScanned(connections, config, progress);
+}
+
+/** The keys of a verification are not narrowed by a filter: DBSIZE counts exactly the keys it covers. */
+function unfiltered(config: VerifyConfig): boolean {
+  return config.scan.pattern === undefined && config.scan.type === undefined &&
+    config.scan.filter === undefined && config.memLimit === undefined;
+}
+
+/**
+ * The source pass over the keys the copy scanned (`config.sourceKeys`) instead of a new SCAN of the
+ * source: each key is checked on both sides exactly as in the scanned pass. It stands only when DBSIZE
+ * proves the list covered everything: before, the source holds as many keys as the list; after, every
+ * source key is a listed key found on the source, and every target key a listed key found on the target.
+ * Otherwise it returns undefined and the caller verifies by scanning (the source was written meanwhile).
+ */
+async function verifyListed(
+  connections: VerifyConnections,
+  config: VerifyConfig,
+  progress: VerifyProgress,
+  listed: KeyLog,
+): Promise<VerifyResult | undefined> {
+  const started = performance.now();
+  const before = await dbSizeOf(connections.sourceScanners);
+  if (before !== listed.size) {
+    config.log?.debug(
+      `Verification: scanning the source again: its DBSIZE (${before ?? "?"}) differs from the ` +
+        `${listed.size} keys the copy scanned`,
+    );
+    return undefined;
+  }
+  const tally = new Tally(config.maxRemembered ?? 100_000);
+  let next = 0;
+  const pick = <T>(list: T[]) => list[next++ % list.length];
+  let onSource = 0;
+  let onTarget = 0;
+  await runBatches(listPages(listed, config.batch), config, async (keys) => {
+    const checked = await checkKeys(pick(connections.sources), pick(connections.targets), keys, config);
+    progress.checked += keys.length;
+    return checked;
+  }, {
+    commit: (checked) => {
+      tally.add(checked);
+      onSource += checked.onSource;
+      onTarget += checked.onBoth + checked.found.filter((diff) => diff.kind === "extra").length;
+    },
+  });
+  const stopped = config.signal?.aborted;
+  if (!stopped) {
+    const [sourceSize, targetSize] = await Promise.all([
+      dbSizeOf(connections.sourceScanners),
+      dbSizeOf(connections.targetScanners),
+    ]);
+    if (sourceSize !== onSource || targetSize !== onTarget) {
+      config.log?.debug(
+        `Verification: scanning both sides after all: DBSIZE ${sourceSize ?? "?"} on the source, ` +
+          `${onSource} listed keys found there; DBSIZE ${targetSize ?? "?"} on the target, ${onTarget} ` +
+          `listed keys found there`,
+      );
+      return undefined;
+    }
+    config.log?.debug(
+      `Verification: checked the ${listed.size} keys the copy scanned instead of scanning again: DBSIZE ` +
+        `proves there are no others (source ${sourceSize}, target ${targetSize})`,
+    );
+  }
+  const rounds = await recheck(tally, connections, config, pick);
+  return {
+    ...tally.counts,
+    skipped: 0,
+    diffs: tally.diffs,
+    rounds,
+    seconds: (performance.now() - started) / 1000,
+    targetPassSkipped: !stopped,
+    stopped,
+  };
+}
+
+/** The listed keys as pages of a pass; the cursor of a page is its number (never a resume point). */
+function* listPages(listed: KeyLog, size: number): Generator<ScanPage> {
+  let page = 0;
+  for (const keys of listed.pages(size)) yield { keys, cursor: String(++page) };
+}
+
+async function verifyScanned(
+  connections: VerifyConnections,
+  config: VerifyConfig,
+  progress: VerifyProgress,
+): Promise<VerifyResult> {
   const started = performance.now();
   const tally = new Tally(config.maxRemembered ?? 100_000);
   // Source keys found on the target too (whatever their state): what DBSIZE of the target must equal;
@@ -156,7 +260,8 @@ export async function verify(
   const scanners = connections.sourceScanners;
   const from = startOf(config.resume?.cursor, scanners.length);
   for (let i = from.index; i < scanners.length && !config.resume?.done && !config.signal?.aborted; i++) {
-    await runBatches(scanners[i], config, async (all) => {
+    const start = i === from.index ? from.cursor : "0";
+    await runBatches(scanned(scanners[i], config.scan, start), config, async (all) => {
       if (all.length === 0) return { checked: NOTHING_CHECKED, skipped: 0, seen: 0 };
       const source = pick(connections.sources);
       const keys = config.memLimit === undefined ? all : await underLimit(source, all, config.memLimit);
@@ -164,7 +269,7 @@ export async function verify(
       progress.checked += all.length;
       return { checked, skipped: all.length - keys.length, seen: all.length };
     }, {
-      start: i === from.index ? from.cursor : "0",
+      start,
       // In SCAN order, so that the counts at a cursor are exactly those of the keys before it.
       commit: (batch, cursor) => {
         tally.add(batch.checked);
@@ -174,9 +279,8 @@ export async function verify(
     });
   }
   const { onBoth, seen, skipped } = counts;
-  const unfiltered = config.scan.pattern === undefined && config.scan.type === undefined &&
-    config.scan.filter === undefined && config.memLimit === undefined;
-  const [targetSize, sourceSize] = unfiltered
+  const whole = unfiltered(config);
+  const [targetSize, sourceSize] = whole
     ? await Promise.all([dbSizeOf(connections.targetScanners), dbSizeOf(connections.sourceScanners)])
     : [undefined, undefined];
   const targetPassSkipped = targetSize !== undefined && targetSize === onBoth && sourceSize === seen;
@@ -185,7 +289,7 @@ export async function verify(
       `Verification: the target was not scanned for keys only there: its DBSIZE (${targetSize}) equals ` +
         `the source keys found on it, and the source pass saw each of its ${sourceSize} keys once`,
     );
-  } else if (unfiltered) {
+  } else if (whole) {
     config.log?.debug(
       `Verification: scanning the target for keys only there: DBSIZE ${targetSize ?? "?"} on the target, ` +
         `${onBoth} source keys found on it; ${seen} keys seen on the source, DBSIZE ${sourceSize ?? "?"}`,
@@ -193,7 +297,7 @@ export async function verify(
   }
   for (const targetScanner of targetPassSkipped ? [] : connections.targetScanners) {
     if (config.signal?.aborted) break;
-    await runBatches(targetScanner, config, async (keys) => {
+    await runBatches(scanned(targetScanner, config.scan), config, async (keys) => {
       if (keys.length === 0) return;
       const source = pick(connections.sources);
       // One multi-key EXISTS answers the common case (every key is on the source) in one command;
@@ -210,6 +314,7 @@ export async function verify(
         ok: 0,
         expired: checked.expired,
         onBoth: 0,
+        onSource: 0,
         found: checked.found.filter((d) => d.kind === "extra"),
       });
     }, { commit: () => {} });
@@ -253,7 +358,7 @@ export async function verifyKeys(
   };
 }
 
-const NOTHING_CHECKED: Checked = Object.freeze({ ok: 0, expired: 0, onBoth: 0, found: [] });
+const NOTHING_CHECKED: Checked = Object.freeze({ ok: 0, expired: 0, onBoth: 0, onSource: 0, found: [] });
 
 /** Adds one source batch's outcome to the checkpoint counts. */
 function addCounts(counts: VerifyCounts, batch: { checked: Checked; skipped: number; seen: number }): void {
@@ -372,6 +477,8 @@ export interface Checked {
   expired: number;
   /** Keys present on both sides (ok or not). */
   onBoth: number;
+  /** Keys present on the source (whatever the target holds). */
+  onSource: number;
   found: Diff[];
 }
 
@@ -389,12 +496,14 @@ export async function checkKeys(
   let ok = 0;
   let expired = 0;
   let onBoth = 0;
+  let onSource = 0;
   const found: Diff[] = [];
   const expiredBy = Date.now() + config.ttlToleranceMs;
   const toCompare: { index: number; type: string }[] = [];
   for (let i = 0; i < keys.length; i++) {
     const a = left[i];
     const b = right[i];
+    if (a.present) onSource++;
     if (!a.present && !b.present) continue;
     if (a.present !== b.present && expiresBy(a.present ? a : b, expiredBy)) {
       expired++;
@@ -444,7 +553,7 @@ export async function checkKeys(
       } else ok++;
     });
   }
-  return { ok, expired, onBoth, found };
+  return { ok, expired, onBoth, onSource, found };
 }
 
 /** valuesEqual for most keys at once; keys whose payloads are big one by one in windows. */
