@@ -7,10 +7,13 @@
  * Cluster sources are not tested: cluster support is not wired yet.
  */
 import assert from "node:assert/strict";
+import { assertSameByType } from "./_by_type.ts";
 import { assertSameData } from "./_digest.ts";
+import { populate } from "./_rdb_fixtures.ts";
 import { raw, uri } from "./_replicate_util.ts";
 import { riot } from "./_riot.ts";
 import { RedisServer, serverTest } from "./_server.ts";
+import { serverBuild } from "./_servers.ts";
 
 const SOURCE_ARGS = ["--repl-diskless-sync-delay", "0", "--repl-backlog-size", "64mb"];
 
@@ -198,5 +201,51 @@ serverTest({
     assert.ok(await partialSyncs(source) > before);
     assert.equal(await target.cli("GET", "while-stopped"), "2");
     await assertSameData(source, target, { db: 0 });
+  },
+});
+
+const redis8 = serverBuild("redis-8.0");
+const valkey8 = serverBuild("valkey-8.0");
+serverTest({
+  name: `riot replicate --mode sync from Redis 8.0 into Valkey 8.0: the snapshot goes by type, then the stream${
+    redis8.missing || valkey8.missing
+  }`,
+  ignore: !redis8.build || !valkey8.build,
+  async fn() {
+    await using source = await RedisServer.start({ binary: redis8.build!.binary, args: SOURCE_ARGS });
+    await using target = await RedisServer.start({ binary: valkey8.build!.binary });
+    const conn = await raw(source);
+    try {
+      await populate(conn, { fieldTtls: false });
+      await conn.call("PEXPIRE", "str:short", 3_600_000);
+    } finally {
+      conn.close();
+    }
+    let stopWriter!: () => void;
+    const writing = writer(source, new Promise((resolve) => stopWriter = resolve));
+    setTimeout(stopWriter, 2000);
+    const run = await riot([
+      "replicate",
+      uri(source),
+      uri(target),
+      "--mode",
+      "sync",
+      "--idle-timeout",
+      "1500",
+      "--progress",
+      "none",
+      "--json",
+    ]);
+    await writing;
+    assert.equal(run.code, 0, run.err);
+    const result = JSON.parse(run.out);
+    assert.equal(result.replication.failed, 0);
+    assert.ok(result.replication.typeBased.total > 0, "the snapshot went by type");
+    assert.match(
+      Object.keys(result.replication.typeBased.reasons)[0],
+      /Valkey 8\.\S+ reads RDB version 11 at most, the source's payloads are version 12/,
+    );
+    assert.ok(result.sync.commands > 0);
+    for (const db of [0, 2]) await assertSameByType(source, target, db, { fieldTtls: false });
   },
 });

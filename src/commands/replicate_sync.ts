@@ -11,7 +11,14 @@ import { SyncJob, type SyncOutcome } from "../jobs/sync.ts";
 import type { ConnectionOptions } from "../redis/options.ts";
 import { formatCount } from "../ui/format.ts";
 import { defaultProgressStyle, Progress, type ProgressStyle } from "../ui/progress.ts";
-import { replicationSummary, reportNotCopied, reportVerify, statsJson, verifyJson } from "../ui/report.ts";
+import {
+  replicationSummary,
+  reportNotCopied,
+  reportTypeBased,
+  reportVerify,
+  statsJson,
+  verifyJson,
+} from "../ui/report.ts";
 import { differs } from "../verify/verify.ts";
 
 /** Options that mean nothing in sync mode (the stream carries commands, not keys to filter or re-read). */
@@ -63,6 +70,7 @@ export async function runSyncMode(
     checkpoint: values.checkpoint as string | undefined,
     compare: (values.compare as "none" | "quick" | "full" | undefined) ?? "quick",
     ttlToleranceMs: (values.ttlTolerance as number | undefined) ?? 0,
+    fallback: values.noFallback !== true,
   }, context.log);
   const progress = new Progress({
     label: "sync",
@@ -109,6 +117,7 @@ export async function runSyncMode(
       }`,
     );
   }
+  reportTypeBased(stats, context.log);
   reportNotCopied(stats, context.log);
   if (outcome.stopped) {
     context.log.warn(
@@ -121,7 +130,7 @@ export async function runSyncMode(
   if (verify && !json) {
     reportVerify(verify, (values.showDiffs as number | undefined) ?? 10, context.log, context.out);
   }
-  return stats.failed > 0 || (verify !== undefined && differs(verify)) ? 1 : 0;
+  return stats.failed > 0 || stats.fieldTtlsDropped > 0 || (verify !== undefined && differs(verify)) ? 1 : 0;
 }
 
 /** First SIGINT/SIGTERM ends the sync (then it verifies); a second one exits at once. */

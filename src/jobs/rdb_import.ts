@@ -1,6 +1,7 @@
 /**
  * `rdb-import`, wiring only: open the input (file, stdin, URL; gzip inflated), open the target, and run
- * the transfer engine with the RDB file as its record source and RestoreWriters as writers (records from
+ * the transfer engine with the RDB file as its record source and RESTORE writers with the type-based
+ * fallback (rdb_writers.ts) as writers (records from
  * the file go straight to the writers: there is nothing to read from a server). Then the count check: every
  * key of the file that passed the filters, and every function library, must have been written.
  *
@@ -14,8 +15,8 @@ import { Endpoint } from "../redis/endpoint.ts";
 import type { ConnectionOptions } from "../redis/options.ts";
 import type { RetryPolicy } from "../retry.ts";
 import { RdbRecordSource, type RdbSourceOptions, type RdbSummary } from "../sources/rdb_source.ts";
-import { RestoreWriter } from "../writers/restore_writer.ts";
 import { openRdbInput, type RdbInput } from "./rdb_input.ts";
+import { rdbWriters } from "./rdb_writers.ts";
 
 export interface RdbImportConfig {
   input: string;
@@ -26,6 +27,8 @@ export interface RdbImportConfig {
   queueBytes: number;
   dryRun: boolean;
   retry: RetryPolicy;
+  /** Copy by type what the target's RESTORE refuses (default); false for --no-fallback. */
+  fallback: boolean;
 }
 
 export interface CountCheck {
@@ -65,10 +68,13 @@ export class RdbImportJob {
       target = await Endpoint.open(config.target, "target", config.threads);
       this.log.info(`Importing ${input.name} into ${target.name}`);
       const source = this.source = new RdbRecordSource(input.stream, config.source);
-      const writers = Array.from(
-        { length: target.workers },
-        (_, i) => new RestoreWriter(() => target!.worker(i), config.target.db),
-      );
+      const writers = await rdbWriters(target, {
+        fallback: config.fallback,
+        dryRun: config.dryRun,
+        stats: this.stats,
+        log: this.log,
+        selectedDb: config.target.db,
+      });
       const { stopped } = await transfer({
         source,
         readers: [],

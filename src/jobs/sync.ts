@@ -1,6 +1,7 @@
 /**
  * `replicate --mode sync`, wiring only: riot is a replica of the source (src/sync/replica_link.ts). A full
- * sync streams the snapshot through the transfer engine (the RDB file as a record source, RestoreWriters);
+ * sync streams the snapshot through the transfer engine (the RDB file as a record source, RESTORE writers
+ * with the type-based fallback when the target's RDB version is older: rdb_writers.ts);
  * then the write commands of the replication stream are applied to the target in order, on one connection,
  * in pipelined batches, and `REPLCONF ACK <offset>` is sent every second with the offset the target has
  * acknowledged. A lost replication connection continues with `PSYNC <replid> <offset+1>` (partial resync);
@@ -23,7 +24,7 @@ import { RdbRecordSource } from "../sources/rdb_source.ts";
 import { CommandStream, type StreamCommand } from "../sync/command_stream.ts";
 import { ReplicaLink } from "../sync/replica_link.ts";
 import { type CompareMode, verify, type VerifyResult } from "../verify/verify.ts";
-import { RestoreWriter } from "../writers/restore_writer.ts";
+import { rdbWriters } from "./rdb_writers.ts";
 
 export interface SyncConfig {
   source: ConnectionOptions;
@@ -38,6 +39,8 @@ export interface SyncConfig {
   checkpoint?: string;
   compare: CompareMode | "none";
   ttlToleranceMs: number;
+  /** Snapshot keys the target's RESTORE refuses (older RDB version) go by type; false: --no-fallback. */
+  fallback: boolean;
 }
 
 export type SyncPhase = "connecting" | "snapshot" | "streaming" | "verifying" | "done";
@@ -167,10 +170,13 @@ export class SyncJob {
       batch: this.config.batch,
       db: this.config.db,
     });
-    const writers = Array.from(
-      { length: this.target.workers },
-      (_, i) => new RestoreWriter(() => this.target.worker(i), this.config.target.db),
-    );
+    const writers = await rdbWriters(this.target, {
+      fallback: this.config.fallback,
+      dryRun: false,
+      stats: this.stats,
+      log: this.log,
+      selectedDb: this.config.target.db,
+    });
     await transfer({ source, readers: [], writers, reconnect: () => this.target.reconnect() }, {
       batch: this.config.batch,
       queueBatches: 8,
