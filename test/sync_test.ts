@@ -207,9 +207,10 @@ serverTest({
 const redis8 = serverBuild("redis-8.0");
 const valkey8 = serverBuild("valkey-8.0");
 serverTest({
-  name: `riot replicate --mode sync from Redis 8.0 into Valkey 8.0: the snapshot goes by type, then the stream${
-    redis8.missing || valkey8.missing
-  }`,
+  name:
+    `riot replicate --mode sync from Redis 8.0 into Valkey 8.0: the snapshot goes by type, then the stream${
+      redis8.missing || valkey8.missing
+    }`,
   ignore: !redis8.build || !valkey8.build,
   async fn() {
     await using source = await RedisServer.start({ binary: redis8.build!.binary, args: SOURCE_ARGS });
