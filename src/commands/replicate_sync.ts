@@ -7,7 +7,9 @@
 import type { CommandContext } from "../cli/command.ts";
 import { type ParsedValues, UsageError } from "../cli/parse.ts";
 import { retryPolicyFrom } from "../cli/replication_specs.ts";
-import { SyncJob, type SyncOutcome } from "../jobs/sync.ts";
+import { SyncJob, type SyncKeyFilters, type SyncOutcome } from "../jobs/sync.ts";
+import type { SlotSet } from "../redis/cluster/slots.ts";
+import { keyFilter } from "../sources/glob.ts";
 import type { ConnectionOptions } from "../redis/options.ts";
 import { formatCount } from "../ui/format.ts";
 import { defaultProgressStyle, Progress, type ProgressStyle } from "../ui/progress.ts";
@@ -21,12 +23,8 @@ import {
 } from "../ui/report.ts";
 import { differs } from "../verify/verify.ts";
 
-/** Options that mean nothing in sync mode (the stream carries commands, not keys to filter or re-read). */
+/** Options that mean nothing in sync mode (the stream carries commands, not keys to re-read). */
 const NOT_IN_SYNC = [
-  "keyPattern",
-  "keyType",
-  "keyInclude",
-  "keyExclude",
   "memLimit",
   "dryRun",
   "flushInterval",
@@ -42,6 +40,7 @@ export async function runSyncMode(
   values: ParsedValues,
   source: ConnectionOptions,
   target: ConnectionOptions,
+  slots: SlotSet | undefined,
 ): Promise<number> {
   for (const name of NOT_IN_SYNC) {
     if (values[name] !== undefined) {
@@ -54,6 +53,7 @@ export async function runSyncMode(
       "Cluster mode (-c) is not supported by --mode sync yet: sync each master on its own (without -c)",
     );
   }
+  const keys = keyFilters(values, slots);
   const json = values.json === true;
   const style = (values.progress as ProgressStyle | undefined) ?? (json ? "none" : defaultProgressStyle());
   const threads = (values.threads as number | undefined) ?? Math.max(1, Math.min(2, target.pool - 1));
@@ -71,6 +71,7 @@ export async function runSyncMode(
     compare: (values.compare as "none" | "quick" | "full" | undefined) ?? "quick",
     ttlToleranceMs: (values.ttlTolerance as number | undefined) ?? 0,
     fallback: values.noFallback !== true,
+    keys,
   }, context.log);
   const progress = new Progress({
     label: "sync",
@@ -132,6 +133,25 @@ export async function runSyncMode(
   }
   return stats.failed > 0 || stats.fieldTtlsDropped > 0 || (verify !== undefined && differs(verify)) ? 1 : 0;
 }
+
+/** The key filters for the snapshot, the stream and the verification; undefined when none is given. */
+function keyFilters(values: ParsedValues, slots: SlotSet | undefined): SyncKeyFilters | undefined {
+  const type = values.keyType as string | undefined;
+  if (type !== undefined && !DATA_TYPES.has(type)) {
+    throw new UsageError(`--key-type ${type} is not supported with --mode sync (module types): leave it out`);
+  }
+  const globs = keyFilter((values.keyInclude as string[]) ?? [], (values.keyExclude as string[]) ?? []);
+  const filter = slots && globs
+    ? (key: Uint8Array) => slots.hasKey(key) && globs(key)
+    : slots
+    ? (key: Uint8Array) => slots.hasKey(key)
+    : globs;
+  const pattern = values.keyPattern as string | undefined;
+  if (pattern === undefined && type === undefined && filter === undefined) return undefined;
+  return { pattern, type, filter };
+}
+
+const DATA_TYPES = new Set(["string", "list", "set", "zset", "hash", "stream"]);
 
 /** First SIGINT/SIGTERM ends the sync (then it verifies); a second one exits at once. */
 function watchSignals(job: SyncJob, context: CommandContext) {

@@ -14,13 +14,17 @@
  */
 import { type Command, ErrorReply } from "../../resp/mod.ts";
 import type { Log } from "../log.ts";
-import { keyFailure } from "../pipeline/failure.ts";
+import { type KeyFailure, keyFailure } from "../pipeline/failure.ts";
 import { ReplicationStats } from "../pipeline/stats.ts";
 import { transfer } from "../pipeline/transfer.ts";
 import { Endpoint } from "../redis/endpoint.ts";
 import type { ConnectionOptions } from "../redis/options.ts";
 import { retry, type RetryPolicy, sleep } from "../retry.ts";
+import { globMatch } from "../sources/glob.ts";
 import { RdbRecordSource } from "../sources/rdb_source.ts";
+import { CommandTable } from "../sync/command_keys.ts";
+import { StreamApplier } from "../sync/stream_applier.ts";
+import { StreamFilter } from "../sync/stream_filter.ts";
 import { CommandStream, type StreamCommand } from "../sync/command_stream.ts";
 import { ReplicaLink } from "../sync/replica_link.ts";
 import { type CompareMode, verify, type VerifyResult } from "../verify/verify.ts";
@@ -39,8 +43,20 @@ export interface SyncConfig {
   checkpoint?: string;
   compare: CompareMode | "none";
   ttlToleranceMs: number;
+  /**
+   * Key filters (--key-pattern, --key-type, --key-include/--key-exclude, --key-slots): the snapshot's keys,
+   * the stream's commands (src/sync/stream_filter.ts) and the verification all apply them.
+   */
+  keys?: SyncKeyFilters;
   /** Snapshot keys the target's RESTORE refuses (older RDB version) go by type; false: --no-fallback. */
   fallback: boolean;
+}
+
+export interface SyncKeyFilters {
+  pattern?: string;
+  type?: string;
+  /** Globs and slots, on the key's name. */
+  filter?: (key: Uint8Array) => boolean;
 }
 
 export type SyncPhase = "connecting" | "snapshot" | "streaming" | "verifying" | "done";
@@ -76,6 +92,10 @@ export class SyncJob {
   private link: ReplicaLink | undefined;
   private db = 0;
   private stoppedInSnapshot = false;
+  private applier: StreamApplier | undefined;
+  private filter: StreamFilter | undefined;
+  /** A plain connection to the source, for COMMAND and COMMAND GETKEYS (only with key filters). */
+  private sourceCommands: Endpoint | undefined;
 
   constructor(private readonly config: SyncConfig, private readonly log: Log) {}
 
@@ -86,6 +106,13 @@ export class SyncJob {
   async run(): Promise<SyncOutcome> {
     const config = this.config;
     this.target = await Endpoint.open(config.target, "target", config.threads);
+    this.applier = new StreamApplier({
+      connection: () => this.target.control,
+      reconnect: () => this.target.reconnect(),
+      retry: config.retry,
+      markerDb: config.target.db ?? 0,
+    });
+    if (config.keys) this.filter = await this.streamFilter(config.keys);
     const resumed = await this.readCheckpoint();
     let ackTimer: ReturnType<typeof setInterval> | undefined;
     try {
@@ -94,7 +121,6 @@ export class SyncJob {
         const stream = await this.connect();
         if (!stream) break;
         this.phase = "streaming";
-        await this.reselect();
         this.acknowledge(); // at once, as a replica does after loading: the source starts the stream on it
         const lost = await this.follow(stream);
         if (!lost) break;
@@ -104,7 +130,11 @@ export class SyncJob {
     } finally {
       clearInterval(ackTimer);
       this.link?.close();
+      this.sourceCommands?.close();
       await this.writeCheckpoint();
+      await this.applier.clear().catch((error) =>
+        this.log.warn(`Could not delete the marker key on the target (it expires in a day): ${error.message}`)
+      );
     }
     const outcome: SyncOutcome = {
       stats: this.stats,
@@ -166,9 +196,12 @@ export class SyncJob {
     const frame = await link.snapshotFrame();
     const holder: { source?: RdbRecordSource } = {};
     const bytes = link.snapshot(frame, () => holder.source!.done, () => holder.source!.rest());
+    const keys = this.config.keys;
     const source = holder.source = new RdbRecordSource(bytes, {
       batch: this.config.batch,
       db: this.config.db,
+      filter: keys && nameFilter(keys),
+      types: keys?.type === undefined ? undefined : new Set([keys.type]),
     });
     const writers = await rdbWriters(this.target, {
       fallback: this.config.fallback,
@@ -235,30 +268,37 @@ export class SyncJob {
     }
   }
 
-  /** Sends a batch to the target; true when it held a write. GETACK is answered after it. */
+  /**
+   * Sends a batch to the target as one transaction (StreamApplier: applied exactly once, even when the
+   * target connection is lost); true when it held a write. The stream's own MULTI/EXEC are left out (the
+   * batch is a transaction already); the key filters decide per command (StreamFilter). GETACK is answered
+   * after the batch.
+   */
   private async apply(batch: StreamCommand[]): Promise<boolean> {
+    const fixedDb = this.config.db;
+    const startDb = fixedDb ?? this.db;
     const commands: Command[] = [];
     const sources: StreamCommand[] = [];
     let getAck = false;
     for (const command of batch) {
       const name = NAME(command.args);
-      if (name === "PING") continue;
+      if (name === "PING" || name === "MULTI" || name === "EXEC") continue;
       if (name === "REPLCONF") {
         getAck ||= command.args.length > 1 && NAME(command.args.slice(1)) === "GETACK";
         continue;
       }
       if (name === "SELECT") {
-        if (this.config.db !== undefined) continue;
+        if (fixedDb !== undefined) continue;
         this.db = Number(new TextDecoder().decode(command.args[1]));
       }
-      commands.push(command.args);
+      const filtered = await this.filtered(command);
+      if (!filtered) continue;
+      commands.push(filtered);
       sources.push(command);
     }
     const last = batch[batch.length - 1].offset;
     if (commands.length > 0) {
-      const replies = await retry(() => this.target.control.pipeline(commands), this.config.retry, {
-        beforeRetry: () => this.target.reconnect().then(() => this.reselect()),
-      });
+      const replies = await this.applier!.apply(commands, startDb, fixedDb ?? this.db, last);
       replies.forEach((reply, i) => {
         if (reply instanceof ErrorReply) {
           const args = sources[i].args;
@@ -272,9 +312,33 @@ export class SyncJob {
     return commands.length > 0;
   }
 
-  /** After a target reconnect, select the database the stream had selected. */
-  private async reselect(): Promise<void> {
-    await this.target.control.call("SELECT", this.config.db ?? this.db);
+  /** The command to apply after the key filters, or undefined (skipped; refusals are counted). */
+  private async filtered(command: StreamCommand): Promise<Command | undefined> {
+    if (!this.filter) return command.args;
+    const verdict = await this.filter.decide(command.args);
+    if (verdict.action === "apply") return verdict.command;
+    if (verdict.action === "refuse") {
+      const keys = verdict.keys.length > 0 ? verdict.keys : [command.args[0]];
+      this.stats.addFailures(keys.map((key) => filteredOut(key, verdict.reason)));
+    }
+    return undefined;
+  }
+
+  /** The stream's key filter, with the source's command table (see src/sync/command_keys.ts). */
+  private async streamFilter(keys: SyncKeyFilters): Promise<StreamFilter> {
+    const source = this.sourceCommands = await Endpoint.open(this.config.source, "source", 1);
+    const table = CommandTable.fromCommandReply(await source.control.call("COMMAND"));
+    const getKeys = async (args: Uint8Array[]) => {
+      const reply = await retry(
+        () => source.control.pipeline([["COMMAND", "GETKEYS", ...args]]),
+        this.config.retry,
+        {
+          beforeRetry: () => source.reconnect(),
+        },
+      );
+      return Array.isArray(reply[0]) ? reply[0] as Uint8Array[] : undefined;
+    };
+    return new StreamFilter(table, { key: nameFilter(keys), type: keys.type }, getKeys);
   }
 
   private acknowledge(): void {
@@ -323,7 +387,7 @@ export class SyncJob {
       }, {
         mode,
         ttlToleranceMs: this.config.ttlToleranceMs,
-        scan: { count: 1000 },
+        scan: { count: 1000, ...this.config.keys },
         batch: this.config.batch,
         rounds: 1,
         pauseMs: 0,
@@ -334,4 +398,24 @@ export class SyncJob {
       source.close();
     }
   }
+}
+
+/** The name filters together (pattern, globs, slots); undefined when there are none. */
+function nameFilter(keys: SyncKeyFilters): ((key: Uint8Array) => boolean) | undefined {
+  const pattern = keys.pattern === undefined ? undefined : encoder.encode(keys.pattern);
+  const filter = keys.filter;
+  if (!pattern) return filter;
+  return (key) => globMatch(pattern, key) && (filter === undefined || filter(key));
+}
+
+/** A stream command the key filters could not apply exactly (see src/sync/stream_filter.ts). */
+function filteredOut(key: Uint8Array, reason: string): KeyFailure {
+  return {
+    key,
+    stage: "write",
+    code: "other",
+    reason,
+    advice:
+      "widen the key filters so that keys written together are copied together (or give them a common hash tag), then copy these keys again",
+  };
 }
