@@ -180,6 +180,39 @@ serverTest({
 
 serverTest({
   name:
+    "riot replicate --mode sync: SIGKILL under INCR load, then a resumed run continues where the target is",
+  async fn() {
+    await using source = await RedisServer.start({ args: SOURCE_ARGS });
+    await using target = await RedisServer.start();
+    const checkpoint = `${source.dir}/sync.checkpoint`;
+    const args = syncArgs(source, target, "--checkpoint", checkpoint);
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", new URL("../main.ts", import.meta.url).pathname, ...args],
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    await streaming(source);
+    let stop!: () => void;
+    const stopped = new Promise<void>((resolve) => stop = resolve);
+    const rounds = writeUntil(source, stopped, (i) => [["INCR", "counter"], ["RPUSH", "list", i]]);
+    // Killed between two checkpoints (written every second): the target is ahead of the checkpoint.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    child.kill("SIGKILL");
+    await child.status;
+    stop();
+    assert.ok(await rounds > 100);
+    const saved = JSON.parse(await Deno.readTextFile(checkpoint));
+    assert.match(saved.marker, /^riot:sync:applied:/);
+    const second = await riot(args);
+    assert.equal(second.code, 0, second.err);
+    assert.equal(JSON.parse(second.out).sync.fullSyncs, 0, second.err);
+    assert.equal(await target.cli("GET", "counter"), await source.cli("GET", "counter"));
+    await assertSameData(source, target);
+  },
+});
+
+serverTest({
+  name:
     "StreamFilter: split per-key commands, refuse linked keys across the filter, DEL keys of another type",
   async fn() {
     await using server = await RedisServer.start();

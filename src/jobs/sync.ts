@@ -106,16 +106,19 @@ export class SyncJob {
   async run(): Promise<SyncOutcome> {
     const config = this.config;
     this.target = await Endpoint.open(config.target, "target", config.threads);
+    const saved = await this.readCheckpoint();
+    const resumed = saved !== undefined;
     this.applier = new StreamApplier({
       connection: () => this.target.control,
       reconnect: () => this.target.reconnect(),
       retry: config.retry,
       markerDb: config.target.db ?? 0,
+      marker: saved?.marker,
     });
-    if (config.keys) this.filter = await this.streamFilter(config.keys);
-    const resumed = await this.readCheckpoint();
     let ackTimer: ReturnType<typeof setInterval> | undefined;
     try {
+      if (config.keys) this.filter = await this.streamFilter(config.keys);
+      if (resumed) await this.resumeFromMarker();
       ackTimer = setInterval(() => this.acknowledge(), ACK_EVERY_MS);
       while (!this.stopper.signal.aborted) {
         const stream = await this.connect();
@@ -298,7 +301,12 @@ export class SyncJob {
     }
     const last = batch[batch.length - 1].offset;
     if (commands.length > 0) {
-      const replies = await this.applier!.apply(commands, startDb, fixedDb ?? this.db, last);
+      const replies = await this.applier!.apply(
+        commands,
+        startDb,
+        fixedDb ?? this.db,
+        `${this.replid} ${last} ${this.db}`,
+      );
       replies.forEach((reply, i) => {
         if (reply instanceof ErrorReply) {
           const args = sources[i].args;
@@ -347,8 +355,9 @@ export class SyncJob {
     this.writeCheckpoint().catch(() => {});
   }
 
-  private async readCheckpoint(): Promise<boolean> {
-    if (!this.config.checkpoint) return false;
+  /** Reads the checkpoint, if any: undefined without one; the marker's name when it names one. */
+  private async readCheckpoint(): Promise<{ marker?: Uint8Array } | undefined> {
+    if (!this.config.checkpoint) return undefined;
     try {
       const saved = JSON.parse(await Deno.readTextFile(this.config.checkpoint));
       if (typeof saved.replid === "string" && Number.isSafeInteger(saved.offset)) {
@@ -358,12 +367,27 @@ export class SyncJob {
         this.log.info(
           `Resuming from checkpoint ${this.config.checkpoint}: ${saved.replid} at ${saved.offset}`,
         );
-        return true;
+        return typeof saved.marker === "string" ? { marker: encoder.encode(saved.marker) } : {};
       }
     } catch (error) {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
     }
-    return false;
+    return undefined;
+  }
+
+  /**
+   * The checkpoint is written every second; a run that was killed may have applied more after it. The
+   * marker on the target (src/sync/stream_applier.ts) says exactly how far: continue from there.
+   */
+  private async resumeFromMarker(): Promise<void> {
+    const position = await this.applier!.position();
+    const [replid, offset, db] = (position ?? "").split(" ");
+    if (replid !== this.replid || !(Number(offset) > this.offset)) return;
+    this.log.info(
+      `The target applied the stream up to offset ${offset} (past the checkpoint's ${this.offset})`,
+    );
+    this.offset = Number(offset);
+    this.db = Number(db);
   }
 
   private async writeCheckpoint(): Promise<void> {
@@ -371,7 +395,12 @@ export class SyncJob {
     const path = this.config.checkpoint;
     await Deno.writeTextFile(
       `${path}.tmp`,
-      JSON.stringify({ replid: this.replid, offset: this.offset, db: this.db }),
+      JSON.stringify({
+        replid: this.replid,
+        offset: this.offset,
+        db: this.db,
+        marker: this.applier && new TextDecoder().decode(this.applier.marker),
+      }),
     );
     await Deno.rename(`${path}.tmp`, path);
   }

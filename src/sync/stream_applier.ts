@@ -3,13 +3,15 @@
  * connection.
  *
  * Each batch is one transaction: `SELECT startDb`, `MULTI`, the commands (their own SELECTs among them),
- * then `SET <marker> <offset>` in the marker's database, `SELECT endDb`, `EXEC`. The marker (a key of this
- * run, expiring after a day so a crashed run leaves nothing for long) holds the replication offset of the
- * last batch the target applied, and it changes in the same transaction as the data: either both or
- * neither. When the connection is lost before EXEC's reply, the applier reconnects, waits until the server
- * has let go of the old connection (its CLIENT ID gone from CLIENT LIST: after that its EXEC either ran or
- * was discarded, never later), and reads the marker: equal to the batch's offset, the batch was applied
- * (not sent again); otherwise it is sent again. Nothing is applied twice, nothing is lost.
+ * then `SET <marker> <position>` in the marker's database, `SELECT endDb`, `EXEC`. The marker (a key of
+ * this run, named in its checkpoint, expiring after a day so a crashed run leaves nothing for long) holds
+ * the position (an opaque text from the caller: replication id, offset, database) after the last batch the
+ * target applied, and it changes in the same transaction as the data: either both or neither. When the
+ * connection is lost before EXEC's reply, the applier reconnects, waits until the server has let go of the
+ * old connection (its CLIENT ID gone from CLIENT LIST: after that its EXEC either ran or was discarded,
+ * never later), and reads the marker: equal to the batch's position, the batch was applied (not sent
+ * again); otherwise it is sent again. Nothing is applied twice, nothing is lost. A run that resumes after a
+ * crash reads the marker too (`position()`): it is exact where a checkpoint written every second is not.
  *
  * A command refused when queued (unknown to the target, wrong arity, OOM) makes EXEC abort the whole
  * transaction (EXECABORT): those commands get their error as reply, and the rest is sent again without
@@ -30,6 +32,8 @@ export interface StreamApplierOptions {
   retry: RetryPolicy;
   /** Where the marker key lives (the target's selected database). */
   markerDb: number;
+  /** The marker's name (a resumed run keeps its own); a new random one by default. */
+  marker?: Uint8Array;
 }
 
 /** EXEC ran (its replies), or aborted for the commands refused when queued (their indexes and errors). */
@@ -38,21 +42,31 @@ type Sent =
   | { kind: "aborted"; queueErrors: number[]; replies: RespValue[] };
 
 export class StreamApplier {
-  readonly marker = new TextEncoder().encode(
-    `riot:sync:applied:${crypto.getRandomValues(new Uint32Array(2)).join("")}`,
-  );
+  readonly marker: Uint8Array;
   private known: { connection: Commands; id?: number } | undefined;
   /** Batches found applied after a lost connection (not sent again). */
   appliedBeforeLoss = 0;
 
-  constructor(private readonly options: StreamApplierOptions) {}
+  constructor(private readonly options: StreamApplierOptions) {
+    this.marker = options.marker ??
+      new TextEncoder().encode(`riot:sync:applied:${crypto.getRandomValues(new Uint32Array(2)).join("")}`);
+  }
 
-  /** Applies `commands` (see the module comment); `offset` is the replication offset after the batch. */
+  /** The position of the last batch the target applied, or undefined (none yet, or the marker expired). */
+  async position(): Promise<string | undefined> {
+    const [, value] = await this.options.connection().pipeline([
+      ["SELECT", this.options.markerDb],
+      ["GET", this.marker],
+    ]);
+    return value === null || value instanceof ErrorReply ? undefined : toText(value);
+  }
+
+  /** Applies `commands` (see the module comment); `position` says where the stream is after the batch. */
   async apply(
     commands: Command[],
     startDb: number,
     endDb: number,
-    offset: number,
+    position: string,
   ): Promise<(RespValue | undefined)[]> {
     const replies: (RespValue | undefined)[] = new Array(commands.length).fill(undefined);
     let queued = commands.map((command, index) => ({ command, index }));
@@ -61,10 +75,10 @@ export class StreamApplier {
       let attempted = false;
       const sent = await retry<Sent | "applied-before">(
         async () => {
-          if (attempted && await this.appliedUpTo(offset, lostId)) return "applied-before";
+          if (attempted && await this.appliedUpTo(position, lostId)) return "applied-before";
           lostId = await this.clientId();
           attempted = true;
-          return await this.send(queued.map((q) => q.command), startDb, endDb, offset);
+          return await this.send(queued.map((q) => q.command), startDb, endDb, position);
         },
         this.options.retry,
         { beforeRetry: () => this.options.reconnect() },
@@ -88,13 +102,13 @@ export class StreamApplier {
     await this.options.connection().pipeline([["SELECT", this.options.markerDb], ["DEL", this.marker]]);
   }
 
-  private async send(commands: Command[], startDb: number, endDb: number, offset: number): Promise<Sent> {
+  private async send(commands: Command[], startDb: number, endDb: number, position: string): Promise<Sent> {
     const replies = await this.options.connection().pipeline([
       ["SELECT", startDb],
       ["MULTI"],
       ...commands,
       ["SELECT", this.options.markerDb],
-      ["SET", this.marker, offset, "PX", MARKER_TTL_MS],
+      ["SET", this.marker, position, "PX", MARKER_TTL_MS],
       ["SELECT", endDb],
       ["EXEC"],
     ]);
@@ -112,12 +126,10 @@ export class StreamApplier {
     return { kind: "aborted", queueErrors, replies: queuedReplies };
   }
 
-  /** True when the marker says the batch ending at `offset` was applied (after the lost one is gone). */
-  private async appliedUpTo(offset: number, lostId: number | undefined): Promise<boolean> {
-    const connection = this.options.connection();
-    if (lostId !== undefined) await waitGone(connection, lostId);
-    const [, value] = await connection.pipeline([["SELECT", this.options.markerDb], ["GET", this.marker]]);
-    return value !== null && !(value instanceof ErrorReply) && toText(value) === String(offset);
+  /** True when the marker says the batch ending at `position` was applied (after the lost one is gone). */
+  private async appliedUpTo(position: string, lostId: number | undefined): Promise<boolean> {
+    if (lostId !== undefined) await waitGone(this.options.connection(), lostId);
+    return await this.position() === position;
   }
 
   /** CLIENT ID of the current connection (asked once per connection; undefined where CLIENT is refused). */
