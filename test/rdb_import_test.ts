@@ -8,7 +8,8 @@
 import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
 import { assertSameByType } from "./_by_type.ts";
-import { assertSameData } from "./_digest.ts";
+import { assertSameData, dataOf } from "./_digest.ts";
+import { RedisCluster } from "./_cluster.ts";
 import { populate } from "./_rdb_fixtures.ts";
 import { raw } from "./_replicate_util.ts";
 import { riot } from "./_riot.ts";
@@ -218,5 +219,38 @@ serverTest({
     const text = await riot(["rdb-import", file, "-p", String(target.port), "--progress", "none"]);
     assert.equal(text.code, 0, text.err);
     assert.match(text.err, /\d+ key\(s\) copied by type instead of RESTORE \(\d+: Redis 7\.0/);
+  },
+});
+
+serverTest({
+  name:
+    "riot rdb-import -c into a 3-master cluster: every key by its slot, all databases into 0, the function on every master",
+  async fn() {
+    await using source = await RedisServer.start();
+    await using cluster = await RedisCluster.start({ masters: 3 });
+    const file = await savedFile(source, false);
+    const [node] = cluster.nodes;
+    const run = await riot([
+      "rdb-import",
+      file,
+      "-h",
+      node.host,
+      "-p",
+      String(node.port),
+      "-c",
+      "--progress",
+      "none",
+    ]);
+    assert.equal(run.code, 0, run.err);
+    assert.match(run.err, /200 key\(s\) of databases 2, 5 of the file went to database 0 of the cluster/);
+    const expected = new Map();
+    for (const db of DBS) for (const [id, state] of await dataOf(source, db)) expected.set(id, state);
+    const actual = new Map();
+    for (const master of cluster.nodes) {
+      for (const [id, state] of await dataOf(master)) actual.set(id, state);
+      assert.match(await master.cli("FUNCTION", "LIST"), /riotlib/);
+    }
+    assert.deepEqual([...actual.keys()].sort(), [...expected.keys()].sort());
+    for (const [id, state] of expected) assert.deepEqual(actual.get(id), state, id);
   },
 });

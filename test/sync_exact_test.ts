@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import { toText } from "../resp/mod.ts";
 import { slotOfText } from "../src/redis/cluster/slots.ts";
-import { CommandTable } from "../src/sync/command_keys.ts";
+import { CommandTable } from "../src/sync/command_table.ts";
 import { StreamFilter } from "../src/sync/stream_filter.ts";
 import { assertSameData } from "./_digest.ts";
 import { TcpProxy } from "./_proxy.ts";

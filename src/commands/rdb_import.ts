@@ -85,11 +85,6 @@ Examples:
       );
     }
     const target = toConnectionOptions([context.global, values], context.env);
-    if (target.cluster) {
-      throw new UsageError(
-        "Cluster targets (-c) are not supported yet by rdb-import: import into each master with its own key filters, or wait for cluster support",
-      );
-    }
     const namesDb = values.db !== undefined || context.global.db !== undefined || target.db !== 0;
     const json = values.json === true;
     const style = (values.progress as ProgressStyle | undefined) ?? (json ? "none" : defaultProgressStyle());
@@ -102,7 +97,7 @@ Examples:
         filter: filterFrom(values),
         types: values.keyType ? new Set([values.keyType as string]) : undefined,
         keyProc: values.keyProc !== undefined ? keyTemplate(values.keyProc as string) : undefined,
-        db: namesDb ? target.db : undefined,
+        db: target.cluster ? 0 : namesDb ? target.db : undefined,
         maxItemBytes: values.itemLimit as number | undefined,
       },
       threads,

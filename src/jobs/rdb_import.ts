@@ -5,13 +5,17 @@
  * the file go straight to the writers: there is nothing to read from a server). Then the count check: every
  * key of the file that passed the filters, and every function library, must have been written.
  *
+ * A cluster target (-c) gets every key in database 0 (the only one a cluster has; a warning says when the
+ * file had keys elsewhere), each routed by its slot, and function libraries on every master.
+ *
  * `stop()` (SIGINT/SIGTERM) ends the copy at a batch boundary; in-flight writes finish. Memory: one chunk
  * of the input, the transfer's bounded queues, and at most one item of `maxItemBytes` in the file reader.
  */
 import type { Log } from "../log.ts";
 import { ReplicationStats } from "../pipeline/stats.ts";
 import { transfer } from "../pipeline/transfer.ts";
-import { Endpoint } from "../redis/endpoint.ts";
+import { openEndpoint } from "../redis/open_endpoint.ts";
+import type { ServerEndpoint } from "../redis/server_endpoint.ts";
 import type { ConnectionOptions } from "../redis/options.ts";
 import type { RetryPolicy } from "../retry.ts";
 import { RdbRecordSource, type RdbSourceOptions, type RdbSummary } from "../sources/rdb_source.ts";
@@ -63,9 +67,9 @@ export class RdbImportJob {
   async run(): Promise<RdbImportOutcome> {
     const config = this.config;
     const input = this.input = await openRdbInput(config.input);
-    let target: Endpoint | undefined;
+    let target: ServerEndpoint | undefined;
     try {
-      target = await Endpoint.open(config.target, "target", config.threads);
+      target = await openEndpoint(config.target, "target", config.threads);
       this.log.info(`Importing ${input.name} into ${target.name}`);
       const source = this.source = new RdbRecordSource(input.stream, config.source);
       const writers = await rdbWriters(target, {
@@ -91,6 +95,7 @@ export class RdbImportJob {
       }, this.stats);
       this.stats.copySeconds = this.stats.elapsedSeconds;
       this.stats.copyWritten = this.stats.written;
+      if (target.isCluster) this.warnMergedDatabases(source.summary);
       const outcome: RdbImportOutcome = { stats: this.stats, summary: source.summary, stopped };
       if (!stopped && !config.dryRun) outcome.check = countCheck(source.summary, this.stats);
       return outcome;
@@ -98,6 +103,18 @@ export class RdbImportJob {
       target?.close();
       await input.stream.cancel().catch(() => {});
     }
+  }
+
+  /** A cluster has database 0 only: keys of the file's other databases went there too. */
+  private warnMergedDatabases(summary: RdbSummary): void {
+    const others = [...summary.databases].filter(([db, entry]) => db !== 0 && entry.keys > 0);
+    if (others.length === 0) return;
+    const keys = others.reduce((sum, [, entry]) => sum + entry.keys, 0);
+    this.log.warn(
+      `${keys} key(s) of databases ${
+        others.map(([db]) => db).join(", ")
+      } of the file went to database 0 of the cluster (a cluster has no other): a name used in several of them keeps the value read last`,
+    );
   }
 }
 

@@ -22,7 +22,7 @@ import type { ConnectionOptions } from "../redis/options.ts";
 import { retry, type RetryPolicy, sleep } from "../retry.ts";
 import { globMatch } from "../sources/glob.ts";
 import { RdbRecordSource } from "../sources/rdb_source.ts";
-import { CommandTable } from "../sync/command_keys.ts";
+import { CommandTable } from "../sync/command_table.ts";
 import { StreamApplier } from "../sync/stream_applier.ts";
 import { StreamFilter } from "../sync/stream_filter.ts";
 import { CommandStream, type StreamCommand } from "../sync/command_stream.ts";
@@ -332,7 +332,7 @@ export class SyncJob {
     return undefined;
   }
 
-  /** The stream's key filter, with the source's command table (see src/sync/command_keys.ts). */
+  /** The stream's key filter, with the source's command table (see src/sync/command_table.ts). */
   private async streamFilter(keys: SyncKeyFilters): Promise<StreamFilter> {
     const source = this.sourceCommands = await Endpoint.open(this.config.source, "source", 1);
     const table = CommandTable.fromCommandReply(await source.control.call("COMMAND"));

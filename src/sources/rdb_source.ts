@@ -48,6 +48,8 @@ export interface RdbSummary {
 }
 
 const text = new TextDecoder();
+/** How a function library record's `origin` starts ("function library <name>"). */
+export const FUNCTION_ORIGIN = "function library";
 
 export class RdbRecordSource implements RecordSource {
   readonly kind = "records" as const;
@@ -135,7 +137,7 @@ export class RdbRecordSource implements RecordSource {
           kind: "commands",
           key: new TextEncoder().encode(name),
           commands: [["FUNCTION", "LOAD", "REPLACE", item.code]],
-          origin: `function library ${name}`,
+          origin: `${FUNCTION_ORIGIN} ${name}`,
         };
       }
       case "key": {

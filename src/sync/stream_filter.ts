@@ -21,7 +21,7 @@
  * - A command the source does not list, or whose keys cannot be learned: refused.
  */
 import type { Command } from "../../resp/mod.ts";
-import type { CommandKeys, CommandTable } from "./command_keys.ts";
+import type { CommandKeys, CommandTable } from "./command_table.ts";
 
 export interface StreamFilterOptions {
   /** Name filters (pattern, include/exclude globs, slots) together; undefined: every name passes. */
