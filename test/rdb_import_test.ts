@@ -175,52 +175,60 @@ serverTest({
   },
 });
 
-const newer = serverBuild("redis-8.0");
-serverTest({
-  name:
-    `riot rdb-import writes an RDB 12 file (Redis 8.0) into Redis 7.0 by type, identical; --no-fallback reports${newer.missing}`,
-  ignore: !newer.build,
-  async fn() {
-    await using source = await RedisServer.start({ binary: newer.build!.binary });
-    await using target = await RedisServer.start();
-    const file = await savedFile(source, false);
-    const refused = await riot([
-      "rdb-import",
-      file,
-      "-p",
-      String(target.port),
-      "--progress",
-      "none",
-      "--no-fallback",
-    ]);
-    assert.equal(refused.code, 1, refused.err);
-    assert.match(refused.err, /key\(s\) not copied: .*payload version or checksum are wrong.*What to do: /i);
-    assert.match(refused.err, /Count check: .* written, \d+ failed: the target does not have the whole file/);
+for (const name of ["redis-8.0", "redis-7.4"]) {
+  const newer = serverBuild(name);
+  serverTest({
+    name:
+      `riot rdb-import writes an RDB 12 file (${name}) into Redis 7.0 by type, identical; --no-fallback reports${newer.missing}`,
+    ignore: !newer.build,
+    async fn() {
+      await using source = await RedisServer.start({ binary: newer.build!.binary });
+      await using target = await RedisServer.start();
+      const file = await savedFile(source, false);
+      const refused = await riot([
+        "rdb-import",
+        file,
+        "-p",
+        String(target.port),
+        "--progress",
+        "none",
+        "--no-fallback",
+      ]);
+      assert.equal(refused.code, 1, refused.err);
+      assert.match(
+        refused.err,
+        /key\(s\) not copied: .*payload version or checksum are wrong.*What to do: /i,
+      );
+      assert.match(
+        refused.err,
+        /Count check: .* written, \d+ failed: the target does not have the whole file/,
+      );
 
-    await target.cli("FLUSHALL");
-    const run = await riot(["rdb-import", file, "-p", String(target.port), "--progress", "none", "--json"]);
-    assert.equal(run.code, 0, run.err);
-    const result = JSON.parse(run.out);
-    assert.equal(result.file.version, 12);
-    assert.equal(result.check.ok, true);
-    assert.equal(result.import.failed, 0);
-    assert.equal(result.import.typeBased.total, result.file.keys, "every key by type, from the first");
-    assert.deepEqual(Object.keys(result.import.typeBased.reasons).length, 1);
-    assert.match(
-      Object.keys(result.import.typeBased.reasons)[0],
-      /Redis 7\.0\.\d+ reads RDB version 10 at most, the source's payloads are version 12/,
-    );
-    let keys = 0;
-    for (const db of DBS) keys += await assertSameByType(source, target, db, { fieldTtls: false });
-    assert.equal(keys, result.file.keys);
-    assert.match(await target.cli("FUNCTION", "LIST"), /riotlib/);
+      await target.cli("FLUSHALL");
+      const run = await riot(["rdb-import", file, "-p", String(target.port), "--progress", "none", "--json"]);
+      assert.equal(run.code, 0, run.err);
+      const result = JSON.parse(run.out);
+      assert.equal(result.file.version, 12);
+      assert.equal(result.check.ok, true);
+      assert.equal(result.import.failed, 0);
+      assert.equal(result.import.typeBased.total, result.file.keys, "every key by type, from the first");
+      assert.deepEqual(Object.keys(result.import.typeBased.reasons).length, 1);
+      assert.match(
+        Object.keys(result.import.typeBased.reasons)[0],
+        /Redis 7\.0\.\d+ reads RDB version 10 at most, the source's payloads are version 12/,
+      );
+      let keys = 0;
+      for (const db of DBS) keys += await assertSameByType(source, target, db, { fieldTtls: false });
+      assert.equal(keys, result.file.keys);
+      assert.match(await target.cli("FUNCTION", "LIST"), /riotlib/);
 
-    await target.cli("FLUSHALL");
-    const text = await riot(["rdb-import", file, "-p", String(target.port), "--progress", "none"]);
-    assert.equal(text.code, 0, text.err);
-    assert.match(text.err, /\d+ key\(s\) copied by type instead of RESTORE \(\d+: Redis 7\.0/);
-  },
-});
+      await target.cli("FLUSHALL");
+      const text = await riot(["rdb-import", file, "-p", String(target.port), "--progress", "none"]);
+      assert.equal(text.code, 0, text.err);
+      assert.match(text.err, /\d+ key\(s\) copied by type instead of RESTORE \(\d+: Redis 7\.0/);
+    },
+  });
+}
 
 serverTest({
   name:

@@ -204,49 +204,58 @@ serverTest({
   },
 });
 
-const redis8 = serverBuild("redis-8.0");
-const valkey8 = serverBuild("valkey-8.0");
-serverTest({
-  name:
-    `riot replicate --mode sync from Redis 8.0 into Valkey 8.0: the snapshot goes by type, then the stream${
-      redis8.missing || valkey8.missing
-    }`,
-  ignore: !redis8.build || !valkey8.build,
-  async fn() {
-    await using source = await RedisServer.start({ binary: redis8.build!.binary, args: SOURCE_ARGS });
-    await using target = await RedisServer.start({ binary: valkey8.build!.binary });
-    const conn = await raw(source);
-    try {
-      await populate(conn, { fieldTtls: false });
-      await conn.call("PEXPIRE", "str:short", 3_600_000);
-    } finally {
-      conn.close();
-    }
-    let stopWriter!: () => void;
-    const writing = writer(source, new Promise((resolve) => stopWriter = resolve));
-    setTimeout(stopWriter, 2000);
-    const run = await riot([
-      "replicate",
-      uri(source),
-      uri(target),
-      "--mode",
-      "sync",
-      "--idle-timeout",
-      "1500",
-      "--progress",
-      "none",
-      "--json",
-    ]);
-    await writing;
-    assert.equal(run.code, 0, run.err);
-    const result = JSON.parse(run.out);
-    assert.equal(result.replication.failed, 0);
-    assert.ok(result.replication.typeBased.total > 0, "the snapshot went by type");
-    assert.match(
-      Object.keys(result.replication.typeBased.reasons)[0],
-      /Valkey 8\.\S+ reads RDB version 11 at most, the source's payloads are version 12/,
-    );
-    assert.ok(result.sync.commands > 0);
-    for (const db of [0, 2]) await assertSameByType(source, target, db, { fieldTtls: false });
-  },
-});
+/** [source build, target build (undefined: the redis-server on PATH, 7.0), the target's RDB version]. */
+const CROSS: [string, string | undefined, number][] = [["redis-8.0", "valkey-8.0", 11], [
+  "redis-7.4",
+  undefined,
+  10,
+]];
+for (const [from, to, rdbVersion] of CROSS) {
+  const source = serverBuild(from);
+  const target = to === undefined ? { build: { binary: undefined }, missing: "" } : serverBuild(to);
+  serverTest({
+    name: `riot replicate --mode sync from ${from} into ${
+      to ?? "Redis 7.0"
+    }: the snapshot goes by type, then the stream${source.missing || target.missing}`,
+    ignore: !source.build || !target.build,
+    fn: () => crossVersionSync(source.build!.binary, target.build!.binary, rdbVersion),
+  });
+}
+
+async function crossVersionSync(from: string, to: string | undefined, rdbVersion: number): Promise<void> {
+  await using source = await RedisServer.start({ binary: from, args: SOURCE_ARGS });
+  await using target = await RedisServer.start({ binary: to });
+  const conn = await raw(source);
+  try {
+    await populate(conn, { fieldTtls: false });
+    await conn.call("PEXPIRE", "str:short", 3_600_000);
+  } finally {
+    conn.close();
+  }
+  let stopWriter!: () => void;
+  const writing = writer(source, new Promise((resolve) => stopWriter = resolve));
+  setTimeout(stopWriter, 2000);
+  const run = await riot([
+    "replicate",
+    uri(source),
+    uri(target),
+    "--mode",
+    "sync",
+    "--idle-timeout",
+    "1500",
+    "--progress",
+    "none",
+    "--json",
+  ]);
+  await writing;
+  assert.equal(run.code, 0, run.err);
+  const result = JSON.parse(run.out);
+  assert.equal(result.replication.failed, 0);
+  assert.ok(result.replication.typeBased.total > 0, "the snapshot went by type");
+  assert.match(
+    Object.keys(result.replication.typeBased.reasons)[0],
+    new RegExp(`reads RDB version ${rdbVersion} at most, the source's payloads are version 12`),
+  );
+  assert.ok(result.sync.commands > 0);
+  for (const db of [0, 2]) await assertSameByType(source, target, db, { fieldTtls: false });
+}
