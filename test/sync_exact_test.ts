@@ -250,3 +250,26 @@ serverTest({
     }
   },
 });
+
+serverTest({
+  name: "riot replicate --mode sync into a target user without MULTI: one line before anything is written",
+  async fn() {
+    await using source = await RedisServer.start({ args: SOURCE_ARGS });
+    await using target = await RedisServer.start({
+      aclUsers: [{ name: "app", password: "pw", rules: "~* &* +@all -multi" }],
+    });
+    await source.cli("SET", "k", "v");
+    const run = await riot([
+      "replicate",
+      uri(source),
+      `redis://app:pw@${target.host}:${target.port}`,
+      "--mode",
+      "sync",
+      "--progress",
+      "none",
+    ]);
+    assert.equal(run.code, 1, run.err);
+    assert.match(run.err, /refuses what --mode sync needs to apply each batch once \(MULTI\/EXEC .*NOPERM/);
+    assert.equal(await target.cli("DBSIZE"), "0");
+  },
+});

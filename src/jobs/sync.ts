@@ -117,6 +117,7 @@ export class SyncJob {
     });
     let ackTimer: ReturnType<typeof setInterval> | undefined;
     try {
+      await this.applier.check();
       if (config.keys) this.filter = await this.streamFilter(config.keys);
       if (resumed) await this.resumeFromMarker();
       ackTimer = setInterval(() => this.acknowledge(), ACK_EVERY_MS);

@@ -97,6 +97,22 @@ export class StreamApplier {
     }
   }
 
+  /** Rejects with one line when the target refuses MULTI or SET of the marker (before any batch is sent). */
+  async check(): Promise<void> {
+    const replies = await this.options.connection().pipeline([
+      ["SELECT", this.options.markerDb],
+      ["MULTI"],
+      ["SET", this.marker, "check", "PX", MARKER_TTL_MS],
+      ["DISCARD"],
+    ]);
+    const refused = replies.find((reply) => reply instanceof ErrorReply) as ErrorReply | undefined;
+    if (refused) {
+      throw new Error(
+        `The target refuses what --mode sync needs to apply each batch once (MULTI/EXEC and SET of a marker key): ${refused.message}`,
+      );
+    }
+  }
+
   /** Deletes the marker (at the end of a run). */
   async clear(): Promise<void> {
     await this.options.connection().pipeline([["SELECT", this.options.markerDb], ["DEL", this.marker]]);
@@ -114,6 +130,8 @@ export class StreamApplier {
     ]);
     const exec = replies[replies.length - 1];
     if (replies[0] instanceof ErrorReply) throw replies[0];
+    // Without MULTI the commands ran at once: never send them again (not a retriable error).
+    if (replies[1] instanceof ErrorReply) throw new Error(`The target refused MULTI: ${replies[1].message}`);
     if (Array.isArray(exec)) return { kind: "applied", replies: exec.slice(0, commands.length) };
     const queueErrors: number[] = [];
     const queuedReplies = replies.slice(2, 2 + commands.length);
