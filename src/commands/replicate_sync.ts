@@ -48,9 +48,9 @@ export async function runSyncMode(
       throw new UsageError(`--${flag} is not supported with --mode sync yet`);
     }
   }
-  if (source.cluster || target.cluster) {
+  if (source.cluster) {
     throw new UsageError(
-      "Cluster mode (-c) is not supported by --mode sync yet: sync each master on its own (without -c)",
+      "A cluster source (-c) is not supported by --mode sync yet: sync each master on its own (without -c)",
     );
   }
   const keys = keyFilters(values, slots);
@@ -61,7 +61,7 @@ export async function runSyncMode(
   const job = new SyncJob({
     source,
     target,
-    db: namesDb ? target.db : undefined,
+    db: target.cluster ? 0 : namesDb ? target.db : undefined,
     threads,
     batch: (values.batch as number | undefined) ?? 1000,
     queueBytes: (values.queueBytes as number | undefined) ?? 128 * 1024 * 1024,

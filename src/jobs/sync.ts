@@ -17,12 +17,16 @@ import type { Log } from "../log.ts";
 import { type KeyFailure, keyFailure } from "../pipeline/failure.ts";
 import { ReplicationStats } from "../pipeline/stats.ts";
 import { transfer } from "../pipeline/transfer.ts";
+import type { ClusterConnection } from "../redis/cluster/cluster_connection.ts";
 import { Endpoint } from "../redis/endpoint.ts";
+import { openEndpoint } from "../redis/open_endpoint.ts";
+import type { ServerEndpoint } from "../redis/server_endpoint.ts";
 import type { ConnectionOptions } from "../redis/options.ts";
 import { retry, type RetryPolicy, sleep } from "../retry.ts";
 import { globMatch } from "../sources/glob.ts";
 import { RdbRecordSource } from "../sources/rdb_source.ts";
 import { CommandTable } from "../sync/command_table.ts";
+import { ClusterStreamApplier } from "../sync/cluster_applier.ts";
 import { StreamApplier } from "../sync/stream_applier.ts";
 import { StreamFilter } from "../sync/stream_filter.ts";
 import { CommandStream, type StreamCommand } from "../sync/command_stream.ts";
@@ -88,11 +92,13 @@ export class SyncJob {
   fullSyncs = 0;
   partialResyncs = 0;
   private readonly stopper = new AbortController();
-  private target!: Endpoint;
+  private target!: ServerEndpoint;
   private link: ReplicaLink | undefined;
   private db = 0;
   private stoppedInSnapshot = false;
   private applier: StreamApplier | undefined;
+  /** On a cluster target, batches go by slot (src/sync/cluster_applier.ts) instead of through `applier`. */
+  private clusterApplier: ClusterStreamApplier | undefined;
   private filter: StreamFilter | undefined;
   /** A plain connection to the source, for COMMAND and COMMAND GETKEYS (only with key filters). */
   private sourceCommands: Endpoint | undefined;
@@ -105,7 +111,7 @@ export class SyncJob {
 
   async run(): Promise<SyncOutcome> {
     const config = this.config;
-    this.target = await Endpoint.open(config.target, "target", config.threads);
+    this.target = await openEndpoint(config.target, "target", config.threads);
     const saved = await this.readCheckpoint();
     const resumed = saved !== undefined;
     this.applier = new StreamApplier({
@@ -117,9 +123,10 @@ export class SyncJob {
     });
     let ackTimer: ReturnType<typeof setInterval> | undefined;
     try {
-      await this.applier.check();
+      if (this.target.isCluster) this.clusterApplier = await this.clusterStreamApplier();
+      else await this.applier.check();
       if (config.keys) this.filter = await this.streamFilter(config.keys);
-      if (resumed) await this.resumeFromMarker();
+      if (resumed && !this.clusterApplier) await this.resumeFromMarker();
       ackTimer = setInterval(() => this.acknowledge(), ACK_EVERY_MS);
       while (!this.stopper.signal.aborted) {
         const stream = await this.connect();
@@ -136,7 +143,7 @@ export class SyncJob {
       this.link?.close();
       this.sourceCommands?.close();
       await this.writeCheckpoint();
-      await this.applier.clear().catch((error) =>
+      await (this.clusterApplier ?? this.applier).clear().catch((error) =>
         this.log.warn(`Could not delete the marker key on the target (it expires in a day): ${error.message}`)
       );
     }
@@ -153,7 +160,7 @@ export class SyncJob {
     try {
       if (config.compare !== "none" && !this.stoppedInSnapshot) {
         await this.target.reconnect();
-        await this.target.control.call("SELECT", config.target.db ?? 0);
+        if (!this.target.isCluster) await this.target.control.call("SELECT", config.target.db ?? 0);
         this.phase = "verifying";
         outcome.verify = await this.verify(config.compare);
       }
@@ -302,16 +309,16 @@ export class SyncJob {
     }
     const last = batch[batch.length - 1].offset;
     if (commands.length > 0) {
-      const replies = await this.applier!.apply(
-        commands,
-        startDb,
-        fixedDb ?? this.db,
-        `${this.replid} ${last} ${this.db}`,
-      );
+      const position = `${this.replid} ${last} ${this.db}`;
+      const replies = this.clusterApplier
+        ? await this.clusterApplier.apply(commands, position)
+        : await this.applier!.apply(commands, startDb, fixedDb ?? this.db, position);
       replies.forEach((reply, i) => {
-        if (reply instanceof ErrorReply) {
-          const args = sources[i].args;
-          this.stats.addFailures([keyFailure(args[1] ?? encoder.encode(NAME(args)), "write", reply)]);
+        const args = sources[i].args;
+        const key = args[1] ?? encoder.encode(NAME(args));
+        if (reply instanceof ErrorReply) this.stats.addFailures([keyFailure(key, "write", reply)]);
+        else if (reply && typeof reply === "object" && "refused" in reply) {
+          this.stats.addFailures([notApplied(key, reply.refused)]);
         }
       });
       this.commands += sources.filter((command) => NAME(command.args) !== "SELECT").length;
@@ -335,19 +342,29 @@ export class SyncJob {
 
   /** The stream's key filter, with the source's command table (see src/sync/command_table.ts). */
   private async streamFilter(keys: SyncKeyFilters): Promise<StreamFilter> {
-    const source = this.sourceCommands = await Endpoint.open(this.config.source, "source", 1);
+    const { table, getKeys } = await this.sourceTable();
+    return new StreamFilter(table, { key: nameFilter(keys), type: keys.type }, getKeys);
+  }
+
+  private async clusterStreamApplier(): Promise<ClusterStreamApplier> {
+    const { table, getKeys } = await this.sourceTable();
+    const cluster = this.target.control as ClusterConnection;
+    return new ClusterStreamApplier({ cluster, table, getKeys, retry: this.config.retry });
+  }
+
+  /** The source's command table and COMMAND GETKEYS, on a plain connection of their own (opened once). */
+  private async sourceTable() {
+    const source = this.sourceCommands ??= await Endpoint.open(this.config.source, "source", 1);
     const table = CommandTable.fromCommandReply(await source.control.call("COMMAND"));
     const getKeys = async (args: Uint8Array[]) => {
-      const reply = await retry(
+      const [reply] = await retry(
         () => source.control.pipeline([["COMMAND", "GETKEYS", ...args]]),
         this.config.retry,
-        {
-          beforeRetry: () => source.reconnect(),
-        },
+        { beforeRetry: () => source.reconnect() },
       );
-      return Array.isArray(reply[0]) ? reply[0] as Uint8Array[] : undefined;
+      return Array.isArray(reply) ? reply as Uint8Array[] : undefined;
     };
-    return new StreamFilter(table, { key: nameFilter(keys), type: keys.type }, getKeys);
+    return { table, getKeys };
   }
 
   private acknowledge(): void {
@@ -400,7 +417,9 @@ export class SyncJob {
         replid: this.replid,
         offset: this.offset,
         db: this.db,
-        marker: this.applier && new TextDecoder().decode(this.applier.marker),
+        marker: this.applier && !this.clusterApplier
+          ? new TextDecoder().decode(this.applier.marker)
+          : undefined,
       }),
     );
     await Deno.rename(`${path}.tmp`, path);
@@ -411,7 +430,7 @@ export class SyncJob {
     try {
       return await verify({
         sourceScanners: [source.control],
-        targetScanners: [this.target.control],
+        targetScanners: this.target.scanNodes().map((node) => node.commands),
         sources: Array.from({ length: source.workers }, (_, i) => source.worker(i)),
         targets: Array.from({ length: this.target.workers }, (_, i) => this.target.worker(i)),
       }, {
@@ -436,6 +455,17 @@ function nameFilter(keys: SyncKeyFilters): ((key: Uint8Array) => boolean) | unde
   const filter = keys.filter;
   if (!pattern) return filter;
   return (key) => globMatch(pattern, key) && (filter === undefined || filter(key));
+}
+
+/** A stream command a cluster target cannot run (keys in several slots, keys unknown). */
+function notApplied(key: Uint8Array, reason: string): KeyFailure {
+  return {
+    key,
+    stage: "write",
+    code: "other",
+    reason,
+    advice: "give keys written together a common hash tag on the source, then copy these keys again",
+  };
 }
 
 /** A stream command the key filters could not apply exactly (see src/sync/stream_filter.ts). */

@@ -16,7 +16,8 @@
  * A command refused when queued (unknown to the target, wrong arity, OOM) makes EXEC abort the whole
  * transaction (EXECABORT): those commands get their error as reply, and the rest is sent again without
  * them. Replies come back one per command, in order; `undefined` for a batch applied before the connection
- * was lost (its replies are gone; the marker proves it ran).
+ * was lost (its replies are gone; the marker proves it ran). A command redirected when queued (MOVED or
+ * ASK, on a cluster) rejects with a RedirectError: the transaction was aborted, the caller routes it again.
  */
 import { type Command, ErrorReply, type RespValue, toText } from "../../resp/mod.ts";
 import type { Commands } from "../redis/commands.ts";
@@ -27,7 +28,8 @@ const MARKER_TTL_MS = 24 * 3600 * 1000;
 const GONE_TIMEOUT_MS = 10_000;
 
 export interface StreamApplierOptions {
-  connection: () => Commands;
+  /** The connection batches go on (one connection: its CLIENT ID is what a lost batch waits on). */
+  connection: () => Commands | Promise<Commands>;
   reconnect: () => Promise<void>;
   retry: RetryPolicy;
   /** Where the marker key lives (the target's selected database). */
@@ -40,6 +42,11 @@ export interface StreamApplierOptions {
 type Sent =
   | { kind: "applied"; replies: RespValue[] }
   | { kind: "aborted"; queueErrors: number[]; replies: RespValue[] };
+
+/** A cluster slot moved: the transaction was aborted (nothing ran); route it again after a refresh. */
+export class RedirectError extends Error {
+  override name = "RedirectError";
+}
 
 export class StreamApplier {
   readonly marker: Uint8Array;
@@ -54,7 +61,7 @@ export class StreamApplier {
 
   /** The position of the last batch the target applied, or undefined (none yet, or the marker expired). */
   async position(): Promise<string | undefined> {
-    const [, value] = await this.options.connection().pipeline([
+    const [, value] = await (await this.options.connection()).pipeline([
       ["SELECT", this.options.markerDb],
       ["GET", this.marker],
     ]);
@@ -76,9 +83,10 @@ export class StreamApplier {
       const sent = await retry<Sent | "applied-before">(
         async () => {
           if (attempted && await this.appliedUpTo(position, lostId)) return "applied-before";
-          lostId = await this.clientId();
+          const connection = await this.options.connection();
+          lostId = await this.clientId(connection);
           attempted = true;
-          return await this.send(queued.map((q) => q.command), startDb, endDb, position);
+          return await this.send(connection, queued.map((q) => q.command), startDb, endDb, position);
         },
         this.options.retry,
         { beforeRetry: () => this.options.reconnect() },
@@ -99,7 +107,7 @@ export class StreamApplier {
 
   /** Rejects with one line when the target refuses MULTI or SET of the marker (before any batch is sent). */
   async check(): Promise<void> {
-    const replies = await this.options.connection().pipeline([
+    const replies = await (await this.options.connection()).pipeline([
       ["SELECT", this.options.markerDb],
       ["MULTI"],
       ["SET", this.marker, "check", "PX", MARKER_TTL_MS],
@@ -115,11 +123,20 @@ export class StreamApplier {
 
   /** Deletes the marker (at the end of a run). */
   async clear(): Promise<void> {
-    await this.options.connection().pipeline([["SELECT", this.options.markerDb], ["DEL", this.marker]]);
+    await (await this.options.connection()).pipeline([["SELECT", this.options.markerDb], [
+      "DEL",
+      this.marker,
+    ]]);
   }
 
-  private async send(commands: Command[], startDb: number, endDb: number, position: string): Promise<Sent> {
-    const replies = await this.options.connection().pipeline([
+  private async send(
+    connection: Commands,
+    commands: Command[],
+    startDb: number,
+    endDb: number,
+    position: string,
+  ): Promise<Sent> {
+    const replies = await connection.pipeline([
       ["SELECT", startDb],
       ["MULTI"],
       ...commands,
@@ -135,6 +152,10 @@ export class StreamApplier {
     if (Array.isArray(exec)) return { kind: "applied", replies: exec.slice(0, commands.length) };
     const queueErrors: number[] = [];
     const queuedReplies = replies.slice(2, 2 + commands.length);
+    const redirect = queuedReplies.find((reply) =>
+      reply instanceof ErrorReply && /^(MOVED|ASK) /.test(reply.message)
+    );
+    if (redirect) throw new RedirectError((redirect as ErrorReply).message);
     queuedReplies.forEach((reply, i) => {
       if (reply instanceof ErrorReply) queueErrors.push(i);
     });
@@ -146,13 +167,12 @@ export class StreamApplier {
 
   /** True when the marker says the batch ending at `position` was applied (after the lost one is gone). */
   private async appliedUpTo(position: string, lostId: number | undefined): Promise<boolean> {
-    if (lostId !== undefined) await waitGone(this.options.connection(), lostId);
+    if (lostId !== undefined) await waitGone(await this.options.connection(), lostId);
     return await this.position() === position;
   }
 
-  /** CLIENT ID of the current connection (asked once per connection; undefined where CLIENT is refused). */
-  private async clientId(): Promise<number | undefined> {
-    const connection = this.options.connection();
+  /** CLIENT ID of `connection` (asked once per connection; undefined where CLIENT is refused). */
+  private async clientId(connection: Commands): Promise<number | undefined> {
     if (this.known?.connection !== connection) {
       const reply = await connection.call("CLIENT", "ID").catch((error) => {
         if (error instanceof ErrorReply) return undefined;
