@@ -273,3 +273,47 @@ serverTest({
     assert.equal(await target.cli("DBSIZE"), "0");
   },
 });
+
+serverTest({
+  name: "riot replicate --mode sync never cuts a source transaction: the target shows it whole or not at all",
+  async fn() {
+    await using source = await RedisServer.start({ args: SOURCE_ARGS });
+    await using target = await RedisServer.start();
+    const run = riot(syncArgs(source, target));
+    await streaming(source);
+    const writer = await raw(source);
+    const reader = await raw(target);
+    const seen = new Set<string>();
+    let done = false;
+    const watching = (async () => {
+      while (!done) {
+        const [a, b] = await reader.call("MGET", "a", "b") as (Uint8Array | null)[];
+        seen.add(`${a && toText(a)}/${b && toText(b)}`);
+      }
+    })();
+    try {
+      // 2500 commands per transaction: more than one batch (1000) and than one read from the socket.
+      for (let round = 0; round < 8; round++) {
+        await writer.pipeline([
+          ["MULTI"],
+          ...Array.from({ length: 1250 }, () => ["INCR", "a"]),
+          ...Array.from({ length: 1250 }, () => ["INCR", "b"]),
+          ["EXEC"],
+        ]);
+      }
+      for (let i = 0; i < 200 && await target.cli("GET", "b") !== "10000"; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    } finally {
+      done = true;
+      await watching;
+      writer.close();
+      reader.close();
+    }
+    const result = await run;
+    assert.equal(result.code, 0, result.err);
+    const torn = [...seen].filter((pair) => pair.split("/")[0] !== pair.split("/")[1]);
+    assert.deepEqual(torn, [], "a and b always equal on the target");
+    assert.ok(seen.has("10000/10000"));
+  },
+});

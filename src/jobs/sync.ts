@@ -14,7 +14,7 @@
  */
 import { type Command, ErrorReply } from "../../resp/mod.ts";
 import type { Log } from "../log.ts";
-import { type KeyFailure, keyFailure } from "../pipeline/failure.ts";
+import { keyFailure } from "../pipeline/failure.ts";
 import { ReplicationStats } from "../pipeline/stats.ts";
 import { transfer } from "../pipeline/transfer.ts";
 import type { ClusterConnection } from "../redis/cluster/cluster_connection.ts";
@@ -23,12 +23,13 @@ import { openEndpoint } from "../redis/open_endpoint.ts";
 import type { ServerEndpoint } from "../redis/server_endpoint.ts";
 import type { ConnectionOptions } from "../redis/options.ts";
 import { retry, type RetryPolicy, sleep } from "../retry.ts";
-import { globMatch } from "../sources/glob.ts";
 import { RdbRecordSource } from "../sources/rdb_source.ts";
 import { CommandTable } from "../sync/command_table.ts";
-import { ClusterStreamApplier } from "../sync/cluster_applier.ts";
+import { ClusterStreamApplier, notApplied } from "../sync/cluster_applier.ts";
 import { StreamApplier } from "../sync/stream_applier.ts";
-import { StreamFilter } from "../sync/stream_filter.ts";
+import { filterFailure, nameFilter, StreamFilter, type SyncKeyFilters } from "../sync/stream_filter.ts";
+
+export type { SyncKeyFilters };
 import { CommandStream, type StreamCommand } from "../sync/command_stream.ts";
 import { ReplicaLink } from "../sync/replica_link.ts";
 import { type CompareMode, verify, type VerifyResult } from "../verify/verify.ts";
@@ -54,13 +55,6 @@ export interface SyncConfig {
   keys?: SyncKeyFilters;
   /** Snapshot keys the target's RESTORE refuses (older RDB version) go by type; false: --no-fallback. */
   fallback: boolean;
-}
-
-export interface SyncKeyFilters {
-  pattern?: string;
-  type?: string;
-  /** Globs and slots, on the key's name. */
-  filter?: (key: Uint8Array) => boolean;
 }
 
 export type SyncPhase = "connecting" | "snapshot" | "streaming" | "verifying" | "done";
@@ -270,10 +264,24 @@ export class SyncJob {
       pending = undefined;
       if (first === undefined) return "The source closed the replication link";
       const batch = [first];
-      while (batch.length < MAX_BATCH) {
-        const more = stream.buffered();
-        if (!more) break;
+      let open = NAME(first.args) === "MULTI";
+      for (let more = stream.buffered(); more; more = stream.buffered()) {
         batch.push(more);
+        open = nextOpen(open, more);
+        if (batch.length >= MAX_BATCH && !open) break;
+      }
+      try {
+        // A source transaction is never cut between two batches: the target sees it whole or not at all.
+        for (; open;) {
+          const more = await stream.next();
+          if (!more) return "The source closed the replication link";
+          batch.push(more);
+          open = nextOpen(open, more);
+        }
+      } catch (error) {
+        return `The replication link to ${this.config.source.host}:${this.config.source.port} failed: ${
+          (error as Error).message
+        }`;
       }
       if (await this.apply(batch)) lastWrite = performance.now();
     }
@@ -335,7 +343,7 @@ export class SyncJob {
     if (verdict.action === "apply") return verdict.command;
     if (verdict.action === "refuse") {
       const keys = verdict.keys.length > 0 ? verdict.keys : [command.args[0]];
-      this.stats.addFailures(keys.map((key) => filteredOut(key, verdict.reason)));
+      this.stats.addFailures(keys.map((key) => filterFailure(key, verdict.reason)));
     }
     return undefined;
   }
@@ -449,33 +457,8 @@ export class SyncJob {
   }
 }
 
-/** The name filters together (pattern, globs, slots); undefined when there are none. */
-function nameFilter(keys: SyncKeyFilters): ((key: Uint8Array) => boolean) | undefined {
-  const pattern = keys.pattern === undefined ? undefined : encoder.encode(keys.pattern);
-  const filter = keys.filter;
-  if (!pattern) return filter;
-  return (key) => globMatch(pattern, key) && (filter === undefined || filter(key));
-}
-
-/** A stream command a cluster target cannot run (keys in several slots, keys unknown). */
-function notApplied(key: Uint8Array, reason: string): KeyFailure {
-  return {
-    key,
-    stage: "write",
-    code: "other",
-    reason,
-    advice: "give keys written together a common hash tag on the source, then copy these keys again",
-  };
-}
-
-/** A stream command the key filters could not apply exactly (see src/sync/stream_filter.ts). */
-function filteredOut(key: Uint8Array, reason: string): KeyFailure {
-  return {
-    key,
-    stage: "write",
-    code: "other",
-    reason,
-    advice:
-      "widen the key filters so that keys written together are copied together (or give them a common hash tag), then copy these keys again",
-  };
+/** Whether a source transaction is open after `command`. */
+function nextOpen(open: boolean, command: StreamCommand): boolean {
+  const name = NAME(command.args);
+  return name === "MULTI" ? true : name === "EXEC" ? false : open;
 }

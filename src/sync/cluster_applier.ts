@@ -20,6 +20,7 @@
 import { type Command, ErrorReply, type RespValue } from "../../resp/mod.ts";
 import type { ClusterConnection } from "../redis/cluster/cluster_connection.ts";
 import { hashTagForSlot, slotOf } from "../redis/cluster/slots.ts";
+import type { KeyFailure } from "../pipeline/failure.ts";
 import type { Commands } from "../redis/commands.ts";
 import type { RetryPolicy } from "../retry.ts";
 import { sleep } from "../retry.ts";
@@ -169,4 +170,15 @@ function add(parts: Map<number, Part>, slot: number, command: Command, owner: nu
   if (!part) parts.set(slot, part = { slot, commands: [], owners: [] });
   part.commands.push(command);
   part.owners.push(owner);
+}
+
+/** A stream command a cluster target cannot run (keys in several slots, keys unknown). */
+export function notApplied(key: Uint8Array, reason: string): KeyFailure {
+  return {
+    key,
+    stage: "write",
+    code: "other",
+    reason,
+    advice: "give keys written together a common hash tag on the source, then copy these keys again",
+  };
 }

@@ -21,7 +21,17 @@
  * - A command the source does not list, or whose keys cannot be learned: refused.
  */
 import type { Command } from "../../resp/mod.ts";
+import type { KeyFailure } from "../pipeline/failure.ts";
+import { globMatch } from "../sources/glob.ts";
 import type { CommandKeys, CommandTable } from "./command_table.ts";
+
+/** The key filters of a sync, as given (replicate --mode sync). */
+export interface SyncKeyFilters {
+  pattern?: string;
+  type?: string;
+  /** Globs and slots, on the key's name. */
+  filter?: (key: Uint8Array) => boolean;
+}
 
 export interface StreamFilterOptions {
   /** Name filters (pattern, include/exclude globs, slots) together; undefined: every name passes. */
@@ -104,4 +114,24 @@ function perKeyCommand(args: Uint8Array[], spec: { args: number; as?: string }, 
     if (passes[k]) out.push(...args.slice(i, i + spec.args));
   }
   return out;
+}
+
+/** The name filters together (pattern, globs, slots); undefined when there are none. */
+export function nameFilter(keys: SyncKeyFilters): ((key: Uint8Array) => boolean) | undefined {
+  const pattern = keys.pattern === undefined ? undefined : new TextEncoder().encode(keys.pattern);
+  const filter = keys.filter;
+  if (!pattern) return filter;
+  return (key) => globMatch(pattern, key) && (filter === undefined || filter(key));
+}
+
+/** A stream command the key filters could not apply exactly (see src/sync/stream_filter.ts). */
+export function filterFailure(key: Uint8Array, reason: string): KeyFailure {
+  return {
+    key,
+    stage: "write",
+    code: "other",
+    reason,
+    advice:
+      "widen the key filters so that keys written together are copied together (or give them a common hash tag), then copy these keys again",
+  };
 }
