@@ -3,8 +3,11 @@
  * writer changes keys of every type ends identical (checked key by key, expiries to the millisecond); a
  * `CLIENT KILL TYPE replica` during the stream is followed by a partial resync (the source's
  * sync_partial_ok counter moves) and the data stays identical; SIGINT and a second run with the same
- * checkpoint continue by offset; a source that refuses PSYNC gets one line suggesting --live.
- * Cluster sources are not tested: cluster support is not wired yet.
+ * checkpoint continue by offset; a source that refuses PSYNC gets one line suggesting --live. Newer sources
+ * (RIOT_TEST_REDIS_SERVERS: Redis 8.0 and 7.4, RDB 12) into older targets (Valkey 8.0, Redis 7.0): the
+ * snapshot goes by type, compared value by value; --no-fallback reports the keys instead.
+ * Cluster sources are not tested: cluster support is not wired yet (cluster targets: sync_cluster_test.ts;
+ * filters and exactly-once batches: sync_exact_test.ts).
  */
 import assert from "node:assert/strict";
 import { assertSameByType } from "./_by_type.ts";
@@ -259,3 +262,33 @@ async function crossVersionSync(from: string, to: string | undefined, rdbVersion
   assert.ok(result.sync.commands > 0);
   for (const db of [0, 2]) await assertSameByType(source, target, db, { fieldTtls: false });
 }
+
+const redis74 = serverBuild("redis-7.4");
+serverTest({
+  name:
+    `riot replicate --mode sync --no-fallback from redis-7.4 into Redis 7.0 reports the keys${redis74.missing}`,
+  ignore: !redis74.build,
+  async fn() {
+    await using source = await RedisServer.start({ binary: redis74.build!.binary, args: SOURCE_ARGS });
+    await using target = await RedisServer.start();
+    await source.cli("SET", "a", "1");
+    await source.cli("RPUSH", "l", "x", "y");
+    const run = await riot([
+      "replicate",
+      uri(source),
+      uri(target),
+      "--mode",
+      "sync",
+      "--no-fallback",
+      "--idle-timeout",
+      "500",
+      "--compare",
+      "none",
+      "--progress",
+      "none",
+    ]);
+    assert.equal(run.code, 1, run.err);
+    assert.match(run.err, /2 key\(s\) not copied: .*payload version/i);
+    assert.equal(await target.cli("DBSIZE"), "0");
+  },
+});
