@@ -7,7 +7,9 @@
  */
 import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
-import { assertSameData } from "./_digest.ts";
+import { assertSameByType } from "./_by_type.ts";
+import { assertSameData, dataOf } from "./_digest.ts";
+import { RedisCluster } from "./_cluster.ts";
 import { populate } from "./_rdb_fixtures.ts";
 import { raw } from "./_replicate_util.ts";
 import { riot } from "./_riot.ts";
@@ -173,18 +175,90 @@ serverTest({
   },
 });
 
-const newer = serverBuild("redis-8.0");
+for (const name of ["redis-8.0", "redis-7.4"]) {
+  const newer = serverBuild(name);
+  serverTest({
+    name:
+      `riot rdb-import writes an RDB 12 file (${name}) into Redis 7.0 by type, identical; --no-fallback reports${newer.missing}`,
+    ignore: !newer.build,
+    async fn() {
+      await using source = await RedisServer.start({ binary: newer.build!.binary });
+      await using target = await RedisServer.start();
+      const file = await savedFile(source, false);
+      const refused = await riot([
+        "rdb-import",
+        file,
+        "-p",
+        String(target.port),
+        "--progress",
+        "none",
+        "--no-fallback",
+      ]);
+      assert.equal(refused.code, 1, refused.err);
+      assert.match(
+        refused.err,
+        /key\(s\) not copied: .*payload version or checksum are wrong.*What to do: /i,
+      );
+      assert.match(
+        refused.err,
+        /Count check: .* written, \d+ failed: the target does not have the whole file/,
+      );
+
+      await target.cli("FLUSHALL");
+      const run = await riot(["rdb-import", file, "-p", String(target.port), "--progress", "none", "--json"]);
+      assert.equal(run.code, 0, run.err);
+      const result = JSON.parse(run.out);
+      assert.equal(result.file.version, 12);
+      assert.equal(result.check.ok, true);
+      assert.equal(result.import.failed, 0);
+      assert.equal(result.import.typeBased.total, result.file.keys, "every key by type, from the first");
+      assert.deepEqual(Object.keys(result.import.typeBased.reasons).length, 1);
+      assert.match(
+        Object.keys(result.import.typeBased.reasons)[0],
+        /Redis 7\.0\.\d+ reads RDB version 10 at most, the source's payloads are version 12/,
+      );
+      let keys = 0;
+      for (const db of DBS) keys += await assertSameByType(source, target, db, { fieldTtls: false });
+      assert.equal(keys, result.file.keys);
+      assert.match(await target.cli("FUNCTION", "LIST"), /riotlib/);
+
+      await target.cli("FLUSHALL");
+      const text = await riot(["rdb-import", file, "-p", String(target.port), "--progress", "none"]);
+      assert.equal(text.code, 0, text.err);
+      assert.match(text.err, /\d+ key\(s\) copied by type instead of RESTORE \(\d+: Redis 7\.0/);
+    },
+  });
+}
+
 serverTest({
   name:
-    `riot rdb-import reports every key an older target refuses (RDB 12 file into Redis 7.0)${newer.missing}`,
-  ignore: !newer.build,
+    "riot rdb-import -c into a 3-master cluster: every key by its slot, all databases into 0, the function on every master",
   async fn() {
-    await using source = await RedisServer.start({ binary: newer.build!.binary });
-    await using target = await RedisServer.start();
+    await using source = await RedisServer.start();
+    await using cluster = await RedisCluster.start({ masters: 3 });
     const file = await savedFile(source, false);
-    const run = await riot(["rdb-import", file, "-p", String(target.port), "--progress", "none"]);
-    assert.equal(run.code, 1, run.err);
-    assert.match(run.err, /key\(s\) not copied: .*payload version or checksum are wrong.*What to do: /i);
-    assert.match(run.err, /Count check: .* written, \d+ failed: the target does not have the whole file/);
+    const [node] = cluster.nodes;
+    const run = await riot([
+      "rdb-import",
+      file,
+      "-h",
+      node.host,
+      "-p",
+      String(node.port),
+      "-c",
+      "--progress",
+      "none",
+    ]);
+    assert.equal(run.code, 0, run.err);
+    assert.match(run.err, /200 key\(s\) of databases 2, 5 of the file went to database 0 of the cluster/);
+    const expected = new Map();
+    for (const db of DBS) for (const [id, state] of await dataOf(source, db)) expected.set(id, state);
+    const actual = new Map();
+    for (const master of cluster.nodes) {
+      for (const [id, state] of await dataOf(master)) actual.set(id, state);
+      assert.match(await master.cli("FUNCTION", "LIST"), /riotlib/);
+    }
+    assert.deepEqual([...actual.keys()].sort(), [...expected.keys()].sort());
+    for (const [id, state] of expected) assert.deepEqual(actual.get(id), state, id);
   },
 });

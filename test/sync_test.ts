@@ -3,14 +3,20 @@
  * writer changes keys of every type ends identical (checked key by key, expiries to the millisecond); a
  * `CLIENT KILL TYPE replica` during the stream is followed by a partial resync (the source's
  * sync_partial_ok counter moves) and the data stays identical; SIGINT and a second run with the same
- * checkpoint continue by offset; a source that refuses PSYNC gets one line suggesting --live.
- * Cluster sources are not tested: cluster support is not wired yet.
+ * checkpoint continue by offset; a source that refuses PSYNC gets one line suggesting --live. Newer sources
+ * (RIOT_TEST_REDIS_SERVERS: Redis 8.0 and 7.4, RDB 12) into older targets (Valkey 8.0, Redis 7.0): the
+ * snapshot goes by type, compared value by value; --no-fallback reports the keys instead.
+ * Cluster sources are not tested: cluster support is not wired yet (cluster targets: sync_cluster_test.ts;
+ * filters and exactly-once batches: sync_exact_test.ts).
  */
 import assert from "node:assert/strict";
+import { assertSameByType } from "./_by_type.ts";
 import { assertSameData } from "./_digest.ts";
+import { populate } from "./_rdb_fixtures.ts";
 import { raw, uri } from "./_replicate_util.ts";
 import { riot } from "./_riot.ts";
 import { RedisServer, serverTest } from "./_server.ts";
+import { serverBuild } from "./_servers.ts";
 
 const SOURCE_ARGS = ["--repl-diskless-sync-delay", "0", "--repl-backlog-size", "64mb"];
 
@@ -198,5 +204,91 @@ serverTest({
     assert.ok(await partialSyncs(source) > before);
     assert.equal(await target.cli("GET", "while-stopped"), "2");
     await assertSameData(source, target, { db: 0 });
+  },
+});
+
+/** [source build, target build (undefined: the redis-server on PATH, 7.0), the target's RDB version]. */
+const CROSS: [string, string | undefined, number][] = [["redis-8.0", "valkey-8.0", 11], [
+  "redis-7.4",
+  undefined,
+  10,
+]];
+for (const [from, to, rdbVersion] of CROSS) {
+  const source = serverBuild(from);
+  const target = to === undefined ? { build: { binary: undefined }, missing: "" } : serverBuild(to);
+  serverTest({
+    name: `riot replicate --mode sync from ${from} into ${
+      to ?? "Redis 7.0"
+    }: the snapshot goes by type, then the stream${source.missing || target.missing}`,
+    ignore: !source.build || !target.build,
+    fn: () => crossVersionSync(source.build!.binary, target.build!.binary, rdbVersion),
+  });
+}
+
+async function crossVersionSync(from: string, to: string | undefined, rdbVersion: number): Promise<void> {
+  await using source = await RedisServer.start({ binary: from, args: SOURCE_ARGS });
+  await using target = await RedisServer.start({ binary: to });
+  const conn = await raw(source);
+  try {
+    await populate(conn, { fieldTtls: false });
+    await conn.call("PEXPIRE", "str:short", 3_600_000);
+  } finally {
+    conn.close();
+  }
+  let stopWriter!: () => void;
+  const writing = writer(source, new Promise((resolve) => stopWriter = resolve));
+  setTimeout(stopWriter, 2000);
+  const run = await riot([
+    "replicate",
+    uri(source),
+    uri(target),
+    "--mode",
+    "sync",
+    "--idle-timeout",
+    "1500",
+    "--progress",
+    "none",
+    "--json",
+  ]);
+  await writing;
+  assert.equal(run.code, 0, run.err);
+  const result = JSON.parse(run.out);
+  assert.equal(result.replication.failed, 0);
+  assert.ok(result.replication.typeBased.total > 0, "the snapshot went by type");
+  assert.match(
+    Object.keys(result.replication.typeBased.reasons)[0],
+    new RegExp(`reads RDB version ${rdbVersion} at most, the source's payloads are version 12`),
+  );
+  assert.ok(result.sync.commands > 0);
+  for (const db of [0, 2]) await assertSameByType(source, target, db, { fieldTtls: false });
+}
+
+const redis74 = serverBuild("redis-7.4");
+serverTest({
+  name:
+    `riot replicate --mode sync --no-fallback from redis-7.4 into Redis 7.0 reports the keys${redis74.missing}`,
+  ignore: !redis74.build,
+  async fn() {
+    await using source = await RedisServer.start({ binary: redis74.build!.binary, args: SOURCE_ARGS });
+    await using target = await RedisServer.start();
+    await source.cli("SET", "a", "1");
+    await source.cli("RPUSH", "l", "x", "y");
+    const run = await riot([
+      "replicate",
+      uri(source),
+      uri(target),
+      "--mode",
+      "sync",
+      "--no-fallback",
+      "--idle-timeout",
+      "500",
+      "--compare",
+      "none",
+      "--progress",
+      "none",
+    ]);
+    assert.equal(run.code, 1, run.err);
+    assert.match(run.err, /2 key\(s\) not copied: .*payload version/i);
+    assert.equal(await target.cli("DBSIZE"), "0");
   },
 });

@@ -13,7 +13,7 @@ import { globMatch, keyFilter } from "../sources/glob.ts";
 import { keyTemplate } from "../sources/key_template.ts";
 import { formatBytes, formatCount } from "../ui/format.ts";
 import { defaultProgressStyle, Progress, type ProgressStyle } from "../ui/progress.ts";
-import { reportNotCopied, statsJson } from "../ui/report.ts";
+import { reportNotCopied, reportTypeBased, statsJson } from "../ui/report.ts";
 import { watchStopSignals } from "./stop_signals.ts";
 
 const KEY_OPTIONS = new Set(["key-pattern", "key-type", "key-include", "key-exclude", "batch", "threads"]);
@@ -49,6 +49,12 @@ const SPECS: readonly OptionSpec[] = [
     defaultText: "512mb",
   },
   { long: "dry-run", kind: "flag", key: "dryRun", help: "Read and check the whole file, write nothing" },
+  {
+    long: "no-fallback",
+    kind: "flag",
+    key: "noFallback",
+    help: "Report keys the target's RESTORE refuses (older RDB version) instead of writing them by type",
+  },
   ...RETRY_SPECS,
   ...OUTPUT_SPECS,
 ];
@@ -59,7 +65,9 @@ export const rdbImportCommand: CommandModule = {
   usage: `Usage: riot [OPTIONS] rdb-import FILE [OPTIONS]
 
 Reads an RDB file as it streams (FILE.rdb, FILE.rdb.gz, - for stdin, or an https:// URL) and restores
-every key with RESTORE ... REPLACE [ABSTTL], function libraries with FUNCTION RESTORE ... REPLACE. Keys go to
+every key with RESTORE ... REPLACE [ABSTTL] (by type, with ordinary write commands, where the target's RDB
+version is older than the file's; --no-fallback reports those keys instead), function libraries with
+FUNCTION LOAD REPLACE. Keys go to
 the database they are in in the file, unless the target names one (-n N or /N in the URI): then all go
 there. Ends with a count check: every key of the file that passed the filters must have been written.
 
@@ -78,11 +86,6 @@ Examples:
       );
     }
     const target = toConnectionOptions([context.global, values], context.env);
-    if (target.cluster) {
-      throw new UsageError(
-        "Cluster targets (-c) are not supported yet by rdb-import: import into each master with its own key filters, or wait for cluster support",
-      );
-    }
     const namesDb = values.db !== undefined || context.global.db !== undefined || target.db !== 0;
     const json = values.json === true;
     const style = (values.progress as ProgressStyle | undefined) ?? (json ? "none" : defaultProgressStyle());
@@ -95,13 +98,14 @@ Examples:
         filter: filterFrom(values),
         types: values.keyType ? new Set([values.keyType as string]) : undefined,
         keyProc: values.keyProc !== undefined ? keyTemplate(values.keyProc as string) : undefined,
-        db: namesDb ? target.db : undefined,
+        db: target.cluster ? 0 : namesDb ? target.db : undefined,
         maxItemBytes: values.itemLimit as number | undefined,
       },
       threads,
       queueBytes: (values.queueBytes as number | undefined) ?? 128 * 1024 * 1024,
       dryRun: values.dryRun === true,
       retry: retryPolicyFrom(values),
+      fallback: values.noFallback !== true,
     }, context.log);
     const progress = new Progress({
       label: "rdb-import",
@@ -158,6 +162,7 @@ Examples:
         context.log.warn("The file has no checksum (saved with rdbchecksum no): not checked");
       }
     }
+    reportTypeBased(stats, context.log);
     reportNotCopied(stats, context.log);
     if (outcome.stopped) {
       context.log.warn(
@@ -168,7 +173,8 @@ Examples:
       return signals.exitCode;
     }
     if (check && !json) reportCheck(check, context);
-    return stats.failed > 0 || (check !== undefined && !check.ok) ? 1 : 0;
+    // Hash field TTLs the target cannot keep are data lost too (as in replicate).
+    return stats.failed > 0 || stats.fieldTtlsDropped > 0 || (check !== undefined && !check.ok) ? 1 : 0;
   },
 };
 

@@ -203,7 +203,7 @@ Examples:
     if (values.live && values.mode !== undefined && values.mode !== "live") {
       throw new UsageError(`--live conflicts with --mode ${values.mode}`);
     }
-    if (mode === "sync") return await runSyncMode(context, values, source, target);
+    if (mode === "sync") return await runSyncMode(context, values, source, target, slots);
     const live = mode !== "snapshot";
     for (const name of ["idleTimeout", "flushInterval", "eventQueue", "configSet", "metricsPort"]) {
       if (!live && values[name] !== undefined) {

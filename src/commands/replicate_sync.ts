@@ -7,20 +7,25 @@
 import type { CommandContext } from "../cli/command.ts";
 import { type ParsedValues, UsageError } from "../cli/parse.ts";
 import { retryPolicyFrom } from "../cli/replication_specs.ts";
-import { SyncJob, type SyncOutcome } from "../jobs/sync.ts";
+import { SyncJob, type SyncKeyFilters, type SyncOutcome } from "../jobs/sync.ts";
+import type { SlotSet } from "../redis/cluster/slots.ts";
+import { keyFilter } from "../sources/glob.ts";
 import type { ConnectionOptions } from "../redis/options.ts";
 import { formatCount } from "../ui/format.ts";
 import { defaultProgressStyle, Progress, type ProgressStyle } from "../ui/progress.ts";
-import { replicationSummary, reportNotCopied, reportVerify, statsJson, verifyJson } from "../ui/report.ts";
+import {
+  replicationSummary,
+  reportNotCopied,
+  reportTypeBased,
+  reportVerify,
+  statsJson,
+  verifyJson,
+} from "../ui/report.ts";
 import { differs } from "../verify/verify.ts";
 import { watchStopSignals } from "./stop_signals.ts";
 
-/** Options that mean nothing in sync mode (the stream carries commands, not keys to filter or re-read). */
+/** Options that mean nothing in sync mode (the stream carries commands, not keys to re-read). */
 const NOT_IN_SYNC = [
-  "keyPattern",
-  "keyType",
-  "keyInclude",
-  "keyExclude",
   "memLimit",
   "dryRun",
   "flushInterval",
@@ -36,6 +41,7 @@ export async function runSyncMode(
   values: ParsedValues,
   source: ConnectionOptions,
   target: ConnectionOptions,
+  slots: SlotSet | undefined,
 ): Promise<number> {
   for (const name of NOT_IN_SYNC) {
     if (values[name] !== undefined) {
@@ -43,11 +49,12 @@ export async function runSyncMode(
       throw new UsageError(`--${flag} is not supported with --mode sync yet`);
     }
   }
-  if (source.cluster || target.cluster) {
+  if (source.cluster) {
     throw new UsageError(
-      "Cluster mode (-c) is not supported by --mode sync yet: sync each master on its own (without -c)",
+      "A cluster source (-c) is not supported by --mode sync yet: sync each master on its own (without -c)",
     );
   }
+  const keys = keyFilters(values, slots);
   const json = values.json === true;
   const style = (values.progress as ProgressStyle | undefined) ?? (json ? "none" : defaultProgressStyle());
   const threads = (values.threads as number | undefined) ?? Math.max(1, Math.min(2, target.pool - 1));
@@ -55,7 +62,7 @@ export async function runSyncMode(
   const job = new SyncJob({
     source,
     target,
-    db: namesDb ? target.db : undefined,
+    db: target.cluster ? 0 : namesDb ? target.db : undefined,
     threads,
     batch: (values.batch as number | undefined) ?? 1000,
     queueBytes: (values.queueBytes as number | undefined) ?? 128 * 1024 * 1024,
@@ -64,6 +71,8 @@ export async function runSyncMode(
     checkpoint: values.checkpoint as string | undefined,
     compare: (values.compare as "none" | "quick" | "full" | undefined) ?? "quick",
     ttlToleranceMs: (values.ttlTolerance as number | undefined) ?? 0,
+    fallback: values.noFallback !== true,
+    keys,
   }, context.log);
   const progress = new Progress({
     label: "sync",
@@ -113,6 +122,7 @@ export async function runSyncMode(
       }`,
     );
   }
+  reportTypeBased(stats, context.log);
   reportNotCopied(stats, context.log);
   if (outcome.stopped) {
     context.log.warn(
@@ -125,5 +135,24 @@ export async function runSyncMode(
   if (verify && !json) {
     reportVerify(verify, (values.showDiffs as number | undefined) ?? 10, context.log, context.out);
   }
-  return stats.failed > 0 || (verify !== undefined && differs(verify)) ? 1 : 0;
+  return stats.failed > 0 || stats.fieldTtlsDropped > 0 || (verify !== undefined && differs(verify)) ? 1 : 0;
 }
+
+/** The key filters for the snapshot, the stream and the verification; undefined when none is given. */
+function keyFilters(values: ParsedValues, slots: SlotSet | undefined): SyncKeyFilters | undefined {
+  const type = values.keyType as string | undefined;
+  if (type !== undefined && !DATA_TYPES.has(type)) {
+    throw new UsageError(`--key-type ${type} is not supported with --mode sync (module types): leave it out`);
+  }
+  const globs = keyFilter((values.keyInclude as string[]) ?? [], (values.keyExclude as string[]) ?? []);
+  const filter = slots && globs
+    ? (key: Uint8Array) => slots.hasKey(key) && globs(key)
+    : slots
+    ? (key: Uint8Array) => slots.hasKey(key)
+    : globs;
+  const pattern = values.keyPattern as string | undefined;
+  if (pattern === undefined && type === undefined && filter === undefined) return undefined;
+  return { pattern, type, filter };
+}
+
+const DATA_TYPES = new Set(["string", "list", "set", "zset", "hash", "stream"]);

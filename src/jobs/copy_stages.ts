@@ -12,7 +12,8 @@ import { DumpReader } from "../readers/dump_reader.ts";
 import { StructReader } from "../readers/struct_reader.ts";
 import type { ServerEndpoint as Endpoint } from "../redis/server_endpoint.ts";
 import { FallbackWriter } from "../writers/fallback_writer.ts";
-import { engineName, probeTarget, type TargetCaps } from "../writers/target_caps.ts";
+import { probeTarget, type TargetCaps } from "../writers/target_caps.ts";
+import { logTargetCaps } from "./rdb_writers.ts";
 
 export interface CopyStageOptions {
   /** Read by type commands instead of DUMP (--struct). */
@@ -47,17 +48,7 @@ export class CopyStages {
     this.sourceExpireTime = sourceExpireTime;
     this.sourceFieldTtls = (await probeTarget(source.control, false)).fieldTtls;
     this.caps = await probeTarget(target.control, !this.options.dryRun);
-    const caps = this.caps;
-    const facts = [
-      caps.rdbVersion === undefined ? "RDB version unknown" : `RDB version ${caps.rdbVersion}`,
-      caps.restore === false ? `RESTORE refused (${caps.restoreRefusal})` : undefined,
-      `proto-max-bulk-len ${caps.maxBulk}`,
-      caps.fieldTtls ? "hash field TTLs" : "no hash field TTLs",
-    ].filter((fact) => fact !== undefined);
-    this.log.info(`Target ${engineName(caps)}: ${facts.join(", ")}`);
-    if (caps.restore === false && this.options.fallback) {
-      this.log.warn(`The target refuses RESTORE (${caps.restoreRefusal}): every key is copied by type`);
-    }
+    logTargetCaps(this.caps, this.options.fallback, this.log);
   }
 
   readers(source: Endpoint, expireTime: boolean, type: string | undefined): Reader[] {

@@ -1,6 +1,7 @@
 /**
  * `replicate --mode sync`, wiring only: riot is a replica of the source (src/sync/replica_link.ts). A full
- * sync streams the snapshot through the transfer engine (the RDB file as a record source, RestoreWriters);
+ * sync streams the snapshot through the transfer engine (the RDB file as a record source, RESTORE writers
+ * with the type-based fallback when the target's RDB version is older: rdb_writers.ts);
  * then the write commands of the replication stream are applied to the target in order, on one connection,
  * in pipelined batches, and `REPLCONF ACK <offset>` is sent every second with the offset the target has
  * acknowledged. A lost replication connection continues with `PSYNC <replid> <offset+1>` (partial resync);
@@ -16,14 +17,23 @@ import type { Log } from "../log.ts";
 import { keyFailure } from "../pipeline/failure.ts";
 import { ReplicationStats } from "../pipeline/stats.ts";
 import { transfer } from "../pipeline/transfer.ts";
+import type { ClusterConnection } from "../redis/cluster/cluster_connection.ts";
 import { Endpoint } from "../redis/endpoint.ts";
+import { openEndpoint } from "../redis/open_endpoint.ts";
+import type { ServerEndpoint } from "../redis/server_endpoint.ts";
 import type { ConnectionOptions } from "../redis/options.ts";
 import { retry, type RetryPolicy, sleep } from "../retry.ts";
 import { RdbRecordSource } from "../sources/rdb_source.ts";
+import { CommandTable } from "../sync/command_table.ts";
+import { ClusterStreamApplier, notApplied } from "../sync/cluster_applier.ts";
+import { StreamApplier } from "../sync/stream_applier.ts";
+import { filterFailure, nameFilter, StreamFilter, type SyncKeyFilters } from "../sync/stream_filter.ts";
+
+export type { SyncKeyFilters };
 import { CommandStream, type StreamCommand } from "../sync/command_stream.ts";
 import { ReplicaLink } from "../sync/replica_link.ts";
 import { type CompareMode, verify, type VerifyResult } from "../verify/verify.ts";
-import { RestoreWriter } from "../writers/restore_writer.ts";
+import { rdbWriters } from "./rdb_writers.ts";
 
 export interface SyncConfig {
   source: ConnectionOptions;
@@ -38,6 +48,13 @@ export interface SyncConfig {
   checkpoint?: string;
   compare: CompareMode | "none";
   ttlToleranceMs: number;
+  /**
+   * Key filters (--key-pattern, --key-type, --key-include/--key-exclude, --key-slots): the snapshot's keys,
+   * the stream's commands (src/sync/stream_filter.ts) and the verification all apply them.
+   */
+  keys?: SyncKeyFilters;
+  /** Snapshot keys the target's RESTORE refuses (older RDB version) go by type; false: --no-fallback. */
+  fallback: boolean;
 }
 
 export type SyncPhase = "connecting" | "snapshot" | "streaming" | "verifying" | "done";
@@ -69,10 +86,16 @@ export class SyncJob {
   fullSyncs = 0;
   partialResyncs = 0;
   private readonly stopper = new AbortController();
-  private target!: Endpoint;
+  private target!: ServerEndpoint;
   private link: ReplicaLink | undefined;
   private db = 0;
   private stoppedInSnapshot = false;
+  private applier: StreamApplier | undefined;
+  /** On a cluster target, batches go by slot (src/sync/cluster_applier.ts) instead of through `applier`. */
+  private clusterApplier: ClusterStreamApplier | undefined;
+  private filter: StreamFilter | undefined;
+  /** A plain connection to the source, for COMMAND and COMMAND GETKEYS (only with key filters). */
+  private sourceCommands: Endpoint | undefined;
 
   constructor(private readonly config: SyncConfig, private readonly log: Log) {}
 
@@ -82,16 +105,27 @@ export class SyncJob {
 
   async run(): Promise<SyncOutcome> {
     const config = this.config;
-    this.target = await Endpoint.open(config.target, "target", config.threads);
-    const resumed = await this.readCheckpoint();
+    this.target = await openEndpoint(config.target, "target", config.threads);
+    const saved = await this.readCheckpoint();
+    const resumed = saved !== undefined;
+    this.applier = new StreamApplier({
+      connection: () => this.target.control,
+      reconnect: () => this.target.reconnect(),
+      retry: config.retry,
+      markerDb: config.target.db ?? 0,
+      marker: saved?.marker,
+    });
     let ackTimer: ReturnType<typeof setInterval> | undefined;
     try {
+      if (this.target.isCluster) this.clusterApplier = await this.clusterStreamApplier();
+      else await this.applier.check();
+      if (config.keys) this.filter = await this.streamFilter(config.keys);
+      if (resumed && !this.clusterApplier) await this.resumeFromMarker();
       ackTimer = setInterval(() => this.acknowledge(), ACK_EVERY_MS);
       while (!this.stopper.signal.aborted) {
         const stream = await this.connect();
         if (!stream) break;
         this.phase = "streaming";
-        await this.reselect();
         this.acknowledge(); // at once, as a replica does after loading: the source starts the stream on it
         const lost = await this.follow(stream);
         if (!lost) break;
@@ -101,7 +135,11 @@ export class SyncJob {
     } finally {
       clearInterval(ackTimer);
       this.link?.close();
+      this.sourceCommands?.close();
       await this.writeCheckpoint();
+      await (this.clusterApplier ?? this.applier).clear().catch((error) =>
+        this.log.warn(`Could not delete the marker key on the target (it expires in a day): ${error.message}`)
+      );
     }
     const outcome: SyncOutcome = {
       stats: this.stats,
@@ -116,7 +154,7 @@ export class SyncJob {
     try {
       if (config.compare !== "none" && !this.stoppedInSnapshot) {
         await this.target.reconnect();
-        await this.target.control.call("SELECT", config.target.db ?? 0);
+        if (!this.target.isCluster) await this.target.control.call("SELECT", config.target.db ?? 0);
         this.phase = "verifying";
         outcome.verify = await this.verify(config.compare);
       }
@@ -163,14 +201,20 @@ export class SyncJob {
     const frame = await link.snapshotFrame();
     const holder: { source?: RdbRecordSource } = {};
     const bytes = link.snapshot(frame, () => holder.source!.done, () => holder.source!.rest());
+    const keys = this.config.keys;
     const source = holder.source = new RdbRecordSource(bytes, {
       batch: this.config.batch,
       db: this.config.db,
+      filter: keys && nameFilter(keys),
+      types: keys?.type === undefined ? undefined : new Set([keys.type]),
     });
-    const writers = Array.from(
-      { length: this.target.workers },
-      (_, i) => new RestoreWriter(() => this.target.worker(i), this.config.target.db),
-    );
+    const writers = await rdbWriters(this.target, {
+      fallback: this.config.fallback,
+      dryRun: false,
+      stats: this.stats,
+      log: this.log,
+      selectedDb: this.config.target.db,
+    });
     await transfer({ source, readers: [], writers, reconnect: () => this.target.reconnect() }, {
       batch: this.config.batch,
       queueBatches: 8,
@@ -220,43 +264,69 @@ export class SyncJob {
       pending = undefined;
       if (first === undefined) return "The source closed the replication link";
       const batch = [first];
-      while (batch.length < MAX_BATCH) {
-        const more = stream.buffered();
-        if (!more) break;
+      let open = NAME(first.args) === "MULTI";
+      for (let more = stream.buffered(); more; more = stream.buffered()) {
         batch.push(more);
+        open = nextOpen(open, more);
+        if (batch.length >= MAX_BATCH && !open) break;
+      }
+      try {
+        // A source transaction is never cut between two batches: the target sees it whole or not at all.
+        for (; open;) {
+          const more = await stream.next();
+          if (!more) return "The source closed the replication link";
+          batch.push(more);
+          open = nextOpen(open, more);
+        }
+      } catch (error) {
+        return `The replication link to ${this.config.source.host}:${this.config.source.port} failed: ${
+          (error as Error).message
+        }`;
       }
       if (await this.apply(batch)) lastWrite = performance.now();
     }
   }
 
-  /** Sends a batch to the target; true when it held a write. GETACK is answered after it. */
+  /**
+   * Sends a batch to the target as one transaction (StreamApplier: applied exactly once, even when the
+   * target connection is lost); true when it held a write. The stream's own MULTI/EXEC are left out (the
+   * batch is a transaction already); the key filters decide per command (StreamFilter). GETACK is answered
+   * after the batch.
+   */
   private async apply(batch: StreamCommand[]): Promise<boolean> {
+    const fixedDb = this.config.db;
+    const startDb = fixedDb ?? this.db;
     const commands: Command[] = [];
     const sources: StreamCommand[] = [];
     let getAck = false;
     for (const command of batch) {
       const name = NAME(command.args);
-      if (name === "PING") continue;
+      if (name === "PING" || name === "MULTI" || name === "EXEC") continue;
       if (name === "REPLCONF") {
         getAck ||= command.args.length > 1 && NAME(command.args.slice(1)) === "GETACK";
         continue;
       }
       if (name === "SELECT") {
-        if (this.config.db !== undefined) continue;
+        if (fixedDb !== undefined) continue;
         this.db = Number(new TextDecoder().decode(command.args[1]));
       }
-      commands.push(command.args);
+      const filtered = await this.filtered(command);
+      if (!filtered) continue;
+      commands.push(filtered);
       sources.push(command);
     }
     const last = batch[batch.length - 1].offset;
     if (commands.length > 0) {
-      const replies = await retry(() => this.target.control.pipeline(commands), this.config.retry, {
-        beforeRetry: () => this.target.reconnect().then(() => this.reselect()),
-      });
+      const position = `${this.replid} ${last} ${this.db}`;
+      const replies = this.clusterApplier
+        ? await this.clusterApplier.apply(commands, position)
+        : await this.applier!.apply(commands, startDb, fixedDb ?? this.db, position);
       replies.forEach((reply, i) => {
-        if (reply instanceof ErrorReply) {
-          const args = sources[i].args;
-          this.stats.addFailures([keyFailure(args[1] ?? encoder.encode(NAME(args)), "write", reply)]);
+        const args = sources[i].args;
+        const key = args[1] ?? encoder.encode(NAME(args));
+        if (reply instanceof ErrorReply) this.stats.addFailures([keyFailure(key, "write", reply)]);
+        else if (reply && typeof reply === "object" && "refused" in reply) {
+          this.stats.addFailures([notApplied(key, reply.refused)]);
         }
       });
       this.commands += sources.filter((command) => NAME(command.args) !== "SELECT").length;
@@ -266,9 +336,43 @@ export class SyncJob {
     return commands.length > 0;
   }
 
-  /** After a target reconnect, select the database the stream had selected. */
-  private async reselect(): Promise<void> {
-    await this.target.control.call("SELECT", this.config.db ?? this.db);
+  /** The command to apply after the key filters, or undefined (skipped; refusals are counted). */
+  private async filtered(command: StreamCommand): Promise<Command | undefined> {
+    if (!this.filter) return command.args;
+    const verdict = await this.filter.decide(command.args);
+    if (verdict.action === "apply") return verdict.command;
+    if (verdict.action === "refuse") {
+      const keys = verdict.keys.length > 0 ? verdict.keys : [command.args[0]];
+      this.stats.addFailures(keys.map((key) => filterFailure(key, verdict.reason)));
+    }
+    return undefined;
+  }
+
+  /** The stream's key filter, with the source's command table (see src/sync/command_table.ts). */
+  private async streamFilter(keys: SyncKeyFilters): Promise<StreamFilter> {
+    const { table, getKeys } = await this.sourceTable();
+    return new StreamFilter(table, { key: nameFilter(keys), type: keys.type }, getKeys);
+  }
+
+  private async clusterStreamApplier(): Promise<ClusterStreamApplier> {
+    const { table, getKeys } = await this.sourceTable();
+    const cluster = this.target.control as ClusterConnection;
+    return new ClusterStreamApplier({ cluster, table, getKeys, retry: this.config.retry });
+  }
+
+  /** The source's command table and COMMAND GETKEYS, on a plain connection of their own (opened once). */
+  private async sourceTable() {
+    const source = this.sourceCommands ??= await Endpoint.open(this.config.source, "source", 1);
+    const table = CommandTable.fromCommandReply(await source.control.call("COMMAND"));
+    const getKeys = async (args: Uint8Array[]) => {
+      const [reply] = await retry(
+        () => source.control.pipeline([["COMMAND", "GETKEYS", ...args]]),
+        this.config.retry,
+        { beforeRetry: () => source.reconnect() },
+      );
+      return Array.isArray(reply) ? reply as Uint8Array[] : undefined;
+    };
+    return { table, getKeys };
   }
 
   private acknowledge(): void {
@@ -277,8 +381,9 @@ export class SyncJob {
     this.writeCheckpoint().catch(() => {});
   }
 
-  private async readCheckpoint(): Promise<boolean> {
-    if (!this.config.checkpoint) return false;
+  /** Reads the checkpoint, if any: undefined without one; the marker's name when it names one. */
+  private async readCheckpoint(): Promise<{ marker?: Uint8Array } | undefined> {
+    if (!this.config.checkpoint) return undefined;
     try {
       const saved = JSON.parse(await Deno.readTextFile(this.config.checkpoint));
       if (typeof saved.replid === "string" && Number.isSafeInteger(saved.offset)) {
@@ -288,12 +393,27 @@ export class SyncJob {
         this.log.info(
           `Resuming from checkpoint ${this.config.checkpoint}: ${saved.replid} at ${saved.offset}`,
         );
-        return true;
+        return typeof saved.marker === "string" ? { marker: encoder.encode(saved.marker) } : {};
       }
     } catch (error) {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
     }
-    return false;
+    return undefined;
+  }
+
+  /**
+   * The checkpoint is written every second; a run that was killed may have applied more after it. The
+   * marker on the target (src/sync/stream_applier.ts) says exactly how far: continue from there.
+   */
+  private async resumeFromMarker(): Promise<void> {
+    const position = await this.applier!.position();
+    const [replid, offset, db] = (position ?? "").split(" ");
+    if (replid !== this.replid || !(Number(offset) > this.offset)) return;
+    this.log.info(
+      `The target applied the stream up to offset ${offset} (past the checkpoint's ${this.offset})`,
+    );
+    this.offset = Number(offset);
+    this.db = Number(db);
   }
 
   private async writeCheckpoint(): Promise<void> {
@@ -301,7 +421,14 @@ export class SyncJob {
     const path = this.config.checkpoint;
     await Deno.writeTextFile(
       `${path}.tmp`,
-      JSON.stringify({ replid: this.replid, offset: this.offset, db: this.db }),
+      JSON.stringify({
+        replid: this.replid,
+        offset: this.offset,
+        db: this.db,
+        marker: this.applier && !this.clusterApplier
+          ? new TextDecoder().decode(this.applier.marker)
+          : undefined,
+      }),
     );
     await Deno.rename(`${path}.tmp`, path);
   }
@@ -311,13 +438,13 @@ export class SyncJob {
     try {
       return await verify({
         sourceScanners: [source.control],
-        targetScanners: [this.target.control],
+        targetScanners: this.target.scanNodes().map((node) => node.commands),
         sources: Array.from({ length: source.workers }, (_, i) => source.worker(i)),
         targets: Array.from({ length: this.target.workers }, (_, i) => this.target.worker(i)),
       }, {
         mode,
         ttlToleranceMs: this.config.ttlToleranceMs,
-        scan: { count: 1000 },
+        scan: { count: 1000, ...this.config.keys },
         batch: this.config.batch,
         rounds: 1,
         pauseMs: 0,
@@ -328,4 +455,10 @@ export class SyncJob {
       source.close();
     }
   }
+}
+
+/** Whether a source transaction is open after `command`. */
+function nextOpen(open: boolean, command: StreamCommand): boolean {
+  const name = NAME(command.args);
+  return name === "MULTI" ? true : name === "EXEC" ? false : open;
 }

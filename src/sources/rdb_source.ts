@@ -1,7 +1,8 @@
 /**
  * RecordSource (src/pipeline/stages.ts) over an RDB file read as a byte stream: every key becomes a `dump`
  * record (the DUMP payload built from the file's value bytes, the absolute expiry, the file's database),
- * every function library a `commands` record (FUNCTION RESTORE ... REPLACE), in batches of `batch` records.
+ * every function library a `commands` record (FUNCTION LOAD REPLACE with the library's code: what FUNCTION
+ * RESTORE of its payload would do, but readable by a target of any RDB version), in batches of `batch`.
  *
  * - Filters: `filter` (globs on the original key) and `types` (type names) drop keys, counted in
  *   `summary.filtered`; `keyProc` renames the keys that pass.
@@ -14,7 +15,7 @@
  */
 import type { KeyRecord } from "../pipeline/record.ts";
 import type { RecordBatch, RecordSource } from "../pipeline/stages.ts";
-import { dumpPayload, functionPayload, RdbFileReader, type RdbItem } from "../rdb/file_reader.ts";
+import { dumpPayload, RdbFileReader, type RdbItem } from "../rdb/file_reader.ts";
 import { RDB_TYPE } from "../rdb/types.ts";
 
 export interface RdbSourceOptions {
@@ -47,6 +48,8 @@ export interface RdbSummary {
 }
 
 const text = new TextDecoder();
+/** How a function library record's `origin` starts ("function library <name>"). */
+export const FUNCTION_ORIGIN = "function library";
 
 export class RdbRecordSource implements RecordSource {
   readonly kind = "records" as const;
@@ -133,8 +136,8 @@ export class RdbRecordSource implements RecordSource {
         return {
           kind: "commands",
           key: new TextEncoder().encode(name),
-          commands: [["FUNCTION", "RESTORE", functionPayload(item.body, version), "REPLACE"]],
-          origin: `function library ${name}`,
+          commands: [["FUNCTION", "LOAD", "REPLACE", item.code]],
+          origin: `${FUNCTION_ORIGIN} ${name}`,
         };
       }
       case "key": {

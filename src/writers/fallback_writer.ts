@@ -17,6 +17,7 @@
  * source in windows (big_key_copy.ts), one after the other. Records of other kinds (commands, delete) go to
  * RESTORE's writer unchanged.
  */
+import { ErrorReply } from "../../resp/mod.ts";
 import type { FailureCode, KeyFailure } from "../pipeline/failure.ts";
 import {
   type BigRecord,
@@ -33,7 +34,7 @@ import { peekRdbVersion } from "../rdb/version.ts";
 import { writeRecords } from "./restore_writer.ts";
 import { type BigCopyOutcome, copyBigKey } from "./big_key_copy.ts";
 import { engineName, type TargetCaps } from "./target_caps.ts";
-import { type TypedItem, writeTyped } from "./typed_write.ts";
+import { type TypedItem, type TypedOutcome, writeTyped } from "./typed_write.ts";
 
 export interface FallbackWriterOptions {
   /** Copy by type what RESTORE refuses; false for --no-fallback. */
@@ -50,6 +51,8 @@ export interface FallbackWriterOptions {
   sourceFieldTtls?: boolean;
   /** Write every key without its TTL (--no-ttl). */
   noTtl?: boolean;
+  /** The database the connection selects on connect (-n); records with another `db` are written there. */
+  selectedDb?: number;
 }
 
 /** RESTORE's argument overhead beside the payload (command name, key length is added). */
@@ -102,7 +105,7 @@ export class FallbackWriter implements Writer {
         refusedRecords.push(record);
       }
     }
-    const result = await writeRecords(connection, direct);
+    const result = await writeRecords(connection, direct, this.options.selectedDb);
     const failures: KeyFailure[] = [...refused];
     const failedRecords: KeyRecord[] = [...refusedRecords];
     result.failures.forEach((failure, i) => {
@@ -117,12 +120,7 @@ export class FallbackWriter implements Writer {
     let written = result.written;
     let bytes = result.bytes;
     if (typed.length > 0) {
-      const outcomes = await writeTyped(connection, typed.map(toItem), {
-        maxBulk: this.options.caps.maxBulk,
-        fieldTtls: this.options.caps.fieldTtls,
-        windowBytes: this.options.windowBytes,
-        windowElements: this.options.windowElements,
-      });
+      const outcomes = await this.writeTypedPerDb(connection, typed);
       outcomes.forEach((outcome, i) => {
         const { record, reason, refusal } = typed[i];
         if (outcome.fieldTtlsDropped > 0) {
@@ -155,6 +153,35 @@ export class FallbackWriter implements Writer {
     return { written, deleted, bytes, failures, failedRecords };
   }
 
+  /**
+   * Type-based writes, database by database: records naming another database than the selected one are
+   * written after a SELECT, and the connection selects its own database again after them. One outcome per
+   * record, in order.
+   */
+  private async writeTypedPerDb(connection: Commands, typed: TypedRecord[]): Promise<TypedOutcome[]> {
+    const selected = this.options.selectedDb ?? 0;
+    const byDb = new Map<number, number[]>();
+    typed.forEach(({ record }, i) => {
+      const db = record.db ?? selected;
+      const indexes = byDb.get(db);
+      if (indexes) indexes.push(i);
+      else byDb.set(db, [i]);
+    });
+    const outcomes: TypedOutcome[] = new Array(typed.length);
+    for (const [db, indexes] of byDb) {
+      if (db !== selected) await selectDb(connection, db);
+      const written = await writeTyped(connection, indexes.map((i) => toItem(typed[i])), {
+        maxBulk: this.options.caps.maxBulk,
+        fieldTtls: this.options.caps.fieldTtls,
+        windowBytes: this.options.windowBytes,
+        windowElements: this.options.windowElements,
+      });
+      if (db !== selected) await selectDb(connection, selected);
+      indexes.forEach((index, j) => outcomes[index] = written[j]);
+    }
+    return outcomes;
+  }
+
   private copyBig(record: BigRecord): Promise<BigCopyOutcome> {
     const options = this.options;
     if (!options.source) throw new Error("FallbackWriter got a big record without a source connection");
@@ -185,6 +212,12 @@ export class FallbackWriter implements Writer {
     }
     return undefined;
   }
+}
+
+/** SELECT that must succeed (a refusal here would write keys into the wrong database). */
+async function selectDb(connection: Commands, db: number): Promise<void> {
+  const [reply] = await connection.pipeline([["SELECT", db]]);
+  if (reply instanceof ErrorReply) throw new Error(`SELECT ${db} on the target failed: ${reply.message}`);
 }
 
 function withoutTtl(record: KeyRecord): KeyRecord {
