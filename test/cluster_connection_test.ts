@@ -145,6 +145,50 @@ Deno.test({
 });
 
 Deno.test({
+  name:
+    "ClusterConnection.pipeline() keeps the caller's order per key: a DEL of one key or of keys on several masters",
+  ignore,
+  async fn() {
+    await using redis = await RedisCluster.start({ masters: 3 });
+    const cluster = await ClusterConnection.connect(options(redis.nodes[0]));
+    try {
+      const ownerOf = (key: string) => cluster.routeOf(slotOf(b(key)))!;
+      const keys: string[] = []; // three keys owned by three different masters
+      for (let i = 0; keys.length < 3; i++) {
+        if (!keys.some((key) => ownerOf(key) === ownerOf(`o:${i}`))) keys.push(`o:${i}`);
+      }
+      const [one, two, three] = keys;
+      // What a writer sends for a key written whole (DEL, then the value) and for keys deleted then set.
+      const replies = await cluster.pipeline([
+        ["RPUSH", one, "old"],
+        ["DEL", one],
+        ["RPUSH", one, "new"],
+        ["SET", two, "old"],
+        ["SET", three, "old"],
+        ["DEL", two, three],
+        ["SET", two, "new"],
+        ["EXISTS", one, two, three],
+      ]);
+      assert.deepEqual(replies, [1, 1, 1, "OK", "OK", 2, "OK", 2]);
+      // Checked on the owning masters, with our own connections.
+      const read = async (key: string, ...command: string[]) => {
+        const connection = await connect(options(ownerOf(key).options));
+        try {
+          return await connection.call(command[0], key, ...command.slice(1));
+        } finally {
+          connection.close();
+        }
+      };
+      assert.deepEqual(await read(one, "LRANGE", "0", "-1"), [b("new")]);
+      assert.equal(toText(await read(two, "GET")), "new");
+      assert.equal(await read(three, "EXISTS"), 0);
+    } finally {
+      cluster.close();
+    }
+  },
+});
+
+Deno.test({
   name: "ClusterConnection.connect() discovers from any node, replicas included, with the seed's password",
   ignore,
   async fn() {

@@ -7,17 +7,19 @@ export interface RunResult {
   code: number;
   /** Peak resident set size in MiB, when measured with /usr/bin/time. */
   peakRssMiB?: number;
+  /** User + system CPU seconds of the child, when measured with /usr/bin/time. */
+  cpuSeconds?: number;
 }
 
 const decoder = new TextDecoder();
 
-/** Run a command; with `measureRss`, through /usr/bin/time -f %M to read the child's peak RSS. */
+/** Run a command; with `measureRss`, through /usr/bin/time to read the child's peak RSS and CPU time. */
 export async function run(
   cmd: string[],
   options: { stdin?: string; measureRss?: boolean } = {},
 ): Promise<RunResult> {
   const useTime = options.measureRss === true && exists("/usr/bin/time");
-  const argv = useTime ? ["/usr/bin/time", "-f", "RIOT_MAXRSS_KB=%M", ...cmd] : cmd;
+  const argv = useTime ? ["/usr/bin/time", "-f", "RIOT_MAXRSS_KB=%M RIOT_CPU_S=%U+%S", ...cmd] : cmd;
   const started = performance.now();
   const child = new Deno.Command(argv[0], {
     args: argv.slice(1),
@@ -33,12 +35,14 @@ export async function run(
   const seconds = (performance.now() - started) / 1000;
   const stderr = decoder.decode(output.stderr);
   const rss = /RIOT_MAXRSS_KB=(\d+)/.exec(stderr);
+  const cpu = /RIOT_CPU_S=([\d.]+)\+([\d.]+)/.exec(stderr);
   return {
     seconds,
     stdout: decoder.decode(output.stdout),
     stderr,
     code: output.code,
     peakRssMiB: rss ? Number(rss[1]) / 1024 : undefined,
+    cpuSeconds: cpu ? Number(cpu[1]) + Number(cpu[2]) : undefined,
   };
 }
 

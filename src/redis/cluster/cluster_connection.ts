@@ -4,10 +4,11 @@
  *
  * Contract:
  * - `pipeline(commands)` routes each command by the slot of its key (command_keys.ts), sends one pipelined
- *   batch per node, all nodes in parallel, and resolves with the replies in the caller's order. A server
- *   error answers one command (an ErrorReply in the array). Multi-key EXISTS/DEL/UNLINK/TOUCH are split by
- *   slot (never CROSSSLOT) and their integer replies summed. Keyless commands go to one master; per-node
- *   commands (SCAN, DBSIZE ...) reject: send them to each of `masters()`.
+ *   batch per node, all nodes in parallel, and resolves with the replies in the caller's order; commands on
+ *   one key act in that order too (DEL then a write leaves the write). A server error answers one command
+ *   (an ErrorReply). Multi-key EXISTS/DEL/UNLINK/TOUCH over several slots are split by slot in place (never
+ *   CROSSSLOT) and their integer replies summed. Keyless commands go to one master; per-node commands
+ *   (SCAN, DBSIZE ...) reject: send them to each of `masters()`.
  * - `-MOVED slot host:port`: the slot map learns the new owner, a topology refresh starts, the command is
  *   sent again there. `-ASK slot host:port`: `ASKING` and the command go to that node once; the map is
  *   unchanged. Each command may be redirected `redirectBudget` times (the first two at once, later ones
@@ -28,7 +29,7 @@ import type { Commands } from "../commands.ts";
 import { connectWithHello } from "../connect.ts";
 import { ConnectionError } from "../errors.ts";
 import { type ConnectionOptions, describeEndpoint, OptionError } from "../options.ts";
-import { keyBytes, keySpecOf } from "./command_keys.ts";
+import { keyBytes, keySpecOf, sharedSlot } from "./command_keys.ts";
 import { discoverTopology } from "./discover.ts";
 import { SlotMap } from "./slot_map.ts";
 import type { NodeClient } from "./node_client.ts";
@@ -242,28 +243,31 @@ export class ClusterConnection implements Commands {
   }
 
   /**
-   * See the contract at the top. The common case costs one batch per node: commands are grouped by the
-   * owner the slot map names; only the commands redirected, refused with TRYAGAIN/CLUSTERDOWN, lost with a
-   * connection, or split by slot go through the general path (`routed`).
+   * See the contract at the top. Commonly one batch per node, grouped by the owner the slot map names;
+   * commands redirected, refused (TRYAGAIN ...) or lost then go through the general path (`routed`). A
+   * batch with a command to split by slot goes through it whole, so that the parts keep their place.
    */
   async pipeline(commands: readonly Command[]): Promise<RespValue[]> {
     if (this.closed) throw this.closedError();
     const replies: RespValue[] = new Array(commands.length);
     const groups = new Map<NodeClient, number[]>();
-    const split: number[] = [];
+    let split = false;
     for (let i = 0; i < commands.length; i++) {
       const command = commands[i];
       const spec = keySpecOf(command);
       if (spec.kind === "key") addTo(groups, this.map.nodeFor(slotOf(keyBytes(command[spec.index]))), i);
       else if (spec.kind === "none") addTo(groups, this.map.nodeFor(undefined), i);
       else if (spec.kind === "per-node") throw new Error(spec.advice);
-      else split.push(i);
+      else {
+        const slot = sharedSlot(command, spec.from);
+        if (slot === undefined) split = true;
+        else addTo(groups, this.map.nodeFor(slot), i);
+      }
     }
+    if (split) return this.routed(commands);
     const send = (node: NodeClient, indexes: number[]) => node.pipeline(indexes.map((i) => commands[i]));
     const retry = await this.firstRound(groups, 1, send, replies);
-    retry.push(...split);
     if (retry.length > 0) {
-      retry.sort((a, b) => a - b);
       const again = await this.routed(retry.map((i) => commands[i]));
       retry.forEach((i, j) => replies[i] = again[j]);
     }

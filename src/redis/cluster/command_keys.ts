@@ -8,6 +8,7 @@
  * Pure. Command names are matched case-insensitively.
  */
 import type { Command, CommandArg } from "../../../resp/mod.ts";
+import { slotOf } from "./slots.ts";
 
 export type KeySpec =
   /** Route by the key at this argument index. */
@@ -107,4 +108,11 @@ const encoder = new TextEncoder();
 /** A key argument as bytes (numbers and strings as their text, UTF-8). */
 export function keyBytes(arg: CommandArg): Uint8Array {
   return arg instanceof Uint8Array ? arg : encoder.encode(String(arg));
+}
+
+/** The slot of every key of `command` from argument `from` on, when they share one; else undefined. */
+export function sharedSlot(command: Command, from: number): number | undefined {
+  const slot = slotOf(keyBytes(command[from]));
+  for (let k = from + 1; k < command.length; k++) if (slotOf(keyBytes(command[k])) !== slot) return undefined;
+  return slot;
 }
