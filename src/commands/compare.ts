@@ -7,7 +7,9 @@ import { parseCommandArgs } from "../cli/command.ts";
 import type { OptionSpec } from "../cli/parse.ts";
 import {
   filtersText,
+  KEY_PROC_SPEC,
   KEY_SPECS,
+  keyMapFrom,
   OUTPUT_SPECS,
   scanOptionsFrom,
   threadsWithin,
@@ -64,6 +66,7 @@ const SPECS: readonly OptionSpec[] = [
     arg: "FILE",
     help: "Record how far the comparison got in FILE (SIGINT saves it) and continue from it when run again",
   },
+  KEY_PROC_SPEC,
   ...KEY_SPECS,
   ...VERIFY_SPECS,
   ...SLOT_AND_SENTINEL_SPECS,
@@ -96,6 +99,7 @@ are not reported as lasting differences.
     const style = (values.progress as ProgressStyle | undefined) ?? (json ? "none" : defaultProgressStyle());
     const threads = threadsWithin(values, source.pool, target.pool);
     const showDiffs = (values.showDiffs as number | undefined) ?? 10;
+    const keyMap = keyMapFrom(values, source.db);
     const servers: ServerEndpoint[] = [];
     const stop = new AbortController();
     try {
@@ -151,6 +155,7 @@ are not reported as lasting differences.
             pauseMs: (values.pause as number | undefined) ?? 1000,
             sourceExpireTime,
             targetExpireTime,
+            keyMap,
             log: context.log,
             signal: stop.signal,
             resume: checkpoint?.resume,

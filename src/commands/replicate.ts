@@ -7,7 +7,9 @@ import { parseCommandArgs } from "../cli/command.ts";
 import { type OptionSpec, type ParsedValues, UsageError } from "../cli/parse.ts";
 import {
   filtersText,
+  KEY_PROC_SPEC,
   KEY_SPECS,
+  keyMapFrom,
   LIVE_SPECS,
   OUTPUT_SPECS,
   RETRY_SPECS,
@@ -100,6 +102,7 @@ const SPECS: readonly OptionSpec[] = [
     help: "Copy keys whose MEMORY USAGE is above SIZE in windows (SCAN/LRANGE/GETRANGE), never whole; 0: off",
     defaultText: "off",
   },
+  KEY_PROC_SPEC,
   {
     long: "no-ttl",
     kind: "flag",
@@ -202,6 +205,11 @@ Examples:
     if (values.live && values.mode !== undefined && values.mode !== "live") {
       throw new UsageError(`--live conflicts with --mode ${values.mode}`);
     }
+    if (mode === "sync" && values.keyProc !== undefined) {
+      throw new UsageError(
+        "--key-proc works with --mode snapshot, live and liveonly, not yet with --mode sync",
+      );
+    }
     if (mode === "sync") return await runSyncMode(context, values, source, target);
     const live = mode !== "snapshot";
     for (const name of ["idleTimeout", "flushInterval", "eventQueue", "configSet", "metricsPort"]) {
@@ -247,6 +255,7 @@ Examples:
       struct: values.copyType === "struct",
       bigKeyThreshold: bigKeyThreshold(values),
       noTtl: values.noTtl === true,
+      keyMap: keyMapFrom(values, source.db),
       live: live
         ? {
           idleTimeoutMs: values.idleTimeout as number | undefined,

@@ -11,7 +11,9 @@ import { BigKeyReader } from "../readers/big_keys.ts";
 import { DumpReader } from "../readers/dump_reader.ts";
 import { StructReader } from "../readers/struct_reader.ts";
 import type { ServerEndpoint as Endpoint } from "../redis/server_endpoint.ts";
+import type { KeyMap } from "../sources/key_map.ts";
 import { FallbackWriter } from "../writers/fallback_writer.ts";
+import { KeyMapWriter } from "../writers/key_map_writer.ts";
 import { engineName, probeTarget, type TargetCaps } from "../writers/target_caps.ts";
 
 export interface CopyStageOptions {
@@ -25,6 +27,8 @@ export interface CopyStageOptions {
   bigKeyThreshold?: number;
   /** Write keys without their TTL (--no-ttl). */
   noTtl?: boolean;
+  /** Target names of source keys (--key-proc). */
+  keyMap?: KeyMap;
 }
 
 export class CopyStages {
@@ -76,8 +80,8 @@ export class CopyStages {
 
   writers(source: Endpoint, target: Endpoint): Writer[] {
     const caps = this.caps ?? { engine: "Redis", maxBulk: Infinity, fieldTtls: true };
-    return Array.from({ length: target.workers }, (_, i) =>
-      new FallbackWriter(() => target.worker(i), {
+    return Array.from({ length: target.workers }, (_, i) => {
+      const writer = new FallbackWriter(() => target.worker(i), {
         fallback: this.options.fallback,
         caps,
         stats: this.stats,
@@ -85,6 +89,8 @@ export class CopyStages {
         sourceExpireTime: this.sourceExpireTime,
         sourceFieldTtls: this.sourceFieldTtls,
         noTtl: this.options.noTtl,
-      }));
+      });
+      return this.options.keyMap ? new KeyMapWriter(writer, this.options.keyMap) : writer;
+    });
   }
 }

@@ -24,9 +24,11 @@ import { type ConnectionOptions, OptionError } from "../redis/options.ts";
 import type { SlotSet } from "../redis/cluster/slots.ts";
 import type { ServerEndpoint } from "../redis/server_endpoint.ts";
 import type { SentinelConfig } from "../redis/sentinel_uri.ts";
+import type { KeyMap } from "../sources/key_map.ts";
 import type { ScanOptions } from "../sources/key_scanner.ts";
 import {
   type CompareMode,
+  type Diff,
   differs,
   verify,
   type VerifyConfig,
@@ -78,6 +80,8 @@ export interface ReplicationConfig {
   bigKeyThreshold?: number;
   /** Keys are written without their TTL, and verification does not compare TTLs (--no-ttl). */
   noTtl?: boolean;
+  /** Target names of source keys (--key-proc): the copy, the re-scan's prune and the verification use it. */
+  keyMap?: KeyMap;
   live?: {
     idleTimeoutMs?: number;
     flushIntervalMs: number;
@@ -133,6 +137,7 @@ export class ReplicationJob {
         memLimit: config.memLimit,
         bigKeyThreshold: config.bigKeyThreshold,
         noTtl: config.noTtl ?? false,
+        keyMap: config.keyMap,
       },
       this.stats,
       log,
@@ -254,9 +259,12 @@ export class ReplicationJob {
           round++
         ) {
           this.phase = "converging";
-          const keys = outcome.verify.diffs.map((diff) => diff.key);
-          this.log.warn(`Converge round ${round}: re-copying ${keys.length} differing key(s)`);
+          const { keys, targetOnly } = convergeWork(outcome.verify.diffs, config.keyMap);
+          this.log.warn(
+            `Converge round ${round}: re-copying ${keys.length + targetOnly.length} differing key(s)`,
+          );
           await this.copyKeys(keys);
+          if (targetOnly.length > 0) await this.target.worker(0).pipelineKeys([["DEL"]], targetOnly);
           outcome.converged = round;
           this.phase = "verifying";
           outcome.verify = await runVerify();
@@ -415,6 +423,7 @@ export class ReplicationJob {
           this.source.worker(0),
           this.target.worker(0),
           this.config.scan,
+          this.config.keyMap,
         );
       }
     }
@@ -470,6 +479,7 @@ export class ReplicationJob {
       mode: config.compare as CompareMode,
       ttlToleranceMs: config.ttlToleranceMs,
       ignoreTtl: config.noTtl,
+      keyMap: config.keyMap,
       scan: config.scan,
       batch: config.batch,
       rounds: config.rounds,
@@ -505,6 +515,22 @@ function refuseSelfCopy(source: ServerEndpoint, target: ServerEndpoint): void {
         `(run_id ${a.slice(0, 12)}…, db ${source.options.db}): name another target or database (-n)`,
     );
   }
+}
+
+/**
+ * What a converge round does with the differences: source keys are copied again; with --key-proc, a key
+ * only in the target is a target name no source key maps to, so it is deleted by that name (a copy of it
+ * would look for it on the source and delete its image instead).
+ */
+function convergeWork(
+  diffs: Diff[],
+  keyMap: KeyMap | undefined,
+): { keys: Uint8Array[]; targetOnly: Uint8Array[] } {
+  if (!keyMap) return { keys: diffs.map((diff) => diff.key), targetOnly: [] };
+  return {
+    keys: diffs.filter((diff) => diff.kind !== "extra").map((diff) => diff.key),
+    targetOnly: diffs.filter((diff) => diff.kind === "extra").map((diff) => diff.key),
+  };
 }
 
 function describe(server: ServerEndpoint): string {

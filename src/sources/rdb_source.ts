@@ -22,7 +22,7 @@ export interface RdbSourceOptions {
   filter?: (key: Uint8Array) => boolean;
   /** Type names to keep (string, list, set, zset, hash, stream, module). */
   types?: ReadonlySet<string>;
-  keyProc?: (key: Uint8Array) => Uint8Array;
+  keyProc?: (key: Uint8Array, type: string, db: number) => Uint8Array;
   /** The database every key goes to; by default, the key's database in the file. */
   db?: number;
   maxItemBytes?: number;
@@ -148,7 +148,7 @@ export class RdbRecordSource implements RecordSource {
         if (item.expireAt !== -1 && item.expireAt <= this.now()) summary.expired++;
         return {
           kind: "dump",
-          key: keyProc ? keyProc(item.key) : item.key,
+          key: keyProc ? keyProc(item.key, rdbTypeName(item.rdbType), item.db) : item.key,
           payload: dumpPayload(item, version),
           expireAt: item.expireAt,
           db: db ?? item.db,

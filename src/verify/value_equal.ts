@@ -25,11 +25,15 @@ const READERS: Record<string, (key: Uint8Array) => Command[]> = {
 export async function valuesEqual(
   source: Commands,
   target: Commands,
-  whole: { key: Uint8Array; type: string }[],
+  whole: { key: Uint8Array; type: string; targetKey?: Uint8Array }[],
 ): Promise<boolean[]> {
-  const perKey = whole.map(({ key, type }) => (READERS[type] ?? ((k: Uint8Array) => [["DUMP", k]]))(key));
-  const commands = perKey.flat();
-  const [left, right] = await Promise.all([source.pipeline(commands), target.pipeline(commands)]);
+  const read = (type: string) => READERS[type] ?? ((k: Uint8Array) => [["DUMP", k]]);
+  const perKey = whole.map(({ key, type }) => read(type)(key));
+  const perTargetKey = whole.map(({ key, type, targetKey }) => read(type)(targetKey ?? key));
+  const [left, right] = await Promise.all([
+    source.pipeline(perKey.flat()),
+    target.pipeline(perTargetKey.flat()),
+  ]);
   let at = 0;
   const equalWhole = whole.map(({ type }, i) => {
     let equal = true;
@@ -47,29 +51,37 @@ export async function valuesEqual(
 async function checkFieldTtls(
   source: Commands,
   target: Commands,
-  keys: { key: Uint8Array; type: string }[],
+  keys: { key: Uint8Array; type: string; targetKey?: Uint8Array }[],
   perKey: Command[][],
   left: RespValue[],
   equal: boolean[],
 ): Promise<void> {
-  const hashes: { index: number; command: Command }[] = [];
+  const hashes: { index: number; fields: Uint8Array[] }[] = [];
   let at = 0;
-  keys.forEach(({ key, type }, i) => {
+  keys.forEach(({ type }, i) => {
     if (type === "hash" && equal[i]) {
       const reply = left[at];
       const fields = (reply instanceof RespMap ? reply.entries : toPairs(reply as RespValue[])).map(([f]) =>
         f
       );
-      hashes.push({
-        index: i,
-        command: ["HPEXPIRETIME", key, "FIELDS", fields.length, ...fields as Uint8Array[]],
-      });
+      hashes.push({ index: i, fields: fields as Uint8Array[] });
     }
     at += perKey[i].length;
   });
   if (hashes.length === 0) return;
-  const commands = hashes.map((hash) => hash.command);
-  const [a, b] = await Promise.all([source.pipeline(commands), target.pipeline(commands)]);
+  const ttls = (key: Uint8Array, fields: Uint8Array[]): Command => [
+    "HPEXPIRETIME",
+    key,
+    "FIELDS",
+    fields.length,
+    ...fields,
+  ];
+  const [a, b] = await Promise.all([
+    source.pipeline(hashes.map(({ index, fields }) => ttls(keys[index].key, fields))),
+    target.pipeline(
+      hashes.map(({ index, fields }) => ttls(keys[index].targetKey ?? keys[index].key, fields)),
+    ),
+  ]);
   hashes.forEach(({ index }, j) => {
     if (!sameFieldTtls(a[j], b[j])) equal[index] = false;
   });

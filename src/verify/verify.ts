@@ -16,17 +16,20 @@
  * one); `targetPassSkipped` says so, and so does the debug log.
  */
 import type { Log } from "../log.ts";
-import { ErrorReply, type RespValue, toText } from "../../resp/mod.ts";
+import { toText } from "../../resp/mod.ts";
 import type { Commands } from "../redis/commands.ts";
+import type { KeyMap } from "../sources/key_map.ts";
 import type { ScanOptions } from "../sources/key_scanner.ts";
+import { renamedTarget } from "./renamed_target.ts";
 import { runBatches } from "./run_batches.ts";
+import { type CompareMode, expiresBy, readSides } from "./sides.ts";
 import { bytesEqual, valuesEqual } from "./value_equal.ts";
 import { WINDOWED_ABOVE, windowedEqual } from "./windowed_equal.ts";
 
 /** RDB version (2 bytes) and CRC64 (8 bytes) at the end of a DUMP payload. */
 const PAYLOAD_FOOTER = 10;
 
-export type CompareMode = "quick" | "full";
+export type { CompareMode };
 export type DiffKind = "value" | "type" | "missing" | "extra" | "ttl";
 
 export interface VerifyConfig {
@@ -34,6 +37,11 @@ export interface VerifyConfig {
   ttlToleranceMs: number;
   /** TTLs are not compared (the copy dropped them on purpose: --no-ttl). */
   ignoreTtl?: boolean;
+  /**
+   * Target names of source keys (--key-proc): each source key is compared with its image, and the target
+   * pass looks for target keys that no source key maps to (KeyMap.onlyInTarget).
+   */
+  keyMap?: KeyMap;
   scan: ScanOptions;
   batch: number;
   rounds: number;
@@ -84,9 +92,12 @@ export function emptyCounts(): VerifyCounts {
 }
 
 export interface Diff {
+  /** The source key; for "only in target" the target key (with --key-proc it is no source key's image). */
   key: Uint8Array;
   kind: DiffKind;
   detail: string;
+  /** With --key-proc: the key's name on the target, when `key` is a source key. */
+  targetKey?: Uint8Array;
 }
 
 export interface VerifyResult {
@@ -120,13 +131,6 @@ export interface VerifyConnections {
 /** Counts shown while verifying. */
 export interface VerifyProgress {
   checked: number;
-}
-
-interface Side {
-  present: boolean;
-  type: string;
-  dump: Uint8Array | null;
-  expireAt: number; // -1 none
 }
 
 export function summaryLine(
@@ -193,25 +197,16 @@ export async function verify(
   }
   for (const targetScanner of targetPassSkipped ? [] : connections.targetScanners) {
     if (config.signal?.aborted) break;
-    await runBatches(targetScanner, config, async (keys) => {
+    const targetConfig = config.keyMap ? { ...config, scan: { count: config.scan.count } } : config;
+    await runBatches(targetScanner, targetConfig, async (keys) => {
       if (keys.length === 0) return;
-      const source = pick(connections.sources);
-      // One multi-key EXISTS answers the common case (every key is on the source) in one command;
-      // only a batch with a missing key is looked at key by key.
-      const present = await source.call("EXISTS", ...keys);
-      if (present === keys.length) return;
-      const replies = await source.pipelineKeys([["EXISTS"]], keys);
-      const extra = keys.filter((_, i) => replies[i] === 0);
-      if (extra.length === 0) return;
-      // Re-check with both sides: the key may have appeared on the source meanwhile. Keys now on both
-      // sides are not counted here: the source pass counts the keys it sees.
-      const checked = await checkKeys(source, pick(connections.targets), extra, config);
-      tally.add({
-        ok: 0,
-        expired: checked.expired,
-        onBoth: 0,
-        found: checked.found.filter((d) => d.kind === "extra"),
-      });
+      const checked = await checkTargetKeys(
+        pick(connections.sources),
+        pick(connections.targets),
+        keys,
+        config,
+      );
+      tally.add(checked);
     }, { commit: () => {} });
   }
   const rounds = await recheck(tally, connections, config, pick);
@@ -251,6 +246,50 @@ export async function verifyKeys(
     seconds: (performance.now() - started) / 1000,
     stopped: config.signal?.aborted,
   };
+}
+
+/**
+ * The target pass on one batch of target keys: those no source key accounts for are "only in target".
+ * Without --key-proc: keys the source lacks (one multi-key EXISTS answers the common case, every key on
+ * the source, in one command), re-checked on both sides since the key may have appeared on the source
+ * meanwhile; keys now on both sides are not counted here, the source pass counts the keys it sees. With
+ * --key-proc: keys that no existing source key maps to, still on the target when looked at again.
+ */
+async function checkTargetKeys(
+  source: Commands,
+  target: Commands,
+  keys: Uint8Array[],
+  config: VerifyConfig,
+): Promise<Checked> {
+  if (config.keyMap) {
+    const only = await config.keyMap.onlyInTarget(source, keys, config.scan);
+    return await stillOnTarget(target, keys.filter((_, i) => only[i]), config);
+  }
+  const present = await source.call("EXISTS", ...keys);
+  if (present === keys.length) return NOTHING_CHECKED;
+  const replies = await source.pipelineKeys([["EXISTS"]], keys);
+  const extra = keys.filter((_, i) => replies[i] === 0);
+  if (extra.length === 0) return NOTHING_CHECKED;
+  const checked = await checkKeys(source, target, extra, config);
+  return {
+    ok: 0,
+    expired: checked.expired,
+    onBoth: 0,
+    found: checked.found.filter((d) => d.kind === "extra"),
+  };
+}
+
+/** Target keys known to be no source key's image: "only in target" unless gone or expiring. */
+async function stillOnTarget(target: Commands, keys: Uint8Array[], config: VerifyConfig): Promise<Checked> {
+  const sides = keys.length === 0 ? [] : await readSides(target, keys, "quick", config.targetExpireTime);
+  const expiredBy = Date.now() + config.ttlToleranceMs;
+  const checked: Checked = { ok: 0, expired: 0, onBoth: 0, found: [] };
+  sides.forEach((side, i) => {
+    if (!side.present) return;
+    if (expiresBy(side, expiredBy)) checked.expired++;
+    else checked.found.push({ key: keys[i], kind: "extra", detail: "only in target" });
+  });
+  return checked;
 }
 
 const NOTHING_CHECKED: Checked = Object.freeze({ ok: 0, expired: 0, onBoth: 0, found: [] });
@@ -307,12 +346,7 @@ async function recheck(
     for (let i = 0; i < tally.diffs.length; i += config.batch) {
       const slice = tally.diffs.slice(i, i + config.batch);
       for (const diff of slice) tally.counts[counter(diff)]--;
-      const checked = await checkKeys(
-        pick(connections.sources),
-        pick(connections.targets),
-        slice.map((diff) => diff.key),
-        config,
-      );
+      const checked = await recheckSlice(slice, pick(connections.sources), pick(connections.targets), config);
       tally.counts.ok += checked.ok;
       tally.counts.expired += checked.expired;
       for (const diff of checked.found) tally.counts[counter(diff)]++;
@@ -321,6 +355,28 @@ async function recheck(
     tally.diffs = again;
   }
   return rounds;
+}
+
+/** One slice of remembered diffs checked again; with --key-proc, target-only keys by the target pass's rule. */
+async function recheckSlice(
+  slice: Diff[],
+  source: Commands,
+  target: Commands,
+  config: VerifyConfig,
+): Promise<Checked> {
+  if (!config.keyMap) return await checkKeys(source, target, slice.map((diff) => diff.key), config);
+  const extra = slice.filter((diff) => diff.kind === "extra").map((diff) => diff.key);
+  const others = slice.filter((diff) => diff.kind !== "extra").map((diff) => diff.key);
+  const [a, b] = await Promise.all([
+    checkKeys(source, target, others, config),
+    extra.length === 0 ? NOTHING_CHECKED : checkTargetKeys(source, target, extra, config),
+  ]);
+  return {
+    ok: a.ok + b.ok,
+    expired: a.expired + b.expired,
+    onBoth: a.onBoth,
+    found: [...a.found, ...b.found],
+  };
 }
 
 /** DBSIZE summed over the scanners (the masters of a cluster); undefined when any refuses it. */
@@ -382,10 +438,14 @@ export async function checkKeys(
   keys: Uint8Array[],
   config: VerifyConfig,
 ): Promise<Checked> {
+  if (keys.length === 0) return { ok: 0, expired: 0, onBoth: 0, found: [] };
+  const names = config.keyMap ? await config.keyMap.targetsOf(source, keys) : keys;
   const [left, right] = await Promise.all([
     readSides(source, keys, config.mode, config.sourceExpireTime),
-    readSides(target, keys, config.mode, config.targetExpireTime),
+    readSides(target, names, config.mode, config.targetExpireTime),
   ]);
+  const diff = (i: number, kind: DiffKind, detail: string): Diff =>
+    names === keys ? { key: keys[i], kind, detail } : { key: keys[i], kind, detail, targetKey: names[i] };
   let ok = 0;
   let expired = 0;
   let onBoth = 0;
@@ -401,46 +461,43 @@ export async function checkKeys(
       continue;
     }
     if (a.present && b.present) onBoth++;
-    if (!b.present) found.push({ key: keys[i], kind: "missing", detail: "only in source" });
-    else if (!a.present) found.push({ key: keys[i], kind: "extra", detail: "only in target" });
+    if (!b.present) found.push(diff(i, "missing", "only in source"));
+    else if (!a.present) found.push(diff(i, "extra", "only in target"));
     else if (config.mode === "quick" && a.type !== b.type) {
-      found.push({ key: keys[i], kind: "type", detail: `type ${a.type} in source, ${b.type} in target` });
+      found.push(diff(i, "type", `type ${a.type} in source, ${b.type} in target`));
     } else if (config.mode === "full" && !payloadsEqual(a.dump!, b.dump!)) {
       toCompare.push({ index: i, type: "" });
     } else if (!config.ignoreTtl && !ttlClose(a.expireAt, b.expireAt, config.ttlToleranceMs)) {
-      found.push({ key: keys[i], kind: "ttl", detail: ttlDetail(a.expireAt, b.expireAt) });
+      found.push(diff(i, "ttl", ttlDetail(a.expireAt, b.expireAt)));
     } else ok++;
   }
   if (toCompare.length > 0) {
     const types = await Promise.all([
       source.pipeline(toCompare.map(({ index }) => ["TYPE", keys[index]])),
-      target.pipeline(toCompare.map(({ index }) => ["TYPE", keys[index]])),
+      target.pipeline(toCompare.map(({ index }) => ["TYPE", names[index]])),
     ]);
     const sameType: { index: number; type: string }[] = [];
     toCompare.forEach((entry, j) => {
       const a = toText(types[0][j]);
       const b = toText(types[1][j]);
       if (a !== b) {
-        found.push({ key: keys[entry.index], kind: "type", detail: `type ${a} in source, ${b} in target` });
+        found.push(diff(entry.index, "type", `type ${a} in source, ${b} in target`));
       } else sameType.push({ index: entry.index, type: a });
     });
     const equal = await equalValues(
       source,
       target,
       keys,
+      names,
       sameType,
       (index) => Math.max(left[index].dump?.length ?? 0, right[index].dump?.length ?? 0) > WINDOWED_ABOVE,
     );
     sameType.forEach(({ index, type }, j) => {
-      if (!equal[j]) found.push({ key: keys[index], kind: "value", detail: `${type} value differs` });
+      if (!equal[j]) found.push(diff(index, "value", `${type} value differs`));
       else if (
         !config.ignoreTtl && !ttlClose(left[index].expireAt, right[index].expireAt, config.ttlToleranceMs)
       ) {
-        found.push({
-          key: keys[index],
-          kind: "ttl",
-          detail: ttlDetail(left[index].expireAt, right[index].expireAt),
-        });
+        found.push(diff(index, "ttl", ttlDetail(left[index].expireAt, right[index].expireAt)));
       } else ok++;
     });
   }
@@ -452,6 +509,7 @@ async function equalValues(
   source: Commands,
   target: Commands,
   keys: Uint8Array[],
+  names: Uint8Array[],
   entries: { index: number; type: string }[],
   isBig: (index: number) => boolean,
 ): Promise<boolean[]> {
@@ -459,49 +517,17 @@ async function equalValues(
   const equalSmall = await valuesEqual(
     source,
     target,
-    small.map(({ index, type }) => ({ key: keys[index], type })),
+    small.map(({ index, type }) => ({ key: keys[index], type, targetKey: names[index] })),
   );
   const result = new Map(small.map((entry, i) => [entry, equalSmall[i]]));
   for (const entry of entries) {
     if (isBig(entry.index)) {
-      result.set(entry, await windowedEqual(source, target, keys[entry.index], entry.type));
+      const [key, name] = [keys[entry.index], names[entry.index]];
+      const renamed = name === key ? target : renamedTarget(target, key, name);
+      result.set(entry, await windowedEqual(source, renamed, key, entry.type));
     }
   }
   return entries.map((entry) => result.get(entry)!);
-}
-
-/** True when the key on this side carries an expiry at or before `time`. */
-function expiresBy(side: Side, time: number): boolean {
-  return side.expireAt !== -1 && side.expireAt <= time;
-}
-
-async function readSides(
-  connection: Commands,
-  keys: Uint8Array[],
-  mode: CompareMode,
-  expireTime: boolean,
-): Promise<Side[]> {
-  const now = Date.now();
-  const replies = await connection.pipelineKeys(
-    [[mode === "full" ? "DUMP" : "TYPE"], [expireTime ? "PEXPIRETIME" : "PTTL"]],
-    keys,
-  );
-  const sides: Side[] = new Array(keys.length);
-  for (let i = 0; i < keys.length; i++) {
-    const first = replies[2 * i];
-    const second = replies[2 * i + 1];
-    if (first instanceof ErrorReply) throw first;
-    if (second instanceof ErrorReply) throw second;
-    const ttlValue = Number(second);
-    const present = mode === "full" ? first !== null : toText(first as RespValue) !== "none";
-    sides[i] = {
-      present: present && ttlValue !== -2,
-      type: mode === "full" ? "" : toText(first as RespValue),
-      dump: mode === "full" ? first as Uint8Array | null : null,
-      expireAt: ttlValue < 0 ? -1 : expireTime ? ttlValue : now + ttlValue,
-    };
-  }
-  return sides;
 }
 
 /**

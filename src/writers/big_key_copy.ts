@@ -54,7 +54,8 @@ export async function copyBigKey(
   record: BigRecord,
   options: BigCopyOptions,
 ): Promise<BigCopyOutcome> {
-  const out = new WindowWriter(target, tempKeyFor(record.key), record.key, options.maxBulk);
+  const targetKey = record.targetKey ?? record.key;
+  const out = new WindowWriter(target, tempKeyFor(targetKey), record.key, targetKey, options.maxBulk);
   const windows = { elements: options.windowElements ?? 1000, bytes: options.windowBytes ?? 1024 * 1024 };
   let fieldTtlsDropped = 0;
   switch (record.type) {
@@ -166,7 +167,9 @@ class WindowWriter {
   constructor(
     private readonly target: Commands,
     readonly temp: Uint8Array,
+    /** The key on the source (read for its expiry, named in failures) and its name on the target. */
     private readonly key: Uint8Array,
+    private readonly targetKey: Uint8Array,
     private readonly maxBulk: number,
   ) {}
 
@@ -212,18 +215,18 @@ class WindowWriter {
     const expiry = Number(await source.call(expireTime ? "PEXPIRETIME" : "PTTL", this.key));
     if (this.failure || expiry === -2 || !this.started) {
       const cleanup: Command[] = [["DEL", this.temp]];
-      if (!this.failure) cleanup.push(["DEL", this.key]); // gone from the source
+      if (!this.failure) cleanup.push(["DEL", this.targetKey]); // gone from the source
       await this.target.pipeline(cleanup);
       return { failure: this.failure, deleted: !this.failure, bytes: this.bytes };
     }
     const expireAt = expiry < 0 || noTtl ? undefined : expireTime ? expiry : sentAt + expiry;
     const [ttl, renamed] = await this.target.pipeline([
       expireAt === undefined ? ["PERSIST", this.temp] : ["PEXPIREAT", this.temp, expireAt],
-      ["RENAME", this.temp, this.key],
+      ["RENAME", this.temp, this.targetKey],
     ]);
     if (renamed instanceof ErrorReply) {
       if (expireAt !== undefined && /no such key/i.test(renamed.message)) {
-        await this.target.pipeline([["DEL", this.key]]); // expired meanwhile
+        await this.target.pipeline([["DEL", this.targetKey]]); // expired meanwhile
         return { deleted: false, bytes: this.bytes };
       }
       return { failure: keyFailure(this.key, "write", renamed), deleted: false, bytes: this.bytes };
