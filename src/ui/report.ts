@@ -118,6 +118,12 @@ export function reportVerify(
   if (result.expired > 0) {
     out(`Expired during the verification: ${result.expired} key(s) (not differences)\n`);
   }
+  if (result.unstable > 0) {
+    out(
+      `Unstable module payloads: ${result.unstable} module key(s) whose payload bytes differ ` +
+        "(riot cannot compare a module's data; not counted as V)\n",
+    );
+  }
   if (result.skipped > 0) log.notice(`  ${result.skipped} key(s) above --mem-limit were not verified`);
   const shown = result.diffs.slice(0, showDiffs);
   for (const diff of shown) log.notice(`  ${kindSymbol(diff)} ${showKey(diff.key)}: ${diff.detail}`);
@@ -128,7 +134,7 @@ export function reportVerify(
 }
 
 function kindSymbol(diff: Diff): string {
-  return { value: "V", type: "V", missing: ">", extra: "<", ttl: "T" }[diff.kind];
+  return { value: "V", type: "V", missing: ">", extra: "<", ttl: "T", module: "~" }[diff.kind];
 }
 
 export function verifyJson(result: VerifyResult, showDiffs: number) {
@@ -139,6 +145,7 @@ export function verifyJson(result: VerifyResult, showDiffs: number) {
     extra: result.extra,
     ttl: result.ttl,
     expired: result.expired,
+    unstableModulePayloads: result.unstable,
     skipped: result.skipped,
     rounds: result.rounds,
     seconds: Number(result.seconds.toFixed(3)),

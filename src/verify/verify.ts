@@ -30,7 +30,8 @@ import { WINDOWED_ABOVE, windowedEqual } from "./windowed_equal.ts";
 const PAYLOAD_FOOTER = 10;
 
 export type { CompareMode };
-export type DiffKind = "value" | "type" | "missing" | "extra" | "ttl";
+/** `module`: a module type's payloads differ; counted as `unstable`, not as a value difference. */
+export type DiffKind = "value" | "type" | "missing" | "extra" | "ttl" | "module";
 
 export interface VerifyConfig {
   mode: CompareMode;
@@ -74,6 +75,8 @@ export interface VerifyCounts {
   extra: number;
   ttl: number;
   expired: number;
+  /** Module values whose payloads differ (see VerifyResult.unstable). */
+  unstable: number;
   skipped: number;
   /** Source keys found on the target too, and source keys seen (for the DBSIZE shortcut). */
   onBoth: number;
@@ -88,7 +91,18 @@ export interface VerifyPosition {
 }
 
 export function emptyCounts(): VerifyCounts {
-  return { ok: 0, value: 0, missing: 0, extra: 0, ttl: 0, expired: 0, skipped: 0, onBoth: 0, seen: 0 };
+  return {
+    ok: 0,
+    value: 0,
+    missing: 0,
+    extra: 0,
+    ttl: 0,
+    expired: 0,
+    unstable: 0,
+    skipped: 0,
+    onBoth: 0,
+    seen: 0,
+  };
 }
 
 export interface Diff {
@@ -108,6 +122,12 @@ export interface VerifyResult {
   ttl: number;
   /** Keys that expired while they were checked (missing on one side, expiry passed on the other). */
   expired: number;
+  /**
+   * Module values (a type that is none of Redis' own) whose DUMP payloads differ in more than their
+   * version and checksum: riot cannot read a module's data, and a module may serialize equal data in
+   * different bytes, so these are neither OK nor V. Not a difference for the exit code; reported apart.
+   */
+  unstable: number;
   /** Source keys left out because they are above memLimit. */
   skipped: number;
   /** True when the scan for keys only in the target was skipped because DBSIZE proved there are none. */
@@ -306,14 +326,14 @@ function addCounts(counts: VerifyCounts, batch: { checked: Checked; skipped: num
 
 /** Counts and remembered diffs of a verification. */
 class Tally {
-  readonly counts = { ok: 0, value: 0, missing: 0, extra: 0, ttl: 0, expired: 0 };
+  readonly counts = { ok: 0, value: 0, missing: 0, extra: 0, ttl: 0, expired: 0, unstable: 0 };
   diffs: Diff[] = [];
   constructor(private readonly limit: number) {}
 
   /** Counts of an earlier run (resumed): counted, but their keys are not known any more. */
   carry(counts: VerifyCounts): void {
-    for (const name of ["ok", "value", "missing", "extra", "ttl", "expired"] as const) {
-      this.counts[name] += counts[name];
+    for (const name of ["ok", "value", "missing", "extra", "ttl", "expired", "unstable"] as const) {
+      this.counts[name] += counts[name] ?? 0;
     }
   }
 
@@ -327,8 +347,8 @@ class Tally {
   }
 }
 
-function counter(diff: Diff): "value" | "missing" | "extra" | "ttl" {
-  return diff.kind === "type" ? "value" : diff.kind;
+function counter(diff: Diff): "value" | "missing" | "extra" | "ttl" | "unstable" {
+  return diff.kind === "type" ? "value" : diff.kind === "module" ? "unstable" : diff.kind;
 }
 
 /** Re-check remembered diffs after a pause, up to `config.rounds` rounds in all; returns the rounds run. */
@@ -493,7 +513,7 @@ export async function checkKeys(
       (index) => Math.max(left[index].dump?.length ?? 0, right[index].dump?.length ?? 0) > WINDOWED_ABOVE,
     );
     sameType.forEach(({ index, type }, j) => {
-      if (!equal[j]) found.push(diff(index, "value", `${type} value differs`));
+      if (!equal[j]) found.push(diff(index, unequalKind(type), unequalDetail(type)));
       else if (
         !config.ignoreTtl && !ttlClose(left[index].expireAt, right[index].expireAt, config.ttlToleranceMs)
       ) {
@@ -503,6 +523,22 @@ export async function checkKeys(
   }
   return { ok, expired, onBoth, found };
 }
+
+/**
+ * How unequal data of `type` counts: a value difference for Redis' own types (compared as data), `module`
+ * for a module type (only its payload bytes can be compared, and they need not be stable).
+ */
+export function unequalKind(type: string): "value" | "module" {
+  return CORE_TYPES.has(type) ? "value" : "module";
+}
+
+function unequalDetail(type: string): string {
+  return CORE_TYPES.has(type)
+    ? `${type} value differs`
+    : `${type} payloads differ (a module's payload is not compared as data: not counted as V)`;
+}
+
+const CORE_TYPES: ReadonlySet<string> = new Set(["string", "list", "set", "zset", "hash", "stream"]);
 
 /** valuesEqual for most keys at once; keys whose payloads are big one by one in windows. */
 async function equalValues(
