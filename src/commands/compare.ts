@@ -12,6 +12,8 @@ import {
   keyMapFrom,
   OUTPUT_SPECS,
   scanOptionsFrom,
+  STREAM_SPECS,
+  streamOptionsFrom,
   threadsWithin,
   VERIFY_SPECS,
 } from "../cli/replication_specs.ts";
@@ -67,6 +69,7 @@ const SPECS: readonly OptionSpec[] = [
     help: "Record how far the comparison got in FILE (SIGINT saves it) and continue from it when run again",
   },
   KEY_PROC_SPEC,
+  ...STREAM_SPECS,
   ...KEY_SPECS,
   ...VERIFY_SPECS,
   ...SLOT_AND_SENTINEL_SPECS,
@@ -100,6 +103,7 @@ are not reported as lasting differences.
     const threads = threadsWithin(values, source.pool, target.pool);
     const showDiffs = (values.showDiffs as number | undefined) ?? 10;
     const keyMap = keyMapFrom(values, source.db);
+    const streams = streamOptionsFrom(values);
     const servers: ServerEndpoint[] = [];
     const stop = new AbortController();
     try {
@@ -156,6 +160,8 @@ are not reported as lasting differences.
             sourceExpireTime,
             targetExpireTime,
             keyMap,
+            streamIds: !streams?.newIds,
+            streamPrune: streams?.prune,
             log: context.log,
             signal: stop.signal,
             resume: checkpoint?.resume,

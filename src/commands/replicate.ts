@@ -15,6 +15,8 @@ import {
   RETRY_SPECS,
   retryPolicyFrom,
   scanOptionsFrom,
+  STREAM_SPECS,
+  streamOptionsFrom,
   threadsWithin,
   VERIFY_SPECS,
 } from "../cli/replication_specs.ts";
@@ -103,6 +105,7 @@ const SPECS: readonly OptionSpec[] = [
     defaultText: "off",
   },
   KEY_PROC_SPEC,
+  ...STREAM_SPECS,
   {
     long: "no-ttl",
     kind: "flag",
@@ -256,6 +259,7 @@ Examples:
       bigKeyThreshold: bigKeyThreshold(values),
       noTtl: values.noTtl === true,
       keyMap: keyMapFrom(values, source.db),
+      streams: streamOptionsFrom(values),
       live: live
         ? {
           idleTimeoutMs: values.idleTimeout as number | undefined,

@@ -14,6 +14,7 @@ import type { ServerEndpoint as Endpoint } from "../redis/server_endpoint.ts";
 import type { KeyMap } from "../sources/key_map.ts";
 import { FallbackWriter } from "../writers/fallback_writer.ts";
 import { KeyMapWriter } from "../writers/key_map_writer.ts";
+import type { StreamOptions } from "../writers/stream_options.ts";
 import { engineName, probeTarget, type TargetCaps } from "../writers/target_caps.ts";
 
 export interface CopyStageOptions {
@@ -29,6 +30,8 @@ export interface CopyStageOptions {
   noTtl?: boolean;
   /** Target names of source keys (--key-proc). */
   keyMap?: KeyMap;
+  /** --no-stream-id / --stream-prune (streams by type). */
+  streams?: StreamOptions;
 }
 
 export class CopyStages {
@@ -89,6 +92,7 @@ export class CopyStages {
         sourceExpireTime: this.sourceExpireTime,
         sourceFieldTtls: this.sourceFieldTtls,
         noTtl: this.options.noTtl,
+        streams: this.options.streams,
       });
       return this.options.keyMap ? new KeyMapWriter(writer, this.options.keyMap) : writer;
     });

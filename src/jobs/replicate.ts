@@ -36,6 +36,7 @@ import {
   type VerifyResult,
 } from "../verify/verify.ts";
 import { pruneTarget } from "../writers/prune.ts";
+import type { StreamOptions } from "../writers/stream_options.ts";
 import { Checkpoint, type CheckpointScope } from "./checkpoint.ts";
 import { ChangedKeys } from "./changed_keys.ts";
 import { followSentinelMaster } from "./sentinel_follow.ts";
@@ -82,6 +83,8 @@ export interface ReplicationConfig {
   noTtl?: boolean;
   /** Target names of source keys (--key-proc): the copy, the re-scan's prune and the verification use it. */
   keyMap?: KeyMap;
+  /** --no-stream-id / --stream-prune: streams by type; the verification compares them accordingly. */
+  streams?: StreamOptions;
   live?: {
     idleTimeoutMs?: number;
     flushIntervalMs: number;
@@ -138,6 +141,7 @@ export class ReplicationJob {
         bigKeyThreshold: config.bigKeyThreshold,
         noTtl: config.noTtl ?? false,
         keyMap: config.keyMap,
+        streams: config.streams,
       },
       this.stats,
       log,
@@ -480,6 +484,8 @@ export class ReplicationJob {
       ttlToleranceMs: config.ttlToleranceMs,
       ignoreTtl: config.noTtl,
       keyMap: config.keyMap,
+      streamIds: !config.streams?.newIds,
+      streamPrune: config.streams?.prune,
       scan: config.scan,
       batch: config.batch,
       rounds: config.rounds,

@@ -46,6 +46,12 @@ export interface WriteOptions {
   maxBytesPerCommand?: number;
   /** The key's absolute expiry in Unix ms, if it has one. */
   expireAt?: number;
+  /**
+   * Streams get new IDs from the target (`XADD key * ...`, --no-stream-id): entries keep their order and
+   * fields; the last ID, entries-added, max-deleted ID and consumer groups are not written (they name the
+   * source's IDs, which the target does not have).
+   */
+  newStreamIds?: boolean;
 }
 
 const DEFAULT_MAX_ELEMENTS = 512;
@@ -95,7 +101,7 @@ export function* writeCommands(value: RdbValueStream, options: WriteOptions): Ge
       break;
     }
     case "stream":
-      yield* streamCommands(key, value, window);
+      yield* options.newStreamIds ? streamWithNewIds(key, value) : streamCommands(key, value, window);
       break;
   }
   if (options.expireAt !== undefined) yield ["PEXPIREAT", key, options.expireAt];
@@ -180,6 +186,19 @@ function* streamCommands(key: Uint8Array, stream: StreamValueStream, window: Win
   if (placeholders.length === 0) return;
   yield* removePlaceholders(key, placeholders, firstLive, window);
   yield setId;
+}
+
+/** The entries in order, each under an ID the target picks; an empty stream stays an empty stream. */
+function* streamWithNewIds(key: Uint8Array, stream: StreamValueStream): Generator<Command> {
+  let added = 0;
+  for (const entry of stream.entries) {
+    added++;
+    yield ["XADD", key, "*", ...entry.fieldsAndValues];
+  }
+  if (added === 0) {
+    yield ["XGROUP", "CREATE", key, EMPTY_STREAM_GROUP, "0", "MKSTREAM"];
+    yield ["XGROUP", "DESTROY", key, EMPTY_STREAM_GROUP];
+  }
 }
 
 /**

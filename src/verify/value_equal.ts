@@ -18,6 +18,15 @@ const READERS: Record<string, (key: Uint8Array) => Command[]> = {
   stream: (key) => [["XRANGE", key, "-", "+"], ["XINFO", "GROUPS", key]],
 };
 
+/** A stream copied with new IDs (--no-stream-id) is its entries' fields in order: no groups, no IDs. */
+const ENTRIES_ONLY = (key: Uint8Array): Command[] => [["XRANGE", key, "-", "+"]];
+
+/** XRANGE entries without their IDs: [[field, value, ...], ...] in order. */
+export function withoutIds(reply: RespValue): RespValue {
+  if (!Array.isArray(reply)) return reply;
+  return reply.map((entry) => Array.isArray(entry) ? entry[1] : entry);
+}
+
 /**
  * For each key (all of `type`), true when source and target hold equal data, read whole (big values go to
  * windowed_equal.ts instead); hashes include their field TTLs (sameFieldTtls).
@@ -26,8 +35,10 @@ export async function valuesEqual(
   source: Commands,
   target: Commands,
   whole: { key: Uint8Array; type: string; targetKey?: Uint8Array }[],
+  options: { streamIds?: boolean } = {},
 ): Promise<boolean[]> {
-  const read = (type: string) => READERS[type] ?? ((k: Uint8Array) => [["DUMP", k]]);
+  const readers = options.streamIds === false ? { ...READERS, stream: ENTRIES_ONLY } : READERS;
+  const read = (type: string) => readers[type] ?? ((k: Uint8Array) => [["DUMP", k]]);
   const perKey = whole.map(({ key, type }) => read(type)(key));
   const perTargetKey = whole.map(({ key, type, targetKey }) => read(type)(targetKey ?? key));
   const [left, right] = await Promise.all([
@@ -39,7 +50,12 @@ export async function valuesEqual(
     let equal = true;
     for (let j = 0; j < perKey[i].length; j++, at++) {
       if (left[at] instanceof ErrorReply || right[at] instanceof ErrorReply) equal = false;
-      else if (equal) equal = sameValue(normalise(type, left[at]), normalise(type, right[at]));
+      else if (equal) {
+        const [a, b] = options.streamIds === false && type === "stream"
+          ? [withoutIds(left[at]), withoutIds(right[at])]
+          : [normalise(type, left[at]), normalise(type, right[at])];
+        equal = sameValue(a, b);
+      }
     }
     return equal;
   });

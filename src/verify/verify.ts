@@ -43,6 +43,10 @@ export interface VerifyConfig {
    * pass looks for target keys that no source key maps to (KeyMap.onlyInTarget).
    */
   keyMap?: KeyMap;
+  /** False when streams were copied with new IDs (--no-stream-id): entries and fields in order only. */
+  streamIds?: boolean;
+  /** Empty source streams were deleted on purpose (--stream-prune): absent on the target is OK. */
+  streamPrune?: boolean;
   scan: ScanOptions;
   batch: number;
   rounds: number;
@@ -509,6 +513,7 @@ export async function checkKeys(
       target,
       keys,
       names,
+      config,
       sameType,
       (index) => Math.max(left[index].dump?.length ?? 0, right[index].dump?.length ?? 0) > WINDOWED_ABOVE,
     );
@@ -521,7 +526,19 @@ export async function checkKeys(
       } else ok++;
     });
   }
+  if (config.streamPrune) {
+    const pruned = await prunedStreams(source, found.filter((d) => d.kind === "missing").map((d) => d.key));
+    ok += pruned.size;
+    return { ok, expired, onBoth, found: found.filter((d) => d.kind !== "missing" || !pruned.has(d.key)) };
+  }
   return { ok, expired, onBoth, found };
+}
+
+/** Of the keys only in the source, the empty streams (--stream-prune deleted them on purpose). */
+async function prunedStreams(source: Commands, keys: Uint8Array[]): Promise<Set<Uint8Array>> {
+  if (keys.length === 0) return new Set();
+  const replies = await source.pipelineKeys([["TYPE"], ["XLEN"]], keys);
+  return new Set(keys.filter((_, i) => toText(replies[2 * i]) === "stream" && replies[2 * i + 1] === 0));
 }
 
 /**
@@ -546,6 +563,7 @@ async function equalValues(
   target: Commands,
   keys: Uint8Array[],
   names: Uint8Array[],
+  config: VerifyConfig,
   entries: { index: number; type: string }[],
   isBig: (index: number) => boolean,
 ): Promise<boolean[]> {
@@ -554,13 +572,17 @@ async function equalValues(
     source,
     target,
     small.map(({ index, type }) => ({ key: keys[index], type, targetKey: names[index] })),
+    { streamIds: config.streamIds },
   );
   const result = new Map(small.map((entry, i) => [entry, equalSmall[i]]));
   for (const entry of entries) {
     if (isBig(entry.index)) {
       const [key, name] = [keys[entry.index], names[entry.index]];
       const renamed = name === key ? target : renamedTarget(target, key, name);
-      result.set(entry, await windowedEqual(source, renamed, key, entry.type));
+      result.set(
+        entry,
+        await windowedEqual(source, renamed, key, entry.type, { streamIds: config.streamIds }),
+      );
     }
   }
   return entries.map((entry) => result.get(entry)!);

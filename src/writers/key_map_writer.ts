@@ -25,11 +25,13 @@ export class KeyMapWriter implements Writer {
   async write(records: KeyRecord[]): Promise<WriteResult> {
     const sourceOf = new Map<KeyRecord, KeyRecord>();
     const mapped: KeyRecord[] = [];
+    const extraNames = new Set<KeyRecord>(); // the second and later names of one deleted key
     for (const record of records) {
-      for (const out of this.rename(record)) {
+      this.rename(record).forEach((out, i) => {
         sourceOf.set(out, record);
         mapped.push(out);
-      }
+        if (i > 0) extraNames.add(out);
+      });
     }
     const result = await this.inner.write(mapped);
     const failures: KeyFailure[] = [];
@@ -40,8 +42,10 @@ export class KeyMapWriter implements Writer {
       failedRecords.push(original);
       failures.push({ ...result.failures[i], key: original.key });
     });
-    const deleted = records.filter((r) => r.kind === "delete" && !failedRecords.includes(r)).length;
-    return { ...result, deleted, failures, failedRecords };
+    // A deleted key counts once, however many of its names were deleted.
+    const failedNames = new Set(result.failedRecords);
+    const extraDeleted = [...extraNames].filter((record) => !failedNames.has(record)).length;
+    return { ...result, deleted: result.deleted - extraDeleted, failures, failedRecords };
   }
 
   private rename(record: KeyRecord): KeyRecord[] {
