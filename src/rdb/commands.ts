@@ -58,7 +58,8 @@ const DEFAULT_MAX_ELEMENTS = 512;
 const DEFAULT_MAX_BYTES = 1024 * 1024;
 /** Group name used only to create an empty stream (XGROUP CREATE ... MKSTREAM), destroyed at once. */
 const EMPTY_STREAM_GROUP = "riot-empty-stream";
-const PLACEHOLDER_FIELD = new Uint8Array(0);
+/** A placeholder entry's field and value (see `withPlaceholders`). */
+export const PLACEHOLDER_FIELD = new Uint8Array(0);
 
 interface Window {
   maxElements: number;
@@ -176,15 +177,38 @@ function* streamCommands(key: Uint8Array, stream: StreamValueStream, window: Win
     if (!firstLive && placeholders.at(-1) !== entry.id) firstLive = entry.id; // not the placeholder just made
     yield ["XADD", key, formatId(entry.id), ...entry.fieldsAndValues];
   }
-  if (added === 0) {
-    yield ["XGROUP", "CREATE", key, EMPTY_STREAM_GROUP, "0", "MKSTREAM"];
-    yield ["XGROUP", "DESTROY", key, EMPTY_STREAM_GROUP];
-  }
+  if (added === 0) yield* emptyStreamCommands(key);
+  yield* streamTailCommands(key, stream, placeholders, firstLive, window);
+}
+
+/** An empty stream under `key` (XGROUP CREATE ... MKSTREAM with a group destroyed at once). */
+export function* emptyStreamCommands(key: Uint8Array): Generator<Command> {
+  yield ["XGROUP", "CREATE", key, EMPTY_STREAM_GROUP, "0", "MKSTREAM"];
+  yield ["XGROUP", "DESTROY", key, EMPTY_STREAM_GROUP];
+}
+
+/**
+ * What follows a stream's entries (written with their IDs, with a placeholder entry for every pending ID
+ * that has no live entry, see `withPlaceholders`): XSETID, the groups with consumers and claimed pending
+ * entries, then the placeholders removed and XSETID again. `firstLive` is the first entry that is not a
+ * placeholder. Shared with the windowed copy of big streams (src/writers/big_stream_copy.ts).
+ */
+export function* streamTailCommands(
+  key: Uint8Array,
+  stream: StreamMetadata,
+  placeholders: StreamId[],
+  firstLive: StreamId | undefined,
+  window: Partial<Window> = {},
+): Generator<Command> {
   const setId = xsetid(key, stream);
   yield setId;
   for (const group of stream.groups) yield* groupCommands(key, group);
   if (placeholders.length === 0) return;
-  yield* removePlaceholders(key, placeholders, firstLive, window);
+  const full = {
+    maxElements: window.maxElements ?? DEFAULT_MAX_ELEMENTS,
+    maxBytes: window.maxBytes ?? DEFAULT_MAX_BYTES,
+  };
+  yield* removePlaceholders(key, placeholders, firstLive, full);
   yield setId;
 }
 
@@ -195,10 +219,7 @@ function* streamWithNewIds(key: Uint8Array, stream: StreamValueStream): Generato
     added++;
     yield ["XADD", key, "*", ...entry.fieldsAndValues];
   }
-  if (added === 0) {
-    yield ["XGROUP", "CREATE", key, EMPTY_STREAM_GROUP, "0", "MKSTREAM"];
-    yield ["XGROUP", "DESTROY", key, EMPTY_STREAM_GROUP];
-  }
+  if (added === 0) yield* emptyStreamCommands(key);
 }
 
 /**
@@ -241,7 +262,7 @@ function* withPlaceholders(stream: StreamValueStream, placeholders: StreamId[]):
 }
 
 /** Every pending ID of every group, sorted, each once. */
-function pendingIds(groups: readonly StreamGroup[]): StreamId[] {
+export function pendingIds(groups: readonly StreamGroup[]): StreamId[] {
   const unique = new Map<string, StreamId>();
   for (const group of groups) for (const { id } of group.pending) unique.set(idKey(id), id);
   return [...unique.values()].sort(compareIds);

@@ -165,6 +165,7 @@ export class FallbackWriter implements Writer {
     if (!options.source) throw new Error("FallbackWriter got a big record without a source connection");
     return copyBigKey(options.source(), this.connection(), record, {
       noTtl: options.noTtl,
+      newStreamIds: options.streams?.newIds,
       maxBulk: options.caps.maxBulk,
       targetFieldTtls: options.caps.fieldTtls,
       sourceFieldTtls: options.sourceFieldTtls ?? false,
