@@ -105,6 +105,8 @@ serverTest({
       { ok: diff.ok, value: diff.value, extra: diff.extra, missing: diff.missing },
       { ok: 6, value: 1, extra: 3, missing: 0 },
     );
+    const changed = diff.diffs.find((d: { kind: string }) => d.kind === "value");
+    assert.deepEqual(changed, { key: "h", targetKey: "hash:h", kind: "value", detail: "hash value differs" });
     // Without --key-proc every key differs: the template is what makes them line up.
     const plain = jsonOf(await compare(source, target, "--json"));
     assert.equal(plain.missing, 7);
@@ -210,5 +212,36 @@ Deno.test({
     assert.equal(jsonOf(run).verify.ok, 300);
     const want = new Map([...await contentsOf([source])].map(([key, value]) => [`copy:${key}`, value]));
     assertSameContents(want, await contentsOf(await mastersOf(target)), "renamed source vs cluster");
+  },
+});
+
+serverTest({
+  name:
+    "riot replicate --live --key-proc: a re-scan prunes target keys no source key maps to, and keeps images",
+  async fn() {
+    await using source = await RedisServer.start({ notifyKeyspaceEvents: "KA" });
+    await using target = await RedisServer.start();
+    await source.cli("MSET", "a", "1", "b", "2");
+    await target.cli("SET", "copy:ghost", "no source key maps here");
+    const run = riot([
+      "replicate",
+      uri(source),
+      uri(target),
+      "--live",
+      "--idle-timeout",
+      "2000",
+      "--key-proc",
+      "copy:#{key}",
+      "--progress",
+      "none",
+    ]);
+    await waitFor("the snapshot", async () => await target.cli("EXISTS", "copy:a", "copy:b") === "2");
+    await source.cli("CLIENT", "KILL", "TYPE", "pubsub"); // lost events: the follower re-scans
+    await source.cli("SET", "c", "3");
+    const done = await run;
+    assert.equal(done.code, 0, done.err + done.out);
+    assert.match(done.err, /re-scan/i);
+    assert.equal(await target.cli("EXISTS", "copy:ghost"), "0", "pruned: no source key maps to it");
+    assert.deepEqual(await keysOf(target), ["copy:a", "copy:b", "copy:c"]);
   },
 });

@@ -126,7 +126,10 @@ export function reportVerify(
   }
   if (result.skipped > 0) log.notice(`  ${result.skipped} key(s) above --mem-limit were not verified`);
   const shown = result.diffs.slice(0, showDiffs);
-  for (const diff of shown) log.notice(`  ${kindSymbol(diff)} ${showKey(diff.key)}: ${diff.detail}`);
+  for (const diff of shown) {
+    const name = diff.targetKey ? `${showKey(diff.key)} -> ${showKey(diff.targetKey)}` : showKey(diff.key);
+    log.notice(`  ${kindSymbol(diff)} ${name}: ${diff.detail}`);
+  }
   const total = result.value + result.missing + result.extra + result.ttl;
   if (total > shown.length && showDiffs > 0) {
     log.warn(`  ... ${total - shown.length} more (--show-diffs N to list more)`);
@@ -151,6 +154,7 @@ export function verifyJson(result: VerifyResult, showDiffs: number) {
     seconds: Number(result.seconds.toFixed(3)),
     diffs: result.diffs.slice(0, showDiffs).map((diff) => ({
       key: showKey(diff.key),
+      ...(diff.targetKey ? { targetKey: showKey(diff.targetKey) } : {}),
       kind: diff.kind,
       detail: diff.detail,
     })),
