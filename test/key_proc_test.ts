@@ -144,13 +144,19 @@ serverTest({
 });
 
 serverTest({
-  name: "riot replicate --key-proc with a bad template exits 2 and names the column",
+  name:
+    "riot replicate --key-proc with a bad template exits 2 and names the column; --mode sync refuses the options",
   async fn() {
     await using source = await RedisServer.start();
     await using target = await RedisServer.start();
     const unknown = await replicate(source, target, "--key-proc", "new:#{name}");
     assert.equal(unknown.code, 2);
     assert.match(unknown.err, /unknown placeholder #\{name\} at column 5/);
+    for (const option of [["--key-proc", "x:#{key}"], ["--no-stream-id"], ["--stream-prune"]]) {
+      const sync = await replicate(source, target, "--mode", "sync", ...option);
+      assert.equal(sync.code, 2, option.join(" "));
+      assert.match(sync.err, /not yet with --mode sync/);
+    }
     const constant = await compare(source, target, "--key-proc", "#{type}");
     assert.equal(constant.code, 2);
     assert.match(constant.err, /has no #\{key\}/);

@@ -208,10 +208,17 @@ Examples:
     if (values.live && values.mode !== undefined && values.mode !== "live") {
       throw new UsageError(`--live conflicts with --mode ${values.mode}`);
     }
-    if (mode === "sync" && values.keyProc !== undefined) {
-      throw new UsageError(
-        "--key-proc works with --mode snapshot, live and liveonly, not yet with --mode sync",
-      );
+    const syncRefuses = {
+      "key-proc": values.keyProc,
+      "no-stream-id": values.noStreamId,
+      "stream-prune": values.streamPrune,
+    };
+    for (const [name, given] of Object.entries(syncRefuses)) {
+      if (mode === "sync" && given !== undefined) {
+        throw new UsageError(
+          `--${name} works with --mode snapshot, live and liveonly, not yet with --mode sync`,
+        );
+      }
     }
     if (mode === "sync") return await runSyncMode(context, values, source, target);
     const live = mode !== "snapshot";
