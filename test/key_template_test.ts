@@ -45,7 +45,11 @@ Deno.test({
     assert.deepEqual(prefix.preimages(bytes("other:a")), []);
     const typed = KeyTemplate.parse("#{type}:#{key}");
     const found = typed.preimages(bytes("hash:u:1")).map((p) => `${p.type}|${text(p.key)}`);
-    assert.deepEqual(found, ["hash|u:1", "hash:u|1"]); // both splits; the source's TYPE decides
+    assert.deepEqual(found, ["hash|u:1"]); // a type name has no ':', so one split
+    const glued = KeyTemplate.parse("#{type}#{key}").preimages(bytes("setx"));
+    assert.deepEqual(glued.map((p) => `${p.type}|${text(p.key)}`), ["s|etx", "se|tx", "set|x", "setx|"]);
+    const many = bytes(`${"a:".repeat(200)}k`);
+    assert.equal(typed.preimages(bytes(`string:${text(many)}`)).length, 1); // no cap reached on long keys
     const twice = KeyTemplate.parse("#{key}-#{key}");
     assert.deepEqual(twice.preimages(bytes("ab-ab")).map((p) => text(p.key)), ["ab"]);
     assert.deepEqual(twice.preimages(bytes("ab-ac")), []);

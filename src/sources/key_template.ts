@@ -134,12 +134,20 @@ function preimageOf(bound: Partial<Record<Placeholder, Uint8Array>>): Preimage {
   return preimage;
 }
 
-/** A type name is non-empty; a database number is decimal digits without a leading zero. */
+/**
+ * A type name is what TYPE can answer: 1 to 64 of `A-Z a-z 0-9 - _` (the core types, and module type names,
+ * nine characters of that set); a database number is decimal digits without a leading zero.
+ */
 function validPiece(part: "type" | "db", piece: Uint8Array): boolean {
   if (piece.length === 0) return false;
-  if (part === "type") return true;
+  if (part === "type") return piece.length <= 64 && piece.every(isTypeNameByte);
   if (piece.length > 1 && piece[0] === 0x30) return false;
   return piece.length <= 5 && piece.every((byte) => byte >= 0x30 && byte <= 0x39);
+}
+
+function isTypeNameByte(byte: number): boolean {
+  return (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a) || (byte >= 0x30 && byte <= 0x39) ||
+    byte === 0x2d || byte === 0x5f;
 }
 
 function startsWith(bytes: Uint8Array, prefix: Uint8Array, at: number): boolean {
