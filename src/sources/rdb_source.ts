@@ -15,6 +15,7 @@
 import type { KeyRecord } from "../pipeline/record.ts";
 import type { RecordBatch, RecordSource } from "../pipeline/stages.ts";
 import { dumpPayload, functionPayload, RdbFileReader, type RdbItem } from "../rdb/file_reader.ts";
+import { moduleTypeName } from "../rdb/module_name.ts";
 import { RDB_TYPE } from "../rdb/types.ts";
 
 export interface RdbSourceOptions {
@@ -146,10 +147,13 @@ export class RdbRecordSource implements RecordSource {
           return undefined;
         }
         if (item.expireAt !== -1 && item.expireAt <= this.now()) summary.expired++;
+        const payload = dumpPayload(item, version);
+        // #{type} as TYPE would say it: a module value by its module's type name.
+        const type = () => moduleTypeName(payload) ?? rdbTypeName(item.rdbType);
         return {
           kind: "dump",
-          key: keyProc ? keyProc(item.key, rdbTypeName(item.rdbType), item.db) : item.key,
-          payload: dumpPayload(item, version),
+          key: keyProc ? keyProc(item.key, type(), item.db) : item.key,
+          payload,
           expireAt: item.expireAt,
           db: db ?? item.db,
         };
