@@ -61,9 +61,21 @@ export function encodedLength(command: Command): number {
 
 /** Write `n` (non-negative integer) as decimal at `at`; returns the new offset. */
 function writeDecimal(out: Uint8Array, at: number, n: number): number {
+  // Lengths and counts are mostly below 1000: digits without a loop or a division by float.
   if (n < 10) {
     out[at] = 48 + n;
     return at + 1;
+  }
+  if (n < 100) {
+    out[at] = 48 + ((n / 10) | 0);
+    out[at + 1] = 48 + (n % 10);
+    return at + 2;
+  }
+  if (n < 1000) {
+    out[at] = 48 + ((n / 100) | 0);
+    out[at + 1] = 48 + (((n / 10) | 0) % 10);
+    out[at + 2] = 48 + (n % 10);
+    return at + 3;
   }
   const digits = decimalLength(n);
   const end = at + digits;
@@ -158,27 +170,31 @@ export function encodeKeyCommands(
   templates: readonly (readonly string[])[],
   keys: readonly Uint8Array[],
 ): Uint8Array {
-  const heads = templates.map((words) => {
-    let head = `*${words.length + 1}\r\n`;
-    for (const word of words) head += `$${word.length}\r\n${word}\r\n`;
-    return Uint8Array.from(head, (char) => char.charCodeAt(0));
-  });
-  let headBytes = 0;
-  for (const head of heads) headBytes += head.length;
+  // Every template's head (`*2\r\n$4\r\nDUMP\r\n`) in one buffer; head t ends at headEnds[t].
+  let headText = "";
+  const headEnds: number[] = [];
+  for (const words of templates) {
+    headText += `*${words.length + 1}\r\n`;
+    for (const word of words) headText += `$${word.length}\r\n${word}\r\n`;
+    headEnds.push(headText.length);
+  }
+  const heads = new Uint8Array(headText.length);
+  for (let i = 0; i < headText.length; i++) heads[i] = headText.charCodeAt(i);
+  const count = headEnds.length;
   let size = 0;
   for (let k = 0; k < keys.length; k++) {
     const length = keys[k].length;
-    size += headBytes + heads.length * (5 + decimalLength(length) + length);
+    size += heads.length + count * (5 + decimalLength(length) + length);
   }
   const out = new Uint8Array(size);
   let at = 0;
   for (let k = 0; k < keys.length; k++) {
     const key = keys[k];
     const length = key.length;
-    for (let t = 0; t < heads.length; t++) {
-      const head = heads[t];
-      for (let i = 0; i < head.length; i++) out[at + i] = head[i];
-      at = writeHeader(out, at + head.length, 0x24, length);
+    let h = 0;
+    for (let t = 0; t < count; t++) {
+      for (const end = headEnds[t]; h < end; h++) out[at++] = heads[h];
+      at = writeHeader(out, at, 0x24, length);
       if (length < 48) { for (let i = 0; i < length; i++) out[at + i] = key[i]; }
       else out.set(key, at);
       at += length;

@@ -297,3 +297,53 @@ serverTest({
     }
   },
 });
+
+serverTest({
+  name: "ScanSource: a scan connection killed mid-copy continues from its cursor and counts the retry",
+  async fn() {
+    await using sourceServer = await RedisServer.start();
+    await using targetServer = await RedisServer.start();
+    const total = 20_000;
+    await sourceServer.cli("DEBUG", "POPULATE", String(total), "key", "16");
+    const source = await Endpoint.open(optionsOf(sourceServer), "source", 1);
+    const target = await Endpoint.open(optionsOf(targetServer), "target", 1);
+    const killer = await raw(sourceServer);
+    try {
+      const dumps = new DumpReader(() => source.worker(0), { expireTime: true });
+      let reads = 0;
+      const reader: Reader = {
+        async read(keys) {
+          if (++reads === 5) {
+            await killer.call("CLIENT", "KILL", "ID", String(await source.control.call("CLIENT", "ID")));
+          }
+          return await dumps.read(keys);
+        },
+      };
+      const stats = new ReplicationStats();
+      await transfer(
+        {
+          source: new ScanSource(
+            () => source.control,
+            { scan: { count: 500 }, retry: QUICK_RETRY, reconnect: () => source.reconnect() },
+            stats,
+          ),
+          readers: [reader],
+          writers: [new RestoreWriter(() => target.worker(0))],
+          reconnect: async () => {
+            await source.reconnect();
+            await target.reconnect();
+          },
+        },
+        config({ batch: 500, retry: QUICK_RETRY }),
+        stats,
+      );
+      assert.ok(stats.retries >= 1, `retries ${stats.retries}`);
+      assert.ok(stats.scanned < total + total / 2, `scanned ${stats.scanned}: from the cursor, not from 0`);
+      assert.equal(await dbsize(targetServer), total);
+    } finally {
+      killer.close();
+      source.close();
+      target.close();
+    }
+  },
+});

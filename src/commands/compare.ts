@@ -2,7 +2,7 @@
  * `riot compare SOURCE TARGET`: verify that two databases hold the same keys, types, TTLs (and values with
  * --mode full). Prints OK:n V:n >:n <:n T:n; exit 0 when nothing differs, 1 otherwise.
  */
-import type { CommandContext, CommandModule } from "../cli/command.ts";
+import type { CommandModule } from "../cli/command.ts";
 import { parseCommandArgs } from "../cli/command.ts";
 import type { OptionSpec } from "../cli/parse.ts";
 import {
@@ -34,6 +34,7 @@ import { type CompareMode, differs, verify, type VerifyPosition } from "../verif
 import { openCompareCheckpoint } from "../jobs/compare_checkpoint.ts";
 import { defaultProgressStyle, Progress, type ProgressStyle } from "../ui/progress.ts";
 import { reportVerify, verifyJson } from "../ui/report.ts";
+import { watchStopSignals } from "./stop_signals.ts";
 
 const SPECS: readonly OptionSpec[] = [
   {
@@ -134,7 +135,15 @@ are not reported as lasting differences.
         { source: left.name, target: right.name, db: `${source.db}->${target.db}` },
         `compare --mode ${mode}${filtersText(values) ? ` ${filtersText(values)}` : ""}`,
       );
-      const signals = checkpoint ? stopOnSignal(context, stop) : undefined;
+      // With --checkpoint, the first signal ends the comparison at a batch boundary so that the checkpoint
+      // is saved; without, a signal ends the process as usual.
+      const signals = checkpoint
+        ? watchStopSignals(context, {
+          stop: () => stop.abort(),
+          meaning: () => "finishing the batches in flight, then saving the checkpoint",
+          abortNote: "the checkpoint keeps its last save",
+        })
+        : undefined;
       const total = await sumDbSize(left.scanNodes(slots));
       const checked = { checked: 0 };
       const progress = new Progress({
@@ -206,7 +215,7 @@ are not reported as lasting differences.
           `Stopped by ${signals.received} after ${last?.counts.seen ?? 0} source key(s) checked: ` +
             `run the same command again to continue from checkpoint ${checkpoint!.file.path}`,
         );
-        return signals.received === "SIGTERM" ? 143 : 130;
+        return signals.exitCode;
       }
       return differs(result) ? 1 : 0;
     } finally {
@@ -214,33 +223,3 @@ are not reported as lasting differences.
     }
   },
 };
-
-/**
- * With --checkpoint: the first SIGINT/SIGTERM ends the comparison at a batch boundary so that the
- * checkpoint is saved; a second one exits at once.
- */
-function stopOnSignal(context: CommandContext, stop: AbortController) {
-  const state = { received: undefined as string | undefined };
-  const removers = (["SIGINT", "SIGTERM"] as const).map((name) => {
-    const handler = () => {
-      if (state.received !== undefined) {
-        context.log.error(`${name} again: aborting now; the checkpoint keeps its last save`);
-        context.exit(name === "SIGTERM" ? 143 : 130);
-        return;
-      }
-      state.received = name;
-      context.log.warn(
-        `${name}: finishing the batches in flight, then saving the checkpoint (${name} again aborts)`,
-      );
-      stop.abort();
-    };
-    Deno.addSignalListener(name, handler);
-    return () => Deno.removeSignalListener(name, handler);
-  });
-  return {
-    get received() {
-      return state.received;
-    },
-    close: () => removers.forEach((remove) => remove()),
-  };
-}

@@ -19,6 +19,7 @@ import { SqlError } from "../sql/sql_client.ts";
 import { formatCount } from "../ui/format.ts";
 import { defaultProgressStyle, Progress, type ProgressStyle } from "../ui/progress.ts";
 import { reportNotCopied, statsJson } from "../ui/report.ts";
+import { watchStopSignals } from "./stop_signals.ts";
 
 const SPECS: readonly OptionSpec[] = [
   ...DATABASE_SPECS,
@@ -101,8 +102,10 @@ Examples:
         extra: `scanned ${stats.scanned}${stats.failed ? ` | failed ${stats.failed}` : ""}`,
       }),
     });
-    const stop = () => job.stop();
-    Deno.addSignalListener("SIGINT", stop);
+    const signals = watchStopSignals(context, {
+      stop: () => job.stop(),
+      meaning: () => "finishing the rows in flight, then stopping",
+    });
     progress.start();
     let outcome;
     try {
@@ -115,7 +118,7 @@ Examples:
       throw error;
     } finally {
       progress.stop(outcome !== undefined);
-      Deno.removeSignalListener("SIGINT", stop);
+      signals.close();
     }
     const seconds = stats.elapsedSeconds;
     if (json) context.out(`${JSON.stringify({ export: statsJson(stats) })}\n`);
@@ -127,7 +130,7 @@ Examples:
       );
     }
     reportNotCopied(stats, context.log);
-    if (outcome.stopped) return 130;
+    if (outcome.stopped) return signals.exitCode;
     return stats.failed > 0 ? 1 : 0;
   },
 };

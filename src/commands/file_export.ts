@@ -18,6 +18,7 @@ import { type ExportFormat, FileExportJob } from "../jobs/file_export.ts";
 import { formatBytes, formatCount } from "../ui/format.ts";
 import { defaultProgressStyle, Progress, type ProgressStyle } from "../ui/progress.ts";
 import { reportNotCopied, statsJson } from "../ui/report.ts";
+import { watchStopSignals } from "./stop_signals.ts";
 
 const SPECS: readonly OptionSpec[] = [
   {
@@ -141,17 +142,17 @@ Examples:
         extra: `scanned ${stats.scanned}${stats.failed ? ` | failed ${stats.failed}` : ""}`,
       }),
     });
-    const stop = () => job.stop();
-    Deno.addSignalListener("SIGINT", stop);
-    Deno.addSignalListener("SIGTERM", stop);
+    const signals = watchStopSignals(context, {
+      stop: () => job.stop(),
+      meaning: () => "finishing the keys in flight, then stopping",
+    });
     progress.start();
     let outcome;
     try {
       outcome = await job.run();
     } finally {
       progress.stop(outcome !== undefined);
-      Deno.removeSignalListener("SIGINT", stop);
-      Deno.removeSignalListener("SIGTERM", stop);
+      signals.close();
     }
     const seconds = stats.elapsedSeconds;
     if (json) {
@@ -170,7 +171,7 @@ Examples:
       );
     }
     reportNotCopied(stats, context.log);
-    if (outcome.stopped) return 130;
+    if (outcome.stopped) return signals.exitCode;
     return stats.failed > 0 ? 1 : 0;
   },
 };

@@ -24,6 +24,7 @@ import { restoreRecord } from "../imports/dump_restore.ts";
 import { RecordProcessor } from "../imports/record_processor.ts";
 import { importJson, importSummary, reportImportFailures, showImportProgress } from "../ui/import_report.ts";
 import { defaultProgressStyle, type ProgressStyle } from "../ui/progress.ts";
+import { watchStopSignals } from "./stop_signals.ts";
 
 const FILE_SPECS: readonly OptionSpec[] = [
   {
@@ -148,7 +149,11 @@ export const fileImportCommand: CommandModule = {
     const style = (values.progress as ProgressStyle | undefined) ??
       (json || !context.log.enabled("warn") ? "none" : defaultProgressStyle());
     const job = new ImportJob(config, context.log);
-    const signals = watchSignals(job, context);
+    const signals = watchStopSignals(context, {
+      stop: () => job.stop(),
+      meaning: () => "finishing in-flight writes, then stopping",
+      abortNote: "in-flight writes may be lost",
+    });
     const display = showImportProgress(job, style, context.log);
     let outcome;
     try {
@@ -172,7 +177,7 @@ export const fileImportCommand: CommandModule = {
     if (outcome.skipLimit) context.log.error(outcome.skipLimit);
     if (outcome.stopped) {
       context.log.warn(`Stopped by ${signals.received ?? "a signal"} after ${stats.read} records read`);
-      return signals.received === "SIGTERM" ? 143 : 130;
+      return signals.exitCode;
     }
     return stats.failed > 0 || outcome.skipLimit ? 1 : 0;
   },
@@ -210,29 +215,4 @@ async function openFiles<T>(_names: string[], open: () => Promise<T>): Promise<T
     if (error instanceof RangeError) throw new UsageError(error.message);
     throw error;
   }
-}
-
-/** First SIGINT/SIGTERM: stop reading at a batch boundary, finish in-flight writes. A second: exit at once. */
-function watchSignals(job: ImportJob, context: CommandContext) {
-  const state = { received: undefined as string | undefined };
-  const removers = (["SIGINT", "SIGTERM"] as const).map((name) => {
-    const handler = () => {
-      if (state.received !== undefined) {
-        context.log.error(`${name} again: aborting now; in-flight writes may be lost`);
-        context.exit(name === "SIGTERM" ? 143 : 130);
-        return;
-      }
-      state.received = name;
-      context.log.warn(`${name}: finishing in-flight writes, then stopping (${name} again aborts)`);
-      job.stop();
-    };
-    Deno.addSignalListener(name, handler);
-    return () => Deno.removeSignalListener(name, handler);
-  });
-  return {
-    get received() {
-      return state.received;
-    },
-    close: () => removers.forEach((remove) => remove()),
-  };
 }

@@ -14,6 +14,7 @@ import { keyTemplate } from "../sources/key_template.ts";
 import { formatBytes, formatCount } from "../ui/format.ts";
 import { defaultProgressStyle, Progress, type ProgressStyle } from "../ui/progress.ts";
 import { reportNotCopied, statsJson } from "../ui/report.ts";
+import { watchStopSignals } from "./stop_signals.ts";
 
 const KEY_OPTIONS = new Set(["key-pattern", "key-type", "key-include", "key-exclude", "batch", "threads"]);
 
@@ -114,7 +115,10 @@ Examples:
         }`,
       }),
     });
-    const signals = watchSignals(job, context);
+    const signals = watchStopSignals(context, {
+      stop: () => job.stop(),
+      meaning: () => "finishing in-flight writes, then stopping",
+    });
     progress.start();
     let outcome: RdbImportOutcome | undefined;
     try {
@@ -161,7 +165,7 @@ Examples:
           signals.received ? `by ${signals.received} ` : ""
         }after ${stats.written} keys: run it again to import the whole file (RESTORE ... REPLACE makes that safe)`,
       );
-      return signals.received === "SIGTERM" ? 143 : 130;
+      return signals.exitCode;
     }
     if (check && !json) reportCheck(check, context);
     return stats.failed > 0 || (check !== undefined && !check.ok) ? 1 : 0;
@@ -185,29 +189,4 @@ function filterFrom(values: ParsedValues): ((key: Uint8Array) => boolean) | unde
     : new TextEncoder().encode(values.keyPattern as string);
   if (!pattern) return globs;
   return (key) => globMatch(pattern, key) && (globs === undefined || globs(key));
-}
-
-/** First SIGINT/SIGTERM stops at a batch boundary; a second one exits at once. */
-function watchSignals(job: RdbImportJob, context: CommandContext) {
-  const state = { received: undefined as string | undefined };
-  const handlers = (["SIGINT", "SIGTERM"] as const).map((name) => {
-    const handler = () => {
-      if (state.received !== undefined) {
-        context.log.error(`${name} again: aborting now`);
-        context.exit(name === "SIGTERM" ? 143 : 130);
-        return;
-      }
-      state.received = name;
-      context.log.warn(`${name}: finishing in-flight writes, then stopping (${name} again aborts)`);
-      job.stop();
-    };
-    Deno.addSignalListener(name, handler);
-    return () => Deno.removeSignalListener(name, handler);
-  });
-  return {
-    get received() {
-      return state.received;
-    },
-    close: () => handlers.forEach((remove) => remove()),
-  };
 }

@@ -44,6 +44,7 @@ import {
   statsJson,
   verifyJson,
 } from "../ui/report.ts";
+import { exitCodeOf, type StopSignal, watchStopSignals } from "./stop_signals.ts";
 
 const SPECS: readonly OptionSpec[] = [
   {
@@ -278,7 +279,16 @@ Examples:
     }, context.log);
     const metricsPort = values.metricsPort as number | undefined;
     const metrics = metricsPort === undefined ? undefined : replicationMetrics(job, metricsPort, context.log);
-    const signals = watchSignals(job, context);
+    const signals = watchStopSignals(context, {
+      stop: () => job.stop(),
+      meaning: () =>
+        job.phase === "live"
+          ? "ending the live phase, then verifying"
+          : job.phase === "verifying" || job.phase === "converging"
+          ? "ending the verification"
+          : "finishing in-flight writes, then stopping",
+      abortNote: "in-flight writes may be lost (RESTORE is safe to repeat)",
+    });
     const display = showReplicationProgress(job, {
       style,
       log: context.log,
@@ -332,7 +342,7 @@ Examples:
     reportNotCopied(stats, context.log);
     if (outcome.stopped) {
       context.log.warn(stopReport(outcome, signals.received));
-      return signals.received === "SIGTERM" ? 143 : 130;
+      return signals.exitCode;
     }
     if (verify && !json) {
       if (outcome.verified === "changed") {
@@ -369,13 +379,13 @@ function stopReport(outcome: ReplicationOutcome, signal: string | undefined): st
 function reportStoppedByFailure(
   failure: unknown,
   job: ReplicationJob,
-  signal: string,
+  signal: StopSignal,
   json: boolean,
   context: CommandContext,
   checkpoint: unknown,
 ): number {
   const message = failure instanceof Error ? failure.message : String(failure);
-  const code = signal === "SIGTERM" ? 143 : 130;
+  const code = exitCodeOf(signal);
   const written = job.stats.written;
   const where = job.phase === "live"
     ? "during the live phase"
@@ -405,43 +415,6 @@ function reportStoppedByFailure(
     }\n`);
   }
   return code;
-}
-
-/**
- * First SIGINT/SIGTERM: ask the job to stop (what that means depends on the phase). A second one: say so
- * and exit at once.
- */
-function watchSignals(job: ReplicationJob, context: CommandContext) {
-  const state = { received: undefined as string | undefined };
-  const handlers = (["SIGINT", "SIGTERM"] as const).map((name) => {
-    const handler = () => {
-      const code = name === "SIGTERM" ? 143 : 130;
-      if (state.received !== undefined) {
-        const second = name === state.received ? `${name} again` : `${name} after ${state.received}`;
-        context.log.error(
-          `${second}: aborting now; in-flight writes may be lost (RESTORE is safe to repeat)`,
-        );
-        context.exit(code);
-        return;
-      }
-      state.received = name;
-      const what = job.phase === "live"
-        ? "ending the live phase, then verifying"
-        : job.phase === "verifying" || job.phase === "converging"
-        ? "ending the verification"
-        : "finishing in-flight writes, then stopping";
-      context.log.warn(`${name}: ${what} (${name} again aborts)`);
-      job.stop();
-    };
-    Deno.addSignalListener(name, handler);
-    return () => Deno.removeSignalListener(name, handler);
-  });
-  return {
-    get received() {
-      return state.received;
-    },
-    close: () => handlers.forEach((remove) => remove()),
-  };
 }
 
 /**

@@ -13,6 +13,7 @@ import { formatCount } from "../ui/format.ts";
 import { defaultProgressStyle, Progress, type ProgressStyle } from "../ui/progress.ts";
 import { replicationSummary, reportNotCopied, reportVerify, statsJson, verifyJson } from "../ui/report.ts";
 import { differs } from "../verify/verify.ts";
+import { watchStopSignals } from "./stop_signals.ts";
 
 /** Options that mean nothing in sync mode (the stream carries commands, not keys to filter or re-read). */
 const NOT_IN_SYNC = [
@@ -75,7 +76,10 @@ export async function runSyncMode(
       } commands, offset ${job.offset}`,
     }),
   });
-  const signals = watchSignals(job, context);
+  const signals = watchStopSignals(context, {
+    stop: () => job.stop(),
+    meaning: () => "ending the sync, then verifying",
+  });
   progress.start();
   let outcome: SyncOutcome | undefined;
   try {
@@ -116,35 +120,10 @@ export async function runSyncMode(
         values.checkpoint ? "" : " (add --checkpoint FILE to continue by offset next time)"
       }`,
     );
-    return signals.received === "SIGTERM" ? 143 : 130;
+    return signals.exitCode;
   }
   if (verify && !json) {
     reportVerify(verify, (values.showDiffs as number | undefined) ?? 10, context.log, context.out);
   }
   return stats.failed > 0 || (verify !== undefined && differs(verify)) ? 1 : 0;
-}
-
-/** First SIGINT/SIGTERM ends the sync (then it verifies); a second one exits at once. */
-function watchSignals(job: SyncJob, context: CommandContext) {
-  const state = { received: undefined as string | undefined };
-  const handlers = (["SIGINT", "SIGTERM"] as const).map((name) => {
-    const handler = () => {
-      if (state.received !== undefined) {
-        context.log.error(`${name} again: aborting now`);
-        context.exit(name === "SIGTERM" ? 143 : 130);
-        return;
-      }
-      state.received = name;
-      context.log.warn(`${name}: ending the sync, then verifying (${name} again aborts)`);
-      job.stop();
-    };
-    Deno.addSignalListener(name, handler);
-    return () => Deno.removeSignalListener(name, handler);
-  });
-  return {
-    get received() {
-      return state.received;
-    },
-    close: () => handlers.forEach((remove) => remove()),
-  };
 }

@@ -8,6 +8,7 @@ import type { ParsedValues } from "../cli/parse.ts";
 import type { ImportJob } from "../imports/import_job.ts";
 import { importJson, importSummary, reportImportFailures, showImportProgress } from "../ui/import_report.ts";
 import { defaultProgressStyle, type ProgressStyle } from "../ui/progress.ts";
+import { watchStopSignals } from "./stop_signals.ts";
 
 export async function runImport(
   job: ImportJob,
@@ -19,14 +20,10 @@ export async function runImport(
   const json = values.json === true;
   const style = (values.progress as ProgressStyle | undefined) ??
     (json || !context.log.enabled("warn") ? "none" : defaultProgressStyle());
-  let signal: "SIGINT" | "SIGTERM" | undefined;
-  const handlers = (["SIGINT", "SIGTERM"] as const).map((name) => {
-    const handler = () => {
-      signal ??= name;
-      job.stop();
-    };
-    Deno.addSignalListener(name, handler);
-    return () => Deno.removeSignalListener(name, handler);
+  const signals = watchStopSignals(context, {
+    stop: () => job.stop(),
+    meaning: () => "finishing in-flight writes, then stopping",
+    abortNote: "in-flight writes may be lost",
   });
   const display = showImportProgress(job, style, context.log);
   let outcome;
@@ -34,13 +31,13 @@ export async function runImport(
     outcome = await run();
   } finally {
     display.stop(outcome !== undefined);
-    for (const remove of handlers) remove();
+    signals.close();
   }
   const stats = outcome.stats;
   if (json) context.out(`${JSON.stringify({ ...importJson(outcome), ...report.json })}\n`);
   else context.log.notice(`${importSummary(stats)}${report.suffix ?? ""}`);
   reportImportFailures(stats, context.log);
   if (outcome.skipLimit) context.log.error(outcome.skipLimit);
-  if (outcome.stopped) return signal === "SIGTERM" ? 143 : 130;
+  if (outcome.stopped) return signals.exitCode;
   return stats.failed > 0 || outcome.skipLimit ? 1 : 0;
 }

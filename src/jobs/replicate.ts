@@ -11,6 +11,8 @@
  */
 import type { Log } from "../log.ts";
 import { KeyListSource } from "../sources/key_list.ts";
+import { LoggedSource } from "../sources/logged_source.ts";
+import { KeyLog } from "../pipeline/key_log.ts";
 import { LiveFollower } from "../live/follower.ts";
 import { RateLimit } from "../pipeline/rate.ts";
 import { AdaptiveWindow } from "../pipeline/window.ts";
@@ -110,6 +112,11 @@ export interface ReplicationOutcome {
 }
 
 const CHECKPOINT_EVERY_MS = 2000;
+/**
+ * Key bytes (plus 4 per key) a snapshot copy may log so that its verification checks the same keys without
+ * scanning the source again (about 2 M keys of 10 bytes); a bigger source is scanned again as before.
+ */
+const KEY_LOG_BYTES = 32 << 20;
 /** Copies started over after target restarts before the run gives up on starting over. */
 const TARGET_RESTART_ATTEMPTS = 5;
 
@@ -130,6 +137,8 @@ export class ReplicationJob {
   /** The read window of live batches and converge rounds, kept from one batch to the next. */
   private batchWindow: AdaptiveWindow | undefined;
   private readonly stages: CopyStages;
+  /** The keys the snapshot copy scanned, for its verification (see keyLogFor). */
+  private keyLog: KeyLog | undefined;
 
   constructor(private readonly config: ReplicationConfig, private readonly log: Log) {
     this.stages = new CopyStages(
@@ -327,9 +336,11 @@ export class ReplicationJob {
     try {
       for (let attempt = 1;; attempt++) {
         const restarts = this.target.restarts;
+        this.keyLog = this.keyLogFor(nodes.every((node) => cursors(node) === "0"));
+        const scan = this.scanSource(cursors);
         const result = await transfer(
           {
-            source: this.scanSource(cursors),
+            source: this.keyLog ? new LoggedSource(scan, this.keyLog) : scan,
             readers: this.readers(),
             writers: this.writers(),
             reconnect: this.reconnect,
@@ -357,6 +368,21 @@ export class ReplicationJob {
         await checkpoint.save();
       }
     }
+  }
+
+  /**
+   * A log of the keys a snapshot copy scans, when its verification can use it instead of a second SCAN of
+   * the source: a snapshot run (nothing changes keys behind the copy's back on purpose) that copies from
+   * the start, verifies afterwards, and has no filter (DBSIZE must count exactly the verified keys).
+   */
+  private keyLogFor(fromStart: boolean): KeyLog | undefined {
+    const config = this.config;
+    const filtered = config.scan.pattern !== undefined || config.scan.type !== undefined ||
+      config.scan.filter !== undefined || config.memLimit !== undefined || config.slots !== undefined;
+    if (config.mode !== "snapshot" || config.compare === "none" || config.dryRun || filtered || !fromStart) {
+      return undefined;
+    }
+    return new KeyLog(KEY_LOG_BYTES);
   }
 
   /**
@@ -495,6 +521,7 @@ export class ReplicationJob {
       targetExpireTime: this.expireTime.target,
       signal: this.verifyStop.signal,
       log: this.log,
+      sourceKeys: this.keyLog,
     };
   }
 

@@ -19,6 +19,8 @@ export interface ScanOptions {
 export interface ScanStats {
   /** Keys returned by SCAN before client-side filtering. */
   scanned: number;
+  /** SCANs sent again after a lost connection (counted by ScanSource, with the engine's other retries). */
+  retries?: number;
 }
 
 export interface ScanPage {

@@ -48,6 +48,7 @@ export class ScanSource implements KeySource {
         return;
       } catch (error) {
         if (!isRetriable(error) || ++failures > policy.limit || signal?.aborted) throw error;
+        this.stats.retries = (this.stats.retries ?? 0) + 1;
         const delay = backoffDelay(policy, failures);
         this.options.log?.warn(
           `${(error as Error).message} (scanning); continuing from cursor ${this.cursor} in ${delay} ms`,

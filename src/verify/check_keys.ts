@@ -21,6 +21,8 @@ export interface Checked {
   expired: number;
   /** Keys present on both sides (ok or not). */
   onBoth: number;
+  /** Keys present on the source (whatever the target holds). */
+  onSource: number;
   found: Diff[];
 }
 
@@ -31,7 +33,7 @@ export async function checkKeys(
   keys: Uint8Array[],
   config: VerifyConfig,
 ): Promise<Checked> {
-  if (keys.length === 0) return { ok: 0, expired: 0, onBoth: 0, found: [] };
+  if (keys.length === 0) return { ok: 0, expired: 0, onBoth: 0, onSource: 0, found: [] };
   const names = config.keyMap ? await config.keyMap.targetsOf(source, keys) : keys;
   const [left, right] = await Promise.all([
     readSides(source, keys, config.mode, config.sourceExpireTime),
@@ -42,12 +44,14 @@ export async function checkKeys(
   let ok = 0;
   let expired = 0;
   let onBoth = 0;
+  let onSource = 0;
   const found: Diff[] = [];
   const expiredBy = Date.now() + config.ttlToleranceMs;
   const toCompare: { index: number; type: string }[] = [];
   for (let i = 0; i < keys.length; i++) {
     const a = left[i];
     const b = right[i];
+    if (a.present) onSource++;
     if (!a.present && !b.present) continue;
     if (a.present !== b.present && expiresBy(a.present ? a : b, expiredBy)) {
       expired++;
@@ -98,9 +102,15 @@ export async function checkKeys(
   if (config.streamPrune) {
     const pruned = await prunedStreams(source, found.filter((d) => d.kind === "missing").map((d) => d.key));
     ok += pruned.size;
-    return { ok, expired, onBoth, found: found.filter((d) => d.kind !== "missing" || !pruned.has(d.key)) };
+    return {
+      ok,
+      expired,
+      onBoth,
+      onSource,
+      found: found.filter((d) => d.kind !== "missing" || !pruned.has(d.key)),
+    };
   }
-  return { ok, expired, onBoth, found };
+  return { ok, expired, onBoth, onSource, found };
 }
 
 /** Of the keys only in the source, the empty streams (--stream-prune deleted them on purpose). */

@@ -1,16 +1,26 @@
-/** The scan loop of a verification pass: batches of keys in flight, results committed in SCAN order. */
+/** The loop of a verification pass: batches of keys in flight, results committed in page order. */
 import type { Commands } from "../redis/commands.ts";
-import { type ScanOptions, scanPages } from "../sources/key_scanner.ts";
+import { type ScanOptions, type ScanPage, scanPages } from "../sources/key_scanner.ts";
+
+/** The pages of a SCAN of one side from `start` ("0": the beginning). */
+export function scanned(
+  scanner: Commands,
+  scan: ScanOptions,
+  start = "0",
+): AsyncIterable<ScanPage> {
+  return scanPages(() => scanner, scan, undefined, start);
+}
 
 /**
- * Scan one side from `start` and run `each` on batches, a few batches in flight; `commit` gets each
- * batch's result with the SCAN cursor after it, in scan order (a batch finished early waits for the ones
- * before it). Rejects with the first failure of any batch (a batch that failed is never dropped from the
- * counts silently). A stop ends the scan at a page boundary; the batches launched are still finished.
+ * Take the pages (a SCAN of one side, or a list of keys) and run `each` on batches, a few batches in
+ * flight; `commit` gets each batch's result with the page cursor after it, in page order (a batch finished
+ * early waits for the ones before it). Rejects with the first failure of any batch (a batch that failed is
+ * never dropped from the counts silently). A stop ends the pass at a page boundary; the batches launched
+ * are still finished.
  */
 export async function runBatches<T>(
-  scanner: Commands,
-  config: { scan: ScanOptions; batch: number; signal?: AbortSignal },
+  pages: AsyncIterable<ScanPage> | Iterable<ScanPage>,
+  config: { batch: number; signal?: AbortSignal },
   each: (keys: Uint8Array[]) => Promise<T>,
   { start = "0", commit }: { start?: string; commit: (result: T, cursor: string) => void },
 ): Promise<void> {
@@ -40,7 +50,7 @@ export async function runBatches<T>(
   let pending: Uint8Array[] = [];
   let cursor = start;
   let launched = start;
-  for await (const page of scanPages(() => scanner, config.scan, undefined, start)) {
+  for await (const page of pages) {
     if (config.signal?.aborted) break;
     pending.push(...page.keys);
     cursor = page.cursor;

@@ -17,11 +17,13 @@
  */
 import type { Log } from "../log.ts";
 import type { Commands } from "../redis/commands.ts";
+import type { KeyLog } from "../pipeline/key_log.ts";
 import type { KeyMap } from "../sources/key_map.ts";
-import type { ScanOptions } from "../sources/key_scanner.ts";
+import type { ScanOptions, ScanPage } from "../sources/key_scanner.ts";
 import { type Checked, checkKeys } from "./check_keys.ts";
-import { runBatches } from "./run_batches.ts";
-import { type CompareMode, expiresBy, readSides } from "./sides.ts";
+import { checkTargetKeys, NOTHING_CHECKED, recheckSlice } from "./target_keys.ts";
+import { runBatches, scanned } from "./run_batches.ts";
+import type { CompareMode } from "./sides.ts";
 
 export type { CompareMode };
 export { type Checked, checkKeys, unequalKind } from "./check_keys.ts";
@@ -57,6 +59,11 @@ export interface VerifyConfig {
   signal?: AbortSignal;
   /** Says at debug level whether the scan of the target was skipped, and why. */
   log?: Log;
+  /**
+   * The keys the copy just scanned from the source, when it logged them all: the source pass checks them
+   * instead of scanning again, if DBSIZE proves nothing else is there (see verifyListed).
+   */
+  sourceKeys?: KeyLog;
   /** Continue a stopped verification (`riot compare --checkpoint`): its source pass cursor and counts. */
   resume?: VerifyPosition;
   /**
@@ -167,6 +174,104 @@ export async function verify(
   config: VerifyConfig,
   progress: VerifyProgress = { checked: 0 },
 ): Promise<VerifyResult> {
+  const listed = config.sourceKeys;
+  if (
+    listed && !listed.overflowed && listed.size > 0 && config.resume === undefined &&
+    config.onPosition === undefined && unfiltered(config)
+  ) {
+    const result = await verifyListed(connections, config, progress, listed);
+    if (result) return result;
+    progress.checked = 0;
+  }
+  return verifyScanned(connections, config, progress);
+}
+
+/** The keys of a verification are not narrowed by a filter: DBSIZE counts exactly the keys it covers. */
+function unfiltered(config: VerifyConfig): boolean {
+  return config.scan.pattern === undefined && config.scan.type === undefined &&
+    config.scan.filter === undefined && config.memLimit === undefined;
+}
+
+/**
+ * The source pass over the keys the copy scanned (`config.sourceKeys`) instead of a new SCAN of the
+ * source: each key is checked on both sides exactly as in the scanned pass. It stands only when DBSIZE
+ * proves the list covered everything: before, the source holds as many keys as the list; after, every
+ * source key is a listed key found on the source, and every target key a listed key found on the target.
+ * Otherwise it returns undefined and the caller verifies by scanning (the source was written meanwhile).
+ */
+async function verifyListed(
+  connections: VerifyConnections,
+  config: VerifyConfig,
+  progress: VerifyProgress,
+  listed: KeyLog,
+): Promise<VerifyResult | undefined> {
+  const started = performance.now();
+  const before = await dbSizeOf(connections.sourceScanners);
+  if (before !== listed.size) {
+    config.log?.debug(
+      `Verification: scanning the source again: its DBSIZE (${before ?? "?"}) differs from the ` +
+        `${listed.size} keys the copy scanned`,
+    );
+    return undefined;
+  }
+  const tally = new Tally(config.maxRemembered ?? 100_000);
+  let next = 0;
+  const pick = <T>(list: T[]) => list[next++ % list.length];
+  let onSource = 0;
+  let onTarget = 0;
+  await runBatches(listPages(listed, config.batch), config, async (keys) => {
+    const checked = await checkKeys(pick(connections.sources), pick(connections.targets), keys, config);
+    progress.checked += keys.length;
+    return checked;
+  }, {
+    commit: (checked) => {
+      tally.add(checked);
+      onSource += checked.onSource;
+      onTarget += checked.onBoth + checked.found.filter((diff) => diff.kind === "extra").length;
+    },
+  });
+  const stopped = config.signal?.aborted;
+  if (!stopped) {
+    const [sourceSize, targetSize] = await Promise.all([
+      dbSizeOf(connections.sourceScanners),
+      dbSizeOf(connections.targetScanners),
+    ]);
+    if (sourceSize !== onSource || targetSize !== onTarget) {
+      config.log?.debug(
+        `Verification: scanning both sides after all: DBSIZE ${sourceSize ?? "?"} on the source, ` +
+          `${onSource} listed keys found there; DBSIZE ${targetSize ?? "?"} on the target, ${onTarget} ` +
+          `listed keys found there`,
+      );
+      return undefined;
+    }
+    config.log?.debug(
+      `Verification: checked the ${listed.size} keys the copy scanned instead of scanning again: DBSIZE ` +
+        `proves there are no others (source ${sourceSize}, target ${targetSize})`,
+    );
+  }
+  const rounds = await recheck(tally, connections, config, pick);
+  return {
+    ...tally.counts,
+    skipped: 0,
+    diffs: tally.diffs,
+    rounds,
+    seconds: (performance.now() - started) / 1000,
+    targetPassSkipped: !stopped,
+    stopped,
+  };
+}
+
+/** The listed keys as pages of a pass; the cursor of a page is its number (never a resume point). */
+function* listPages(listed: KeyLog, size: number): Generator<ScanPage> {
+  let page = 0;
+  for (const keys of listed.pages(size)) yield { keys, cursor: String(++page) };
+}
+
+async function verifyScanned(
+  connections: VerifyConnections,
+  config: VerifyConfig,
+  progress: VerifyProgress,
+): Promise<VerifyResult> {
   const started = performance.now();
   const tally = new Tally(config.maxRemembered ?? 100_000);
   // Source keys found on the target too (whatever their state): what DBSIZE of the target must equal;
@@ -179,7 +284,8 @@ export async function verify(
   const scanners = connections.sourceScanners;
   const from = startOf(config.resume?.cursor, scanners.length);
   for (let i = from.index; i < scanners.length && !config.resume?.done && !config.signal?.aborted; i++) {
-    await runBatches(scanners[i], config, async (all) => {
+    const start = i === from.index ? from.cursor : "0";
+    await runBatches(scanned(scanners[i], config.scan, start), config, async (all) => {
       if (all.length === 0) return { checked: NOTHING_CHECKED, skipped: 0, seen: 0 };
       const source = pick(connections.sources);
       const keys = config.memLimit === undefined ? all : await underLimit(source, all, config.memLimit);
@@ -187,7 +293,7 @@ export async function verify(
       progress.checked += all.length;
       return { checked, skipped: all.length - keys.length, seen: all.length };
     }, {
-      start: i === from.index ? from.cursor : "0",
+      start,
       // In SCAN order, so that the counts at a cursor are exactly those of the keys before it.
       commit: (batch, cursor) => {
         tally.add(batch.checked);
@@ -197,9 +303,8 @@ export async function verify(
     });
   }
   const { onBoth, seen, skipped } = counts;
-  const unfiltered = config.scan.pattern === undefined && config.scan.type === undefined &&
-    config.scan.filter === undefined && config.memLimit === undefined;
-  const [targetSize, sourceSize] = unfiltered
+  const whole = unfiltered(config);
+  const [targetSize, sourceSize] = whole
     ? await Promise.all([dbSizeOf(connections.targetScanners), dbSizeOf(connections.sourceScanners)])
     : [undefined, undefined];
   const targetPassSkipped = targetSize !== undefined && targetSize === onBoth && sourceSize === seen;
@@ -208,7 +313,7 @@ export async function verify(
       `Verification: the target was not scanned for keys only there: its DBSIZE (${targetSize}) equals ` +
         `the source keys found on it, and the source pass saw each of its ${sourceSize} keys once`,
     );
-  } else if (unfiltered) {
+  } else if (whole) {
     config.log?.debug(
       `Verification: scanning the target for keys only there: DBSIZE ${targetSize ?? "?"} on the target, ` +
         `${onBoth} source keys found on it; ${seen} keys seen on the source, DBSIZE ${sourceSize ?? "?"}`,
@@ -217,7 +322,7 @@ export async function verify(
   for (const targetScanner of targetPassSkipped ? [] : connections.targetScanners) {
     if (config.signal?.aborted) break;
     const targetConfig = config.keyMap ? { ...config, scan: { count: config.scan.count } } : config;
-    await runBatches(targetScanner, targetConfig, async (keys) => {
+    await runBatches(scanned(targetScanner, targetConfig.scan), config, async (keys) => {
       if (keys.length === 0) return;
       const checked = await checkTargetKeys(
         pick(connections.sources),
@@ -266,52 +371,6 @@ export async function verifyKeys(
     stopped: config.signal?.aborted,
   };
 }
-
-/**
- * The target pass on one batch of target keys: those no source key accounts for are "only in target".
- * Without --key-proc: keys the source lacks (one multi-key EXISTS answers the common case, every key on
- * the source, in one command), re-checked on both sides since the key may have appeared on the source
- * meanwhile; keys now on both sides are not counted here, the source pass counts the keys it sees. With
- * --key-proc: keys that no existing source key maps to, still on the target when looked at again.
- */
-async function checkTargetKeys(
-  source: Commands,
-  target: Commands,
-  keys: Uint8Array[],
-  config: VerifyConfig,
-): Promise<Checked> {
-  if (config.keyMap) {
-    const only = await config.keyMap.onlyInTarget(source, keys, config.scan);
-    return await stillOnTarget(target, keys.filter((_, i) => only[i]), config);
-  }
-  const present = await source.call("EXISTS", ...keys);
-  if (present === keys.length) return NOTHING_CHECKED;
-  const replies = await source.pipelineKeys([["EXISTS"]], keys);
-  const extra = keys.filter((_, i) => replies[i] === 0);
-  if (extra.length === 0) return NOTHING_CHECKED;
-  const checked = await checkKeys(source, target, extra, config);
-  return {
-    ok: 0,
-    expired: checked.expired,
-    onBoth: 0,
-    found: checked.found.filter((d) => d.kind === "extra"),
-  };
-}
-
-/** Target keys known to be no source key's image: "only in target" unless gone or expiring. */
-async function stillOnTarget(target: Commands, keys: Uint8Array[], config: VerifyConfig): Promise<Checked> {
-  const sides = keys.length === 0 ? [] : await readSides(target, keys, "quick", config.targetExpireTime);
-  const expiredBy = Date.now() + config.ttlToleranceMs;
-  const checked: Checked = { ok: 0, expired: 0, onBoth: 0, found: [] };
-  sides.forEach((side, i) => {
-    if (!side.present) return;
-    if (expiresBy(side, expiredBy)) checked.expired++;
-    else checked.found.push({ key: keys[i], kind: "extra", detail: "only in target" });
-  });
-  return checked;
-}
-
-const NOTHING_CHECKED: Checked = Object.freeze({ ok: 0, expired: 0, onBoth: 0, found: [] });
 
 /** Adds one source batch's outcome to the checkpoint counts. */
 function addCounts(counts: VerifyCounts, batch: { checked: Checked; skipped: number; seen: number }): void {
@@ -374,28 +433,6 @@ async function recheck(
     tally.diffs = again;
   }
   return rounds;
-}
-
-/** One slice of remembered diffs checked again; with --key-proc, target-only keys by the target pass's rule. */
-async function recheckSlice(
-  slice: Diff[],
-  source: Commands,
-  target: Commands,
-  config: VerifyConfig,
-): Promise<Checked> {
-  if (!config.keyMap) return await checkKeys(source, target, slice.map((diff) => diff.key), config);
-  const extra = slice.filter((diff) => diff.kind === "extra").map((diff) => diff.key);
-  const others = slice.filter((diff) => diff.kind !== "extra").map((diff) => diff.key);
-  const [a, b] = await Promise.all([
-    checkKeys(source, target, others, config),
-    extra.length === 0 ? NOTHING_CHECKED : checkTargetKeys(source, target, extra, config),
-  ]);
-  return {
-    ok: a.ok + b.ok,
-    expired: a.expired + b.expired,
-    onBoth: a.onBoth,
-    found: [...a.found, ...b.found],
-  };
 }
 
 /** DBSIZE summed over the scanners (the masters of a cluster); undefined when any refuses it. */
