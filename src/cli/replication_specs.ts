@@ -1,6 +1,8 @@
 /** Options shared by replicate and compare: what to read, how to verify, how to show progress. */
 import type { ScanOptions } from "../sources/key_scanner.ts";
 import { keyFilter } from "../sources/glob.ts";
+import { KeyMap } from "../sources/key_map.ts";
+import type { StreamOptions } from "../writers/stream_options.ts";
 import { type OptionSpec, type ParsedValues, UsageError } from "./parse.ts";
 import { DEFAULT_RETRY, type RetryPolicy } from "../retry.ts";
 
@@ -124,6 +126,52 @@ export const KEY_SPECS: readonly OptionSpec[] = [
   },
 ];
 
+/** --key-proc: the target's names for source keys (replicate and compare read it the same way). */
+export const KEY_PROC_SPEC: OptionSpec = {
+  long: "key-proc",
+  kind: "string",
+  key: "keyProc",
+  arg: "TEMPLATE",
+  help:
+    "Target name of each key: #{key}, #{type}, #{db} and literal text, e.g. 'copy:#{key}' or '#{type}:#{key}'",
+};
+
+/** RIOT's stream options (replicate writes by them, compare checks by them). */
+export const STREAM_SPECS: readonly OptionSpec[] = [
+  {
+    long: "no-stream-id",
+    kind: "flag",
+    key: "noStreamId",
+    help:
+      "Add stream entries with new IDs (XADD *) on the target; groups are not copied, verified without IDs",
+  },
+  {
+    long: "no-stream-ids",
+    kind: "flag",
+    key: "noStreamId",
+    help: "Same as --no-stream-id (RIOT's spelling)",
+  },
+  {
+    long: "stream-prune",
+    kind: "flag",
+    key: "streamPrune",
+    help: "Drop empty streams: not copied, deleted on the target (RIOT's meaning)",
+  },
+];
+
+/** The stream options given, or undefined for neither (streams then travel like any key). */
+export function streamOptionsFrom(values: ParsedValues): StreamOptions | undefined {
+  const newIds = values.noStreamId === true;
+  const prune = values.streamPrune === true;
+  return newIds || prune ? { newIds, prune } : undefined;
+}
+
+/** The --key-proc template bound to the source database; undefined without the option (OptionError: exit 2). */
+export function keyMapFrom(values: ParsedValues, sourceDb: number): KeyMap | undefined {
+  const text = values.keyProc as string | undefined;
+  return text === undefined ? undefined : KeyMap.parse(text, sourceDb);
+}
+
 export const VERIFY_SPECS: readonly OptionSpec[] = [
   {
     long: "ttl-tolerance",
@@ -198,7 +246,9 @@ export function threadsWithin(values: ParsedValues, sourcePool: number, targetPo
 /** The key filters as text, for a checkpoint's fingerprint and its messages. */
 export function filtersText(values: ParsedValues): string {
   const parts: string[] = [];
-  for (const name of ["keyPattern", "keyType", "keyInclude", "keyExclude", "keySlots", "partition"]) {
+  for (
+    const name of ["keyPattern", "keyType", "keyInclude", "keyExclude", "keySlots", "partition", "keyProc"]
+  ) {
     if (values[name] !== undefined) parts.push(`${name}=${JSON.stringify(values[name])}`);
   }
   return parts.join(" ");

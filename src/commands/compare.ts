@@ -7,9 +7,13 @@ import { parseCommandArgs } from "../cli/command.ts";
 import type { OptionSpec } from "../cli/parse.ts";
 import {
   filtersText,
+  KEY_PROC_SPEC,
   KEY_SPECS,
+  keyMapFrom,
   OUTPUT_SPECS,
   scanOptionsFrom,
+  STREAM_SPECS,
+  streamOptionsFrom,
   threadsWithin,
   VERIFY_SPECS,
 } from "../cli/replication_specs.ts";
@@ -65,6 +69,8 @@ const SPECS: readonly OptionSpec[] = [
     arg: "FILE",
     help: "Record how far the comparison got in FILE (SIGINT saves it) and continue from it when run again",
   },
+  KEY_PROC_SPEC,
+  ...STREAM_SPECS,
   ...KEY_SPECS,
   ...VERIFY_SPECS,
   ...SLOT_AND_SENTINEL_SPECS,
@@ -97,6 +103,8 @@ are not reported as lasting differences.
     const style = (values.progress as ProgressStyle | undefined) ?? (json ? "none" : defaultProgressStyle());
     const threads = threadsWithin(values, source.pool, target.pool);
     const showDiffs = (values.showDiffs as number | undefined) ?? 10;
+    const keyMap = keyMapFrom(values, source.db);
+    const streams = streamOptionsFrom(values);
     const servers: ServerEndpoint[] = [];
     const stop = new AbortController();
     try {
@@ -160,6 +168,9 @@ are not reported as lasting differences.
             pauseMs: (values.pause as number | undefined) ?? 1000,
             sourceExpireTime,
             targetExpireTime,
+            keyMap,
+            streamIds: !streams?.newIds,
+            streamPrune: streams?.prune,
             log: context.log,
             signal: stop.signal,
             resume: checkpoint?.resume,

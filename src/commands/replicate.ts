@@ -7,12 +7,16 @@ import { parseCommandArgs } from "../cli/command.ts";
 import { type OptionSpec, type ParsedValues, UsageError } from "../cli/parse.ts";
 import {
   filtersText,
+  KEY_PROC_SPEC,
   KEY_SPECS,
+  keyMapFrom,
   LIVE_SPECS,
   OUTPUT_SPECS,
   RETRY_SPECS,
   retryPolicyFrom,
   scanOptionsFrom,
+  STREAM_SPECS,
+  streamOptionsFrom,
   threadsWithin,
   VERIFY_SPECS,
 } from "../cli/replication_specs.ts";
@@ -101,6 +105,8 @@ const SPECS: readonly OptionSpec[] = [
     help: "Copy keys whose MEMORY USAGE is above SIZE in windows (SCAN/LRANGE/GETRANGE), never whole; 0: off",
     defaultText: "off",
   },
+  KEY_PROC_SPEC,
+  ...STREAM_SPECS,
   {
     long: "no-ttl",
     kind: "flag",
@@ -203,6 +209,18 @@ Examples:
     if (values.live && values.mode !== undefined && values.mode !== "live") {
       throw new UsageError(`--live conflicts with --mode ${values.mode}`);
     }
+    const syncRefuses = {
+      "key-proc": values.keyProc,
+      "no-stream-id": values.noStreamId,
+      "stream-prune": values.streamPrune,
+    };
+    for (const [name, given] of Object.entries(syncRefuses)) {
+      if (mode === "sync" && given !== undefined) {
+        throw new UsageError(
+          `--${name} works with --mode snapshot, live and liveonly, not yet with --mode sync`,
+        );
+      }
+    }
     if (mode === "sync") return await runSyncMode(context, values, source, target, slots);
     const live = mode !== "snapshot";
     for (const name of ["idleTimeout", "flushInterval", "eventQueue", "configSet", "metricsPort"]) {
@@ -248,6 +266,8 @@ Examples:
       struct: values.copyType === "struct",
       bigKeyThreshold: bigKeyThreshold(values),
       noTtl: values.noTtl === true,
+      keyMap: keyMapFrom(values, source.db),
+      streams: streamOptionsFrom(values),
       live: live
         ? {
           idleTimeoutMs: values.idleTimeout as number | undefined,

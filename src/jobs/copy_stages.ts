@@ -11,9 +11,12 @@ import { BigKeyReader } from "../readers/big_keys.ts";
 import { DumpReader } from "../readers/dump_reader.ts";
 import { StructReader } from "../readers/struct_reader.ts";
 import type { ServerEndpoint as Endpoint } from "../redis/server_endpoint.ts";
+import type { KeyMap } from "../sources/key_map.ts";
 import { FallbackWriter } from "../writers/fallback_writer.ts";
-import { probeTarget, type TargetCaps } from "../writers/target_caps.ts";
 import { logTargetCaps } from "./rdb_writers.ts";
+import { KeyMapWriter } from "../writers/key_map_writer.ts";
+import type { StreamOptions } from "../writers/stream_options.ts";
+import { probeTarget, type TargetCaps } from "../writers/target_caps.ts";
 
 export interface CopyStageOptions {
   /** Read by type commands instead of DUMP (--struct). */
@@ -26,6 +29,10 @@ export interface CopyStageOptions {
   bigKeyThreshold?: number;
   /** Write keys without their TTL (--no-ttl). */
   noTtl?: boolean;
+  /** Target names of source keys (--key-proc). */
+  keyMap?: KeyMap;
+  /** --no-stream-id / --stream-prune (streams by type). */
+  streams?: StreamOptions;
 }
 
 export class CopyStages {
@@ -67,8 +74,8 @@ export class CopyStages {
 
   writers(source: Endpoint, target: Endpoint): Writer[] {
     const caps = this.caps ?? { engine: "Redis", maxBulk: Infinity, fieldTtls: true };
-    return Array.from({ length: target.workers }, (_, i) =>
-      new FallbackWriter(() => target.worker(i), {
+    return Array.from({ length: target.workers }, (_, i) => {
+      const writer = new FallbackWriter(() => target.worker(i), {
         fallback: this.options.fallback,
         caps,
         stats: this.stats,
@@ -76,6 +83,9 @@ export class CopyStages {
         sourceExpireTime: this.sourceExpireTime,
         sourceFieldTtls: this.sourceFieldTtls,
         noTtl: this.options.noTtl,
-      }));
+        streams: this.options.streams,
+      });
+      return this.options.keyMap ? new KeyMapWriter(writer, this.options.keyMap) : writer;
+    });
   }
 }

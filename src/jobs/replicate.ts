@@ -26,9 +26,11 @@ import { type ConnectionOptions, OptionError } from "../redis/options.ts";
 import type { SlotSet } from "../redis/cluster/slots.ts";
 import type { ServerEndpoint } from "../redis/server_endpoint.ts";
 import type { SentinelConfig } from "../redis/sentinel_uri.ts";
+import type { KeyMap } from "../sources/key_map.ts";
 import type { ScanOptions } from "../sources/key_scanner.ts";
 import {
   type CompareMode,
+  type Diff,
   differs,
   verify,
   type VerifyConfig,
@@ -36,6 +38,7 @@ import {
   type VerifyResult,
 } from "../verify/verify.ts";
 import { pruneTarget } from "../writers/prune.ts";
+import type { StreamOptions } from "../writers/stream_options.ts";
 import { Checkpoint, type CheckpointScope } from "./checkpoint.ts";
 import { ChangedKeys } from "./changed_keys.ts";
 import { followSentinelMaster } from "./sentinel_follow.ts";
@@ -80,6 +83,10 @@ export interface ReplicationConfig {
   bigKeyThreshold?: number;
   /** Keys are written without their TTL, and verification does not compare TTLs (--no-ttl). */
   noTtl?: boolean;
+  /** Target names of source keys (--key-proc): the copy, the re-scan's prune and the verification use it. */
+  keyMap?: KeyMap;
+  /** --no-stream-id / --stream-prune: streams by type; the verification compares them accordingly. */
+  streams?: StreamOptions;
   live?: {
     idleTimeoutMs?: number;
     flushIntervalMs: number;
@@ -142,6 +149,8 @@ export class ReplicationJob {
         memLimit: config.memLimit,
         bigKeyThreshold: config.bigKeyThreshold,
         noTtl: config.noTtl ?? false,
+        keyMap: config.keyMap,
+        streams: config.streams,
       },
       this.stats,
       log,
@@ -263,9 +272,12 @@ export class ReplicationJob {
           round++
         ) {
           this.phase = "converging";
-          const keys = outcome.verify.diffs.map((diff) => diff.key);
-          this.log.warn(`Converge round ${round}: re-copying ${keys.length} differing key(s)`);
+          const { keys, targetOnly } = convergeWork(outcome.verify.diffs, config.keyMap);
+          this.log.warn(
+            `Converge round ${round}: re-copying ${keys.length + targetOnly.length} differing key(s)`,
+          );
           await this.copyKeys(keys);
+          if (targetOnly.length > 0) await this.target.worker(0).pipelineKeys([["DEL"]], targetOnly);
           outcome.converged = round;
           this.phase = "verifying";
           outcome.verify = await runVerify();
@@ -441,6 +453,7 @@ export class ReplicationJob {
           this.source.worker(0),
           this.target.worker(0),
           this.config.scan,
+          this.config.keyMap,
         );
       }
     }
@@ -496,6 +509,9 @@ export class ReplicationJob {
       mode: config.compare as CompareMode,
       ttlToleranceMs: config.ttlToleranceMs,
       ignoreTtl: config.noTtl,
+      keyMap: config.keyMap,
+      streamIds: !config.streams?.newIds,
+      streamPrune: config.streams?.prune,
       scan: config.scan,
       batch: config.batch,
       rounds: config.rounds,
@@ -532,6 +548,22 @@ function refuseSelfCopy(source: ServerEndpoint, target: ServerEndpoint): void {
         `(run_id ${a.slice(0, 12)}…, db ${source.options.db}): name another target or database (-n)`,
     );
   }
+}
+
+/**
+ * What a converge round does with the differences: source keys are copied again; with --key-proc, a key
+ * only in the target is a target name no source key maps to, so it is deleted by that name (a copy of it
+ * would look for it on the source and delete its image instead).
+ */
+function convergeWork(
+  diffs: Diff[],
+  keyMap: KeyMap | undefined,
+): { keys: Uint8Array[]; targetOnly: Uint8Array[] } {
+  if (!keyMap) return { keys: diffs.map((diff) => diff.key), targetOnly: [] };
+  return {
+    keys: diffs.filter((diff) => diff.kind !== "extra").map((diff) => diff.key),
+    targetOnly: diffs.filter((diff) => diff.kind === "extra").map((diff) => diff.key),
+  };
 }
 
 function describe(server: ServerEndpoint): string {

@@ -54,6 +54,8 @@ export interface BigRecord {
   type: string;
   /** MEMORY USAGE on the source. */
   bytes: number;
+  /** The key's name on the target when --key-proc renames it (else `key`). */
+  targetKey?: Uint8Array;
 }
 
 export interface DeleteRecord {

@@ -46,13 +46,20 @@ export interface WriteOptions {
   maxBytesPerCommand?: number;
   /** The key's absolute expiry in Unix ms, if it has one. */
   expireAt?: number;
+  /**
+   * Streams get new IDs from the target (`XADD key * ...`, --no-stream-id): entries keep their order and
+   * fields; the last ID, entries-added, max-deleted ID and consumer groups are not written (they name the
+   * source's IDs, which the target does not have).
+   */
+  newStreamIds?: boolean;
 }
 
 const DEFAULT_MAX_ELEMENTS = 512;
 const DEFAULT_MAX_BYTES = 1024 * 1024;
 /** Group name used only to create an empty stream (XGROUP CREATE ... MKSTREAM), destroyed at once. */
 const EMPTY_STREAM_GROUP = "riot-empty-stream";
-const PLACEHOLDER_FIELD = new Uint8Array(0);
+/** A placeholder entry's field and value (see `withPlaceholders`). */
+export const PLACEHOLDER_FIELD = new Uint8Array(0);
 
 interface Window {
   maxElements: number;
@@ -95,7 +102,7 @@ export function* writeCommands(value: RdbValueStream, options: WriteOptions): Ge
       break;
     }
     case "stream":
-      yield* streamCommands(key, value, window);
+      yield* options.newStreamIds ? streamWithNewIds(key, value) : streamCommands(key, value, window);
       break;
   }
   if (options.expireAt !== undefined) yield ["PEXPIREAT", key, options.expireAt];
@@ -170,16 +177,49 @@ function* streamCommands(key: Uint8Array, stream: StreamValueStream, window: Win
     if (!firstLive && placeholders.at(-1) !== entry.id) firstLive = entry.id; // not the placeholder just made
     yield ["XADD", key, formatId(entry.id), ...entry.fieldsAndValues];
   }
-  if (added === 0) {
-    yield ["XGROUP", "CREATE", key, EMPTY_STREAM_GROUP, "0", "MKSTREAM"];
-    yield ["XGROUP", "DESTROY", key, EMPTY_STREAM_GROUP];
-  }
+  if (added === 0) yield* emptyStreamCommands(key);
+  yield* streamTailCommands(key, stream, placeholders, firstLive, window);
+}
+
+/** An empty stream under `key` (XGROUP CREATE ... MKSTREAM with a group destroyed at once). */
+export function* emptyStreamCommands(key: Uint8Array): Generator<Command> {
+  yield ["XGROUP", "CREATE", key, EMPTY_STREAM_GROUP, "0", "MKSTREAM"];
+  yield ["XGROUP", "DESTROY", key, EMPTY_STREAM_GROUP];
+}
+
+/**
+ * What follows a stream's entries (written with their IDs, with a placeholder entry for every pending ID
+ * that has no live entry, see `withPlaceholders`): XSETID, the groups with consumers and claimed pending
+ * entries, then the placeholders removed and XSETID again. `firstLive` is the first entry that is not a
+ * placeholder. Shared with the windowed copy of big streams (src/writers/big_stream_copy.ts).
+ */
+export function* streamTailCommands(
+  key: Uint8Array,
+  stream: StreamMetadata,
+  placeholders: StreamId[],
+  firstLive: StreamId | undefined,
+  window: Partial<Window> = {},
+): Generator<Command> {
   const setId = xsetid(key, stream);
   yield setId;
   for (const group of stream.groups) yield* groupCommands(key, group);
   if (placeholders.length === 0) return;
-  yield* removePlaceholders(key, placeholders, firstLive, window);
+  const full = {
+    maxElements: window.maxElements ?? DEFAULT_MAX_ELEMENTS,
+    maxBytes: window.maxBytes ?? DEFAULT_MAX_BYTES,
+  };
+  yield* removePlaceholders(key, placeholders, firstLive, full);
   yield setId;
+}
+
+/** The entries in order, each under an ID the target picks; an empty stream stays an empty stream. */
+function* streamWithNewIds(key: Uint8Array, stream: StreamValueStream): Generator<Command> {
+  let added = 0;
+  for (const entry of stream.entries) {
+    added++;
+    yield ["XADD", key, "*", ...entry.fieldsAndValues];
+  }
+  if (added === 0) yield* emptyStreamCommands(key);
 }
 
 /**
@@ -222,7 +262,7 @@ function* withPlaceholders(stream: StreamValueStream, placeholders: StreamId[]):
 }
 
 /** Every pending ID of every group, sorted, each once. */
-function pendingIds(groups: readonly StreamGroup[]): StreamId[] {
+export function pendingIds(groups: readonly StreamGroup[]): StreamId[] {
   const unique = new Map<string, StreamId>();
   for (const group of groups) for (const { id } of group.pending) unique.set(idKey(id), id);
   return [...unique.values()].sort(compareIds);

@@ -131,6 +131,23 @@ Deno.test({
 });
 
 Deno.test({
+  name: "writeCommands() with newStreamIds adds the entries with * IDs in order, and no IDs or groups",
+  ...NONE,
+  fn() {
+    const decoded = decodePayload(CASES.find((c) => c.name.startsWith("stream (type 15)"))!.payload);
+    assert.deepEqual(lines(decoded.value, { newStreamIds: true }), [
+      "XADD tmp * a 1 b 2",
+      "XADD tmp * c 3",
+    ]);
+    const empty = decodePayload(CASES.find((c) => c.name.startsWith("empty stream"))!.payload);
+    assert.deepEqual(lines(empty.value, { newStreamIds: true }), [
+      "XGROUP CREATE tmp riot-empty-stream 0 MKSTREAM",
+      "XGROUP DESTROY tmp riot-empty-stream",
+    ]);
+  },
+});
+
+Deno.test({
   name: "writeCommands() creates an empty stream with a throwaway group, then sets its IDs and counters",
   ...NONE,
   fn() {

@@ -3,8 +3,8 @@
  * `MEMORY USAGE` per key (and, for the few above 4 MB, `TYPE` and a member count); a key above `threshold`
  * bytes, or a collection of more than {@link BIG_ELEMENTS} members, becomes a `big` record (named, not read:
  * the writer copies it from the source in windows, big_key_copy.ts), every other key goes to the wrapped
- * reader (DUMP or by type). Streams are the exception: they are read by the wrapped reader whole (a
- * windowed stream copy, groups and PELs included, is not built yet).
+ * reader (DUMP or by type). Streams are windowed too (XRANGE, with their groups and pending entries:
+ * src/writers/big_stream_copy.ts).
  *
  * Keys over --mem-limit are left to the wrapped reader, which skips and lists them; so --mem-limit keeps its
  * meaning when it is below the threshold. Refusals of MEMORY USAGE (a user without it) read the key normally.
@@ -20,6 +20,7 @@ const COUNT: Record<string, string> = {
   set: "SCARD",
   zset: "ZCARD",
   hash: "HLEN",
+  stream: "XLEN",
 };
 const WINDOWED = new Set(Object.keys(COUNT));
 /** Collections with more members than this are big whatever their MEMORY USAGE (an estimate from samples). */

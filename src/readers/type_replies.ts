@@ -35,7 +35,7 @@ export function pairs(reply: RespValue): [RespValue, RespValue][] {
 }
 
 /** A map or flat array by field name (names are ASCII). */
-function fieldsOf(reply: RespValue): Map<string, RespValue> {
+export function fieldsOf(reply: RespValue): Map<string, RespValue> {
   return new Map(pairs(reply).map(([name, value]) => [toText(name), value]));
 }
 

@@ -16,6 +16,7 @@
 import type { KeyRecord } from "../pipeline/record.ts";
 import type { RecordBatch, RecordSource } from "../pipeline/stages.ts";
 import { dumpPayload, RdbFileReader, type RdbItem } from "../rdb/file_reader.ts";
+import { moduleTypeName } from "../rdb/module_name.ts";
 import { RDB_TYPE } from "../rdb/types.ts";
 
 export interface RdbSourceOptions {
@@ -23,7 +24,7 @@ export interface RdbSourceOptions {
   filter?: (key: Uint8Array) => boolean;
   /** Type names to keep (string, list, set, zset, hash, stream, module). */
   types?: ReadonlySet<string>;
-  keyProc?: (key: Uint8Array) => Uint8Array;
+  keyProc?: (key: Uint8Array, type: string, db: number) => Uint8Array;
   /** The database every key goes to; by default, the key's database in the file. */
   db?: number;
   maxItemBytes?: number;
@@ -149,10 +150,13 @@ export class RdbRecordSource implements RecordSource {
           return undefined;
         }
         if (item.expireAt !== -1 && item.expireAt <= this.now()) summary.expired++;
+        const payload = dumpPayload(item, version);
+        // #{type} as TYPE would say it: a module value by its module's type name.
+        const type = () => moduleTypeName(payload) ?? rdbTypeName(item.rdbType);
         return {
           kind: "dump",
-          key: keyProc ? keyProc(item.key) : item.key,
-          payload: dumpPayload(item, version),
+          key: keyProc ? keyProc(item.key, type(), item.db) : item.key,
+          payload,
           expireAt: item.expireAt,
           db: db ?? item.db,
         };

@@ -118,9 +118,18 @@ export function reportVerify(
   if (result.expired > 0) {
     out(`Expired during the verification: ${result.expired} key(s) (not differences)\n`);
   }
+  if (result.unstable > 0) {
+    out(
+      `Unstable module payloads: ${result.unstable} module key(s) whose payload bytes differ ` +
+        "(riot cannot compare a module's data; not counted as V)\n",
+    );
+  }
   if (result.skipped > 0) log.notice(`  ${result.skipped} key(s) above --mem-limit were not verified`);
   const shown = result.diffs.slice(0, showDiffs);
-  for (const diff of shown) log.notice(`  ${kindSymbol(diff)} ${showKey(diff.key)}: ${diff.detail}`);
+  for (const diff of shown) {
+    const name = diff.targetKey ? `${showKey(diff.key)} -> ${showKey(diff.targetKey)}` : showKey(diff.key);
+    log.notice(`  ${kindSymbol(diff)} ${name}: ${diff.detail}`);
+  }
   const total = result.value + result.missing + result.extra + result.ttl;
   if (total > shown.length && showDiffs > 0) {
     log.warn(`  ... ${total - shown.length} more (--show-diffs N to list more)`);
@@ -128,7 +137,7 @@ export function reportVerify(
 }
 
 function kindSymbol(diff: Diff): string {
-  return { value: "V", type: "V", missing: ">", extra: "<", ttl: "T" }[diff.kind];
+  return { value: "V", type: "V", missing: ">", extra: "<", ttl: "T", module: "~" }[diff.kind];
 }
 
 export function verifyJson(result: VerifyResult, showDiffs: number) {
@@ -139,11 +148,13 @@ export function verifyJson(result: VerifyResult, showDiffs: number) {
     extra: result.extra,
     ttl: result.ttl,
     expired: result.expired,
+    unstableModulePayloads: result.unstable,
     skipped: result.skipped,
     rounds: result.rounds,
     seconds: Number(result.seconds.toFixed(3)),
     diffs: result.diffs.slice(0, showDiffs).map((diff) => ({
       key: showKey(diff.key),
+      ...(diff.targetKey ? { targetKey: showKey(diff.targetKey) } : {}),
       kind: diff.kind,
       detail: diff.detail,
     })),

@@ -18,6 +18,15 @@ const READERS: Record<string, (key: Uint8Array) => Command[]> = {
   stream: (key) => [["XRANGE", key, "-", "+"], ["XINFO", "GROUPS", key]],
 };
 
+/** A stream copied with new IDs (--no-stream-id) is its entries' fields in order: no groups, no IDs. */
+const ENTRIES_ONLY = (key: Uint8Array): Command[] => [["XRANGE", key, "-", "+"]];
+
+/** XRANGE entries without their IDs: [[field, value, ...], ...] in order. */
+export function withoutIds(reply: RespValue): RespValue {
+  if (!Array.isArray(reply)) return reply;
+  return reply.map((entry) => Array.isArray(entry) ? entry[1] : entry);
+}
+
 /**
  * For each key (all of `type`), true when source and target hold equal data, read whole (big values go to
  * windowed_equal.ts instead); hashes include their field TTLs (sameFieldTtls).
@@ -25,17 +34,28 @@ const READERS: Record<string, (key: Uint8Array) => Command[]> = {
 export async function valuesEqual(
   source: Commands,
   target: Commands,
-  whole: { key: Uint8Array; type: string }[],
+  whole: { key: Uint8Array; type: string; targetKey?: Uint8Array }[],
+  options: { streamIds?: boolean } = {},
 ): Promise<boolean[]> {
-  const perKey = whole.map(({ key, type }) => (READERS[type] ?? ((k: Uint8Array) => [["DUMP", k]]))(key));
-  const commands = perKey.flat();
-  const [left, right] = await Promise.all([source.pipeline(commands), target.pipeline(commands)]);
+  const readers = options.streamIds === false ? { ...READERS, stream: ENTRIES_ONLY } : READERS;
+  const read = (type: string) => readers[type] ?? ((k: Uint8Array) => [["DUMP", k]]);
+  const perKey = whole.map(({ key, type }) => read(type)(key));
+  const perTargetKey = whole.map(({ key, type, targetKey }) => read(type)(targetKey ?? key));
+  const [left, right] = await Promise.all([
+    source.pipeline(perKey.flat()),
+    target.pipeline(perTargetKey.flat()),
+  ]);
   let at = 0;
   const equalWhole = whole.map(({ type }, i) => {
     let equal = true;
     for (let j = 0; j < perKey[i].length; j++, at++) {
       if (left[at] instanceof ErrorReply || right[at] instanceof ErrorReply) equal = false;
-      else if (equal) equal = sameValue(normalise(type, left[at]), normalise(type, right[at]));
+      else if (equal) {
+        const [a, b] = options.streamIds === false && type === "stream"
+          ? [withoutIds(left[at]), withoutIds(right[at])]
+          : [normalise(type, left[at]), normalise(type, right[at])];
+        equal = sameValue(a, b);
+      }
     }
     return equal;
   });
@@ -47,29 +67,37 @@ export async function valuesEqual(
 async function checkFieldTtls(
   source: Commands,
   target: Commands,
-  keys: { key: Uint8Array; type: string }[],
+  keys: { key: Uint8Array; type: string; targetKey?: Uint8Array }[],
   perKey: Command[][],
   left: RespValue[],
   equal: boolean[],
 ): Promise<void> {
-  const hashes: { index: number; command: Command }[] = [];
+  const hashes: { index: number; fields: Uint8Array[] }[] = [];
   let at = 0;
-  keys.forEach(({ key, type }, i) => {
+  keys.forEach(({ type }, i) => {
     if (type === "hash" && equal[i]) {
       const reply = left[at];
       const fields = (reply instanceof RespMap ? reply.entries : toPairs(reply as RespValue[])).map(([f]) =>
         f
       );
-      hashes.push({
-        index: i,
-        command: ["HPEXPIRETIME", key, "FIELDS", fields.length, ...fields as Uint8Array[]],
-      });
+      hashes.push({ index: i, fields: fields as Uint8Array[] });
     }
     at += perKey[i].length;
   });
   if (hashes.length === 0) return;
-  const commands = hashes.map((hash) => hash.command);
-  const [a, b] = await Promise.all([source.pipeline(commands), target.pipeline(commands)]);
+  const ttls = (key: Uint8Array, fields: Uint8Array[]): Command => [
+    "HPEXPIRETIME",
+    key,
+    "FIELDS",
+    fields.length,
+    ...fields,
+  ];
+  const [a, b] = await Promise.all([
+    source.pipeline(hashes.map(({ index, fields }) => ttls(keys[index].key, fields))),
+    target.pipeline(
+      hashes.map(({ index, fields }) => ttls(keys[index].targetKey ?? keys[index].key, fields)),
+    ),
+  ]);
   hashes.forEach(({ index }, j) => {
     if (!sameFieldTtls(a[j], b[j])) equal[index] = false;
   });

@@ -16,25 +16,34 @@
  * one); `targetPassSkipped` says so, and so does the debug log.
  */
 import type { Log } from "../log.ts";
-import { ErrorReply, type RespValue, toText } from "../../resp/mod.ts";
 import type { Commands } from "../redis/commands.ts";
-import type { ScanOptions, ScanPage } from "../sources/key_scanner.ts";
 import type { KeyLog } from "../pipeline/key_log.ts";
+import type { KeyMap } from "../sources/key_map.ts";
+import type { ScanOptions, ScanPage } from "../sources/key_scanner.ts";
+import { type Checked, checkKeys } from "./check_keys.ts";
+import { checkTargetKeys, NOTHING_CHECKED, recheckSlice } from "./target_keys.ts";
 import { runBatches, scanned } from "./run_batches.ts";
-import { bytesEqual, valuesEqual } from "./value_equal.ts";
-import { WINDOWED_ABOVE, windowedEqual } from "./windowed_equal.ts";
+import type { CompareMode } from "./sides.ts";
 
-/** RDB version (2 bytes) and CRC64 (8 bytes) at the end of a DUMP payload. */
-const PAYLOAD_FOOTER = 10;
-
-export type CompareMode = "quick" | "full";
-export type DiffKind = "value" | "type" | "missing" | "extra" | "ttl";
+export type { CompareMode };
+export { type Checked, checkKeys, unequalKind } from "./check_keys.ts";
+/** `module`: a module type's payloads differ; counted as `unstable`, not as a value difference. */
+export type DiffKind = "value" | "type" | "missing" | "extra" | "ttl" | "module";
 
 export interface VerifyConfig {
   mode: CompareMode;
   ttlToleranceMs: number;
   /** TTLs are not compared (the copy dropped them on purpose: --no-ttl). */
   ignoreTtl?: boolean;
+  /**
+   * Target names of source keys (--key-proc): each source key is compared with its image, and the target
+   * pass looks for target keys that no source key maps to (KeyMap.onlyInTarget).
+   */
+  keyMap?: KeyMap;
+  /** False when streams were copied with new IDs (--no-stream-id): entries and fields in order only. */
+  streamIds?: boolean;
+  /** Empty source streams were deleted on purpose (--stream-prune): absent on the target is OK. */
+  streamPrune?: boolean;
   scan: ScanOptions;
   batch: number;
   rounds: number;
@@ -72,6 +81,8 @@ export interface VerifyCounts {
   extra: number;
   ttl: number;
   expired: number;
+  /** Module values whose payloads differ (see VerifyResult.unstable). */
+  unstable: number;
   skipped: number;
   /** Source keys found on the target too, and source keys seen (for the DBSIZE shortcut). */
   onBoth: number;
@@ -86,13 +97,27 @@ export interface VerifyPosition {
 }
 
 export function emptyCounts(): VerifyCounts {
-  return { ok: 0, value: 0, missing: 0, extra: 0, ttl: 0, expired: 0, skipped: 0, onBoth: 0, seen: 0 };
+  return {
+    ok: 0,
+    value: 0,
+    missing: 0,
+    extra: 0,
+    ttl: 0,
+    expired: 0,
+    unstable: 0,
+    skipped: 0,
+    onBoth: 0,
+    seen: 0,
+  };
 }
 
 export interface Diff {
+  /** The source key; for "only in target" the target key (with --key-proc it is no source key's image). */
   key: Uint8Array;
   kind: DiffKind;
   detail: string;
+  /** With --key-proc: the key's name on the target, when `key` is a source key. */
+  targetKey?: Uint8Array;
 }
 
 export interface VerifyResult {
@@ -103,6 +128,12 @@ export interface VerifyResult {
   ttl: number;
   /** Keys that expired while they were checked (missing on one side, expiry passed on the other). */
   expired: number;
+  /**
+   * Module values (a type that is none of Redis' own) whose DUMP payloads differ in more than their
+   * version and checksum: riot cannot read a module's data, and a module may serialize equal data in
+   * different bytes, so these are neither OK nor V. Not a difference for the exit code; reported apart.
+   */
+  unstable: number;
   /** Source keys left out because they are above memLimit. */
   skipped: number;
   /** True when the scan for keys only in the target was skipped because DBSIZE proved there are none. */
@@ -126,13 +157,6 @@ export interface VerifyConnections {
 /** Counts shown while verifying. */
 export interface VerifyProgress {
   checked: number;
-}
-
-interface Side {
-  present: boolean;
-  type: string;
-  dump: Uint8Array | null;
-  expireAt: number; // -1 none
 }
 
 export function summaryLine(
@@ -297,26 +321,16 @@ async function verifyScanned(
   }
   for (const targetScanner of targetPassSkipped ? [] : connections.targetScanners) {
     if (config.signal?.aborted) break;
-    await runBatches(scanned(targetScanner, config.scan), config, async (keys) => {
+    const targetConfig = config.keyMap ? { ...config, scan: { count: config.scan.count } } : config;
+    await runBatches(scanned(targetScanner, targetConfig.scan), config, async (keys) => {
       if (keys.length === 0) return;
-      const source = pick(connections.sources);
-      // One multi-key EXISTS answers the common case (every key is on the source) in one command;
-      // only a batch with a missing key is looked at key by key.
-      const present = await source.call("EXISTS", ...keys);
-      if (present === keys.length) return;
-      const replies = await source.pipelineKeys([["EXISTS"]], keys);
-      const extra = keys.filter((_, i) => replies[i] === 0);
-      if (extra.length === 0) return;
-      // Re-check with both sides: the key may have appeared on the source meanwhile. Keys now on both
-      // sides are not counted here: the source pass counts the keys it sees.
-      const checked = await checkKeys(source, pick(connections.targets), extra, config);
-      tally.add({
-        ok: 0,
-        expired: checked.expired,
-        onBoth: 0,
-        onSource: 0,
-        found: checked.found.filter((d) => d.kind === "extra"),
-      });
+      const checked = await checkTargetKeys(
+        pick(connections.sources),
+        pick(connections.targets),
+        keys,
+        config,
+      );
+      tally.add(checked);
     }, { commit: () => {} });
   }
   const rounds = await recheck(tally, connections, config, pick);
@@ -358,8 +372,6 @@ export async function verifyKeys(
   };
 }
 
-const NOTHING_CHECKED: Checked = Object.freeze({ ok: 0, expired: 0, onBoth: 0, onSource: 0, found: [] });
-
 /** Adds one source batch's outcome to the checkpoint counts. */
 function addCounts(counts: VerifyCounts, batch: { checked: Checked; skipped: number; seen: number }): void {
   counts.ok += batch.checked.ok;
@@ -372,14 +384,14 @@ function addCounts(counts: VerifyCounts, batch: { checked: Checked; skipped: num
 
 /** Counts and remembered diffs of a verification. */
 class Tally {
-  readonly counts = { ok: 0, value: 0, missing: 0, extra: 0, ttl: 0, expired: 0 };
+  readonly counts = { ok: 0, value: 0, missing: 0, extra: 0, ttl: 0, expired: 0, unstable: 0 };
   diffs: Diff[] = [];
   constructor(private readonly limit: number) {}
 
   /** Counts of an earlier run (resumed): counted, but their keys are not known any more. */
   carry(counts: VerifyCounts): void {
-    for (const name of ["ok", "value", "missing", "extra", "ttl", "expired"] as const) {
-      this.counts[name] += counts[name];
+    for (const name of ["ok", "value", "missing", "extra", "ttl", "expired", "unstable"] as const) {
+      this.counts[name] += counts[name] ?? 0;
     }
   }
 
@@ -393,8 +405,8 @@ class Tally {
   }
 }
 
-function counter(diff: Diff): "value" | "missing" | "extra" | "ttl" {
-  return diff.kind === "type" ? "value" : diff.kind;
+function counter(diff: Diff): "value" | "missing" | "extra" | "ttl" | "unstable" {
+  return diff.kind === "type" ? "value" : diff.kind === "module" ? "unstable" : diff.kind;
 }
 
 /** Re-check remembered diffs after a pause, up to `config.rounds` rounds in all; returns the rounds run. */
@@ -412,12 +424,7 @@ async function recheck(
     for (let i = 0; i < tally.diffs.length; i += config.batch) {
       const slice = tally.diffs.slice(i, i + config.batch);
       for (const diff of slice) tally.counts[counter(diff)]--;
-      const checked = await checkKeys(
-        pick(connections.sources),
-        pick(connections.targets),
-        slice.map((diff) => diff.key),
-        config,
-      );
+      const checked = await recheckSlice(slice, pick(connections.sources), pick(connections.targets), config);
       tally.counts.ok += checked.ok;
       tally.counts.expired += checked.expired;
       for (const diff of checked.found) tally.counts[counter(diff)]++;
@@ -469,165 +476,4 @@ function startOf(position: string | undefined, scanners: number): { index: numbe
 async function underLimit(source: Commands, keys: Uint8Array[], limit: number): Promise<Uint8Array[]> {
   const usage = await source.pipelineKeys([["MEMORY", "USAGE"]], keys);
   return keys.filter((_, i) => !(typeof usage[i] === "number" && (usage[i] as number) > limit));
-}
-
-export interface Checked {
-  ok: number;
-  /** Keys missing on one side whose expiry on the other has passed: not differences. */
-  expired: number;
-  /** Keys present on both sides (ok or not). */
-  onBoth: number;
-  /** Keys present on the source (whatever the target holds). */
-  onSource: number;
-  found: Diff[];
-}
-
-/** Classify keys; keys gone from both sides are not counted at all. */
-export async function checkKeys(
-  source: Commands,
-  target: Commands,
-  keys: Uint8Array[],
-  config: VerifyConfig,
-): Promise<Checked> {
-  const [left, right] = await Promise.all([
-    readSides(source, keys, config.mode, config.sourceExpireTime),
-    readSides(target, keys, config.mode, config.targetExpireTime),
-  ]);
-  let ok = 0;
-  let expired = 0;
-  let onBoth = 0;
-  let onSource = 0;
-  const found: Diff[] = [];
-  const expiredBy = Date.now() + config.ttlToleranceMs;
-  const toCompare: { index: number; type: string }[] = [];
-  for (let i = 0; i < keys.length; i++) {
-    const a = left[i];
-    const b = right[i];
-    if (a.present) onSource++;
-    if (!a.present && !b.present) continue;
-    if (a.present !== b.present && expiresBy(a.present ? a : b, expiredBy)) {
-      expired++;
-      continue;
-    }
-    if (a.present && b.present) onBoth++;
-    if (!b.present) found.push({ key: keys[i], kind: "missing", detail: "only in source" });
-    else if (!a.present) found.push({ key: keys[i], kind: "extra", detail: "only in target" });
-    else if (config.mode === "quick" && a.type !== b.type) {
-      found.push({ key: keys[i], kind: "type", detail: `type ${a.type} in source, ${b.type} in target` });
-    } else if (config.mode === "full" && !payloadsEqual(a.dump!, b.dump!)) {
-      toCompare.push({ index: i, type: "" });
-    } else if (!config.ignoreTtl && !ttlClose(a.expireAt, b.expireAt, config.ttlToleranceMs)) {
-      found.push({ key: keys[i], kind: "ttl", detail: ttlDetail(a.expireAt, b.expireAt) });
-    } else ok++;
-  }
-  if (toCompare.length > 0) {
-    const types = await Promise.all([
-      source.pipeline(toCompare.map(({ index }) => ["TYPE", keys[index]])),
-      target.pipeline(toCompare.map(({ index }) => ["TYPE", keys[index]])),
-    ]);
-    const sameType: { index: number; type: string }[] = [];
-    toCompare.forEach((entry, j) => {
-      const a = toText(types[0][j]);
-      const b = toText(types[1][j]);
-      if (a !== b) {
-        found.push({ key: keys[entry.index], kind: "type", detail: `type ${a} in source, ${b} in target` });
-      } else sameType.push({ index: entry.index, type: a });
-    });
-    const equal = await equalValues(
-      source,
-      target,
-      keys,
-      sameType,
-      (index) => Math.max(left[index].dump?.length ?? 0, right[index].dump?.length ?? 0) > WINDOWED_ABOVE,
-    );
-    sameType.forEach(({ index, type }, j) => {
-      if (!equal[j]) found.push({ key: keys[index], kind: "value", detail: `${type} value differs` });
-      else if (
-        !config.ignoreTtl && !ttlClose(left[index].expireAt, right[index].expireAt, config.ttlToleranceMs)
-      ) {
-        found.push({
-          key: keys[index],
-          kind: "ttl",
-          detail: ttlDetail(left[index].expireAt, right[index].expireAt),
-        });
-      } else ok++;
-    });
-  }
-  return { ok, expired, onBoth, onSource, found };
-}
-
-/** valuesEqual for most keys at once; keys whose payloads are big one by one in windows. */
-async function equalValues(
-  source: Commands,
-  target: Commands,
-  keys: Uint8Array[],
-  entries: { index: number; type: string }[],
-  isBig: (index: number) => boolean,
-): Promise<boolean[]> {
-  const small = entries.filter(({ index }) => !isBig(index));
-  const equalSmall = await valuesEqual(
-    source,
-    target,
-    small.map(({ index, type }) => ({ key: keys[index], type })),
-  );
-  const result = new Map(small.map((entry, i) => [entry, equalSmall[i]]));
-  for (const entry of entries) {
-    if (isBig(entry.index)) {
-      result.set(entry, await windowedEqual(source, target, keys[entry.index], entry.type));
-    }
-  }
-  return entries.map((entry) => result.get(entry)!);
-}
-
-/** True when the key on this side carries an expiry at or before `time`. */
-function expiresBy(side: Side, time: number): boolean {
-  return side.expireAt !== -1 && side.expireAt <= time;
-}
-
-async function readSides(
-  connection: Commands,
-  keys: Uint8Array[],
-  mode: CompareMode,
-  expireTime: boolean,
-): Promise<Side[]> {
-  const now = Date.now();
-  const replies = await connection.pipelineKeys(
-    [[mode === "full" ? "DUMP" : "TYPE"], [expireTime ? "PEXPIRETIME" : "PTTL"]],
-    keys,
-  );
-  const sides: Side[] = new Array(keys.length);
-  for (let i = 0; i < keys.length; i++) {
-    const first = replies[2 * i];
-    const second = replies[2 * i + 1];
-    if (first instanceof ErrorReply) throw first;
-    if (second instanceof ErrorReply) throw second;
-    const ttlValue = Number(second);
-    const present = mode === "full" ? first !== null : toText(first as RespValue) !== "none";
-    sides[i] = {
-      present: present && ttlValue !== -2,
-      type: mode === "full" ? "" : toText(first as RespValue),
-      dump: mode === "full" ? first as Uint8Array | null : null,
-      expireAt: ttlValue < 0 ? -1 : expireTime ? ttlValue : now + ttlValue,
-    };
-  }
-  return sides;
-}
-
-/**
- * Equal DUMP payloads, their footers aside: the same value written by servers of different RDB versions
- * (e.g. Redis 7.0 and 7.2 write the same bytes but version 10 and 11) is equal; the CRC follows the version.
- */
-function payloadsEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length || a.length < PAYLOAD_FOOTER) return bytesEqual(a, b);
-  return bytesEqual(a.subarray(0, a.length - PAYLOAD_FOOTER), b.subarray(0, b.length - PAYLOAD_FOOTER));
-}
-
-function ttlClose(a: number, b: number, tolerance: number): boolean {
-  if (a === -1 || b === -1) return a === b;
-  return Math.abs(a - b) <= tolerance;
-}
-
-function ttlDetail(a: number, b: number): string {
-  const show = (at: number) => (at === -1 ? "none" : `${Math.max(0, at - Date.now())} ms left`);
-  return `TTL ${show(a)} in source, ${show(b)} in target`;
 }

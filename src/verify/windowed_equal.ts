@@ -13,7 +13,7 @@
  */
 import { ErrorReply, RespDouble, type RespValue, toText } from "../../resp/mod.ts";
 import type { Commands } from "../redis/commands.ts";
-import { bytesEqual, sameFieldTtls, sameValue } from "./value_equal.ts";
+import { bytesEqual, sameFieldTtls, sameValue, withoutIds } from "./value_equal.ts";
 
 /** Payloads above this many bytes are compared in windows. */
 export const WINDOWED_ABOVE = 1024 * 1024;
@@ -34,6 +34,7 @@ export async function windowedEqual(
   target: Commands,
   key: Uint8Array,
   type: string,
+  options: { streamIds?: boolean } = {},
 ): Promise<boolean> {
   const size = SIZE[type];
   if (!size) return false;
@@ -81,7 +82,9 @@ export async function windowedEqual(
       });
     }
     default:
-      return await streamsEqual(source, target, key);
+      return options.streamIds === false
+        ? await streamEntriesEqual(source, target, key)
+        : await streamsEqual(source, target, key);
   }
 }
 
@@ -149,4 +152,23 @@ async function streamsEqual(
   const groups = ["XINFO", "GROUPS", key];
   const [[a], [b]] = await Promise.all([source.pipeline([groups]), target.pipeline([groups])]);
   return !(a instanceof ErrorReply) && sameValue(a, b);
+}
+
+/**
+ * Streams copied with new IDs (--no-stream-id): the same entries' fields in the same order, each side read
+ * in XRANGE windows from its own last ID; groups are not compared (they were not copied).
+ */
+async function streamEntriesEqual(source: Commands, target: Commands, key: Uint8Array): Promise<boolean> {
+  const starts = ["-", "-"];
+  for (;;) {
+    const [[a], [b]] = await Promise.all(
+      [source, target].map((side, i) => side.pipeline([["XRANGE", key, starts[i], "+", "COUNT", WINDOW]])),
+    );
+    if (a instanceof ErrorReply || b instanceof ErrorReply) return false;
+    if (!sameValue(withoutIds(a), withoutIds(b))) return false;
+    const [left, right] = [a as RespValue[][], b as RespValue[][]];
+    if (left.length < WINDOW) return true;
+    starts[0] = `(${toText(left[left.length - 1][0])}`;
+    starts[1] = `(${toText(right[right.length - 1][0])}`;
+  }
 }

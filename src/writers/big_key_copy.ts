@@ -2,7 +2,7 @@
  * Copies one big key (a `big` record) from the source to the target in windows, so that the client holds a
  * few windows at a time, never the key: GETRANGE -> SET/APPEND, LRANGE -> RPUSH, SSCAN -> SADD,
  * ZSCAN -> ZADD (scores as the server's exact text; -0 scores last), HSCAN -> HSET (+ HPEXPIRETIME ->
- * HPEXPIREAT for field TTLs). Writes go into a temporary key in the same slot (temp_key.ts), which gets a
+ * HPEXPIREAT for field TTLs), XRANGE -> XADD with IDs, then groups and pending entries (big_stream_copy.ts). Writes go into a temporary key in the same slot (temp_key.ts), which gets a
  * day to live after its first write; at the end the key's expiry is read from the source and set on the
  * temporary key (PEXPIREAT, or PERSIST), which is then RENAMEd over the real key: whole or untouched.
  *
@@ -19,6 +19,7 @@ import { type KeyFailure, keyFailure } from "../pipeline/failure.ts";
 import type { BigRecord } from "../pipeline/record.ts";
 import type { Commands } from "../redis/commands.ts";
 import { bytesOf, items, pairs, zsetEntries } from "../readers/type_replies.ts";
+import { copyBigStream } from "./big_stream_copy.ts";
 import { tempKeyFor } from "./temp_key.ts";
 
 export interface BigCopyOptions {
@@ -34,6 +35,8 @@ export interface BigCopyOptions {
   windowBytes?: number;
   /** Write the key without its TTL (--no-ttl). */
   noTtl?: boolean;
+  /** Stream entries get new IDs, groups are not copied (--no-stream-id). */
+  newStreamIds?: boolean;
 }
 
 export interface BigCopyOutcome {
@@ -54,7 +57,8 @@ export async function copyBigKey(
   record: BigRecord,
   options: BigCopyOptions,
 ): Promise<BigCopyOutcome> {
-  const out = new WindowWriter(target, tempKeyFor(record.key), record.key, options.maxBulk);
+  const targetKey = record.targetKey ?? record.key;
+  const out = new WindowWriter(target, tempKeyFor(targetKey), record.key, targetKey, options.maxBulk);
   const windows = { elements: options.windowElements ?? 1000, bytes: options.windowBytes ?? 1024 * 1024 };
   let fieldTtlsDropped = 0;
   switch (record.type) {
@@ -82,6 +86,9 @@ export async function copyBigKey(
       break;
     case "hash":
       fieldTtlsDropped = await copyHash(source, record.key, out, windows.elements, options);
+      break;
+    case "stream":
+      await copyBigStream(source, record.key, out, windows.elements, options.newStreamIds ?? false);
       break;
   }
   return { ...await out.finish(source, options.expireTime, options.noTtl ?? false), fieldTtlsDropped };
@@ -166,13 +173,20 @@ class WindowWriter {
   constructor(
     private readonly target: Commands,
     readonly temp: Uint8Array,
+    /** The key on the source (read for its expiry, named in failures) and its name on the target. */
     private readonly key: Uint8Array,
+    private readonly targetKey: Uint8Array,
     private readonly maxBulk: number,
   ) {}
 
-  async write(command: Command): Promise<void> {
+  write(command: Command): Promise<void> {
+    return this.writeMany([command]);
+  }
+
+  /** Several commands as one pipeline (one window of stream entries), a few pipelines in flight. */
+  async writeMany(commands: Command[]): Promise<void> {
     if (this.failure) return;
-    for (const arg of command) {
+    for (const arg of commands.flat()) {
       if (!(arg instanceof Uint8Array)) continue;
       this.bytes += arg.length;
       if (arg.length > this.maxBulk - BULK_MARGIN) {
@@ -188,8 +202,8 @@ class WindowWriter {
         return;
       }
     }
-    const commands: Command[] = [command];
-    if (!this.started) commands.push(["PEXPIRE", this.temp, TEMP_TTL_MS]);
+    commands = [...commands];
+    if (!this.started) commands.splice(1, 0, ["PEXPIRE", this.temp, TEMP_TTL_MS]);
     this.started = true;
     this.inFlight.push(this.target.pipeline(commands).then((replies) => this.check(replies)));
     if (this.inFlight.length >= MAX_WRITES_IN_FLIGHT) await this.inFlight.shift();
@@ -212,18 +226,18 @@ class WindowWriter {
     const expiry = Number(await source.call(expireTime ? "PEXPIRETIME" : "PTTL", this.key));
     if (this.failure || expiry === -2 || !this.started) {
       const cleanup: Command[] = [["DEL", this.temp]];
-      if (!this.failure) cleanup.push(["DEL", this.key]); // gone from the source
+      if (!this.failure) cleanup.push(["DEL", this.targetKey]); // gone from the source
       await this.target.pipeline(cleanup);
       return { failure: this.failure, deleted: !this.failure, bytes: this.bytes };
     }
     const expireAt = expiry < 0 || noTtl ? undefined : expireTime ? expiry : sentAt + expiry;
     const [ttl, renamed] = await this.target.pipeline([
       expireAt === undefined ? ["PERSIST", this.temp] : ["PEXPIREAT", this.temp, expireAt],
-      ["RENAME", this.temp, this.key],
+      ["RENAME", this.temp, this.targetKey],
     ]);
     if (renamed instanceof ErrorReply) {
       if (expireAt !== undefined && /no such key/i.test(renamed.message)) {
-        await this.target.pipeline([["DEL", this.key]]); // expired meanwhile
+        await this.target.pipeline([["DEL", this.targetKey]]); // expired meanwhile
         return { deleted: false, bytes: this.bytes };
       }
       return { failure: keyFailure(this.key, "write", renamed), deleted: false, bytes: this.bytes };

@@ -32,6 +32,7 @@ import type { Commands } from "../redis/commands.ts";
 import { openPayload } from "../rdb/payload.ts";
 import { peekRdbVersion } from "../rdb/version.ts";
 import { writeRecords } from "./restore_writer.ts";
+import { isStreamPayload, pruneEmptyStream, STREAM_REASON, type StreamOptions } from "./stream_options.ts";
 import { type BigCopyOutcome, copyBigKey } from "./big_key_copy.ts";
 import { engineName, type TargetCaps } from "./target_caps.ts";
 import { type TypedItem, type TypedOutcome, writeTyped } from "./typed_write.ts";
@@ -53,6 +54,8 @@ export interface FallbackWriterOptions {
   noTtl?: boolean;
   /** The database the connection selects on connect (-n); records with another `db` are written there. */
   selectedDb?: number;
+  /** RIOT's stream options; either one sends every stream by type (stream_options.ts). */
+  streams?: StreamOptions;
 }
 
 /** RESTORE's argument overhead beside the payload (command name, key length is added). */
@@ -82,6 +85,7 @@ export class FallbackWriter implements Writer {
 
   async write(records: KeyRecord[]): Promise<WriteResult> {
     if (this.options.noTtl) records = records.map(withoutTtl);
+    if (this.options.streams?.prune) records = records.map(pruneEmptyStream);
     const connection = this.connection();
     const direct: KeyRecord[] = [];
     const typed: TypedRecord[] = [];
@@ -175,6 +179,7 @@ export class FallbackWriter implements Writer {
         fieldTtls: this.options.caps.fieldTtls,
         windowBytes: this.options.windowBytes,
         windowElements: this.options.windowElements,
+        newStreamIds: this.options.streams?.newIds,
       });
       if (db !== selected) await selectDb(connection, selected);
       indexes.forEach((index, j) => outcomes[index] = written[j]);
@@ -187,6 +192,7 @@ export class FallbackWriter implements Writer {
     if (!options.source) throw new Error("FallbackWriter got a big record without a source connection");
     return copyBigKey(options.source(), this.connection(), record, {
       noTtl: options.noTtl,
+      newStreamIds: options.streams?.newIds,
       maxBulk: options.caps.maxBulk,
       targetFieldTtls: options.caps.fieldTtls,
       sourceFieldTtls: options.sourceFieldTtls ?? false,
@@ -202,6 +208,7 @@ export class FallbackWriter implements Writer {
     if (record.payload.length + record.key.length + RESTORE_MARGIN > caps.maxBulk) {
       return `the payload is longer than the target's proto-max-bulk-len (${caps.maxBulk} bytes)`;
     }
+    if (this.options.streams && isStreamPayload(record.payload)) return STREAM_REASON;
     if (!this.options.fallback) return undefined;
     if (caps.restore === false) return `the target refuses RESTORE (${caps.restoreRefusal})`;
     const version = peekRdbVersion(record.payload);

@@ -51,6 +51,8 @@ export interface TypedWriteOptions {
   windowBytes?: number;
   /** Most elements per command (default 512). */
   windowElements?: number;
+  /** Streams get new IDs on the target (--no-stream-id; see src/rdb/commands.ts). */
+  newStreamIds?: boolean;
 }
 
 const CHUNK_BYTES = 4 * 1024 * 1024;
@@ -106,6 +108,7 @@ async function writeItem(chunk: Chunk, index: number, state: ItemState, options:
       expireAt: item.expireAt === NO_EXPIRY ? undefined : item.expireAt,
       maxBytesPerCommand: windowBytes,
       maxElementsPerCommand: options.windowElements,
+      newStreamIds: options.newStreamIds,
     });
     for (const command of commands) {
       if (state.failure) return; // refused in an earlier chunk: the rest is not sent
