@@ -87,13 +87,15 @@ function writeHeader(out: Uint8Array, at: number, type: number, n: number): numb
  * number's decimal text) and reused by the fill pass. Grown as needed, never shrunk.
  */
 let lengths = new Int32Array(4096);
+/** Decimal texts of the number arguments of the batch being encoded, in argument order. */
+let numberTexts: string[] = [];
 
-/** Encode a batch of commands into one buffer, measured first and then filled. */
-export function encodeCommands(commands: readonly Command[]): Uint8Array {
+/** Bytes the batch takes; leaves each argument's length in `lengths` (and number texts) for `fill`. */
+function measure(commands: readonly Command[]): number {
   let args = 0;
   for (let c = 0; c < commands.length; c++) args += commands[c].length;
   if (lengths.length < args) lengths = new Int32Array(Math.max(args, 2 * lengths.length));
-  const numberTexts: string[] = []; // decimal texts of number arguments, in argument order
+  numberTexts = [];
   let size = 0;
   let k = 0;
   for (let c = 0; c < commands.length; c++) {
@@ -113,10 +115,13 @@ export function encodeCommands(commands: readonly Command[]): Uint8Array {
       size += 5 + decimalLength(length) + length;
     }
   }
-  const out = new Uint8Array(size);
-  let at = 0;
+  return size;
+}
+
+/** Write the batch just measured into `out` from `at`; returns the offset after it. */
+function fill(commands: readonly Command[], out: Uint8Array, at: number): number {
   let number = 0;
-  k = 0;
+  let k = 0;
   for (let c = 0; c < commands.length; c++) {
     const command = commands[c];
     at = writeHeader(out, at, 0x2a, command.length);
@@ -141,7 +146,70 @@ export function encodeCommands(commands: readonly Command[]): Uint8Array {
       out[at++] = 10;
     }
   }
+  return at;
+}
+
+/** Encode a batch of commands into one buffer, measured first and then filled. */
+export function encodeCommands(commands: readonly Command[]): Uint8Array {
+  const out = new Uint8Array(measure(commands));
+  fill(commands, out, 0);
   return out;
+}
+
+/**
+ * Slabs shared by `encodeCommandsShared`: a million small encodings as views of 256 KiB buffers cost V8's
+ * collector one small object each instead of one ArrayBuffer each. A slab is freed once no view of it is
+ * alive.
+ */
+const SLAB_BYTES = 256 * 1024;
+let slab = new Uint8Array(SLAB_BYTES);
+let slabUsed = 0;
+
+/**
+ * `encodeCommands`, as a view into a shared slab (an encoding above a quarter of a slab gets its own
+ * buffer). For the many small encodings kept for a while (import records waiting for a writer); the view
+ * must not be written to.
+ */
+export function encodeCommandsShared(commands: readonly Command[]): Uint8Array {
+  const size = measure(commands);
+  if (size > SLAB_BYTES / 4) {
+    const out = new Uint8Array(size);
+    fill(commands, out, 0);
+    return out;
+  }
+  if (slabUsed + size > SLAB_BYTES) {
+    slab = new Uint8Array(SLAB_BYTES);
+    slabUsed = 0;
+  }
+  const start = slabUsed;
+  slabUsed = fill(commands, slab, start);
+  return slab.subarray(start, slabUsed);
+}
+
+/**
+ * The commands of an `encodeCommands` output again, each argument a view of `bytes` (for a connection that
+ * needs the arguments, such as a cluster routing by key). Only reads what this encoder writes.
+ */
+export function splitEncodedCommands(bytes: Uint8Array): Uint8Array[][] {
+  const commands: Uint8Array[][] = [];
+  let at = 0;
+  const number = (): number => {
+    let n = 0;
+    at++; // '*' or '$'
+    while (bytes[at] !== 13) n = n * 10 + bytes[at++] - 48;
+    at += 2;
+    return n;
+  };
+  while (at < bytes.length) {
+    const args: Uint8Array[] = new Array(number());
+    for (let a = 0; a < args.length; a++) {
+      const length = number();
+      args[a] = bytes.subarray(at, at + length);
+      at += length + 2;
+    }
+    commands.push(args);
+  }
+  return commands;
 }
 
 /** Encode one command. */
