@@ -165,25 +165,77 @@ const SLAB_BYTES = 256 * 1024;
 let slab = new Uint8Array(SLAB_BYTES);
 let slabUsed = 0;
 
+/** Most bytes a number's decimal text takes ("-2.2250738585072014e-308"). */
+const NUMBER_TEXT_MAX = 25;
+
 /**
- * `encodeCommands`, as a view into a shared slab (an encoding above a quarter of a slab gets its own
- * buffer). For the many small encodings kept for a while (import records waiting for a writer); the view
- * must not be written to.
+ * `encodeCommands`, as a view into a shared slab (an encoding that may take more than a quarter of a slab
+ * gets its own buffer). For the many small encodings kept for a while (import records waiting for a
+ * writer); the view must not be written to. One pass over the text: room is bounded first (3 bytes per
+ * UTF-16 unit), then each string is copied as ASCII and measured only when it is not.
  */
 export function encodeCommandsShared(commands: readonly Command[]): Uint8Array {
-  const size = measure(commands);
-  if (size > SLAB_BYTES / 4) {
-    const out = new Uint8Array(size);
-    fill(commands, out, 0);
-    return out;
+  let bound = 0;
+  for (let c = 0; c < commands.length; c++) {
+    const command = commands[c];
+    bound += 3 + decimalLength(command.length);
+    for (let a = 0; a < command.length; a++) {
+      const arg = command[a];
+      const most = arg instanceof Uint8Array
+        ? arg.length
+        : typeof arg === "string"
+        ? 3 * arg.length
+        : typeof arg === "number"
+        ? NUMBER_TEXT_MAX
+        : String(arg).length;
+      bound += 5 + decimalLength(most) + most;
+    }
   }
-  if (slabUsed + size > SLAB_BYTES) {
+  if (bound > SLAB_BYTES / 4) return encodeCommands(commands);
+  if (slabUsed + bound > SLAB_BYTES) {
     slab = new Uint8Array(SLAB_BYTES);
     slabUsed = 0;
   }
+  const out = slab;
   const start = slabUsed;
-  slabUsed = fill(commands, slab, start);
-  return slab.subarray(start, slabUsed);
+  let at = start;
+  for (let c = 0; c < commands.length; c++) {
+    const command = commands[c];
+    at = writeHeader(out, at, 0x2a, command.length);
+    for (let a = 0; a < command.length; a++) {
+      const arg = command[a];
+      if (arg instanceof Uint8Array) {
+        const length = arg.length;
+        at = writeHeader(out, at, 0x24, length);
+        if (length < 48) { for (let i = 0; i < length; i++) out[at + i] = arg[i]; }
+        else out.set(arg, at);
+        at += length;
+      } else at = writeText(out, at, typeof arg === "string" ? arg : argText(arg));
+      out[at++] = 13;
+      out[at++] = 10;
+    }
+  }
+  slabUsed = at; // only now: a command that threw (NaN) leaves the slab as it was
+  return out.subarray(start, at);
+}
+
+/** `$len\r\n` and the text's UTF-8 at `at` (room checked by the caller); returns the offset after it. */
+function writeText(out: Uint8Array, at: number, text: string): number {
+  const head = at;
+  const units = text.length;
+  at = writeHeader(out, at, 0x24, units);
+  for (let i = 0; i < units; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 0x80) {
+      // Not ASCII after all: the header again with the UTF-8 length, then the text by the TextEncoder.
+      const length = utf8Length(text);
+      at = writeHeader(out, head, 0x24, length);
+      encoder.encodeInto(text, out.subarray(at, at + length));
+      return at + length;
+    }
+    out[at + i] = code;
+  }
+  return at + units;
 }
 
 /**

@@ -270,6 +270,8 @@ Deno.test({
       const commands = Array.from({ length: 1 + Math.floor(random() * 3) }, () => randomCommand(random));
       if (i % 500 === 0) commands.push(["SET", "big", "x".repeat(70_000 + i)]);
       kept.push([encodeCommandsShared(commands), encodeCommands(commands)]);
+      // A command that cannot be sent throws and leaves the views made so far as they were.
+      if (i % 100 === 0) assert.throws(() => encodeCommandsShared([["SET", "x".repeat(i), NaN]]), TypeError);
     }
     for (const [shared, alone] of kept) assert.deepEqual(shared, alone);
     assert.deepEqual(encodeCommandsShared([]), new Uint8Array(0));
