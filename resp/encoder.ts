@@ -99,13 +99,15 @@ function writeHeader(out: Uint8Array, at: number, type: number, n: number): numb
  * number's decimal text) and reused by the fill pass. Grown as needed, never shrunk.
  */
 let lengths = new Int32Array(4096);
+/** Decimal texts of the number arguments of the batch being encoded, in argument order. */
+let numberTexts: string[] = [];
 
-/** Encode a batch of commands into one buffer, measured first and then filled. */
-export function encodeCommands(commands: readonly Command[]): Uint8Array {
+/** Bytes the batch takes; leaves each argument's length in `lengths` (and number texts) for `fill`. */
+function measure(commands: readonly Command[]): number {
   let args = 0;
   for (let c = 0; c < commands.length; c++) args += commands[c].length;
   if (lengths.length < args) lengths = new Int32Array(Math.max(args, 2 * lengths.length));
-  const numberTexts: string[] = []; // decimal texts of number arguments, in argument order
+  numberTexts = [];
   let size = 0;
   let k = 0;
   for (let c = 0; c < commands.length; c++) {
@@ -125,10 +127,13 @@ export function encodeCommands(commands: readonly Command[]): Uint8Array {
       size += 5 + decimalLength(length) + length;
     }
   }
-  const out = new Uint8Array(size);
-  let at = 0;
+  return size;
+}
+
+/** Write the batch just measured into `out` from `at`; returns the offset after it. */
+function fill(commands: readonly Command[], out: Uint8Array, at: number): number {
   let number = 0;
-  k = 0;
+  let k = 0;
   for (let c = 0; c < commands.length; c++) {
     const command = commands[c];
     at = writeHeader(out, at, 0x2a, command.length);
@@ -153,7 +158,122 @@ export function encodeCommands(commands: readonly Command[]): Uint8Array {
       out[at++] = 10;
     }
   }
+  return at;
+}
+
+/** Encode a batch of commands into one buffer, measured first and then filled. */
+export function encodeCommands(commands: readonly Command[]): Uint8Array {
+  const out = new Uint8Array(measure(commands));
+  fill(commands, out, 0);
   return out;
+}
+
+/**
+ * Slabs shared by `encodeCommandsShared`: a million small encodings as views of 256 KiB buffers cost V8's
+ * collector one small object each instead of one ArrayBuffer each. A slab is freed once no view of it is
+ * alive.
+ */
+const SLAB_BYTES = 256 * 1024;
+let slab = new Uint8Array(SLAB_BYTES);
+let slabUsed = 0;
+
+/** Most bytes a number's decimal text takes ("-2.2250738585072014e-308"). */
+const NUMBER_TEXT_MAX = 25;
+
+/**
+ * `encodeCommands`, as a view into a shared slab (an encoding that may take more than a quarter of a slab
+ * gets its own buffer). For the many small encodings kept for a while (import records waiting for a
+ * writer); the view must not be written to. One pass over the text: room is bounded first (3 bytes per
+ * UTF-16 unit), then each string is copied as ASCII and measured only when it is not.
+ */
+export function encodeCommandsShared(commands: readonly Command[]): Uint8Array {
+  let bound = 0;
+  for (let c = 0; c < commands.length; c++) {
+    const command = commands[c];
+    bound += 3 + decimalLength(command.length);
+    for (let a = 0; a < command.length; a++) {
+      const arg = command[a];
+      const most = arg instanceof Uint8Array
+        ? arg.length
+        : typeof arg === "string"
+        ? 3 * arg.length
+        : typeof arg === "number"
+        ? NUMBER_TEXT_MAX
+        : String(arg).length;
+      bound += 5 + decimalLength(most) + most;
+    }
+  }
+  if (bound > SLAB_BYTES / 4) return encodeCommands(commands);
+  if (slabUsed + bound > SLAB_BYTES) {
+    slab = new Uint8Array(SLAB_BYTES);
+    slabUsed = 0;
+  }
+  const out = slab;
+  const start = slabUsed;
+  let at = start;
+  for (let c = 0; c < commands.length; c++) {
+    const command = commands[c];
+    at = writeHeader(out, at, 0x2a, command.length);
+    for (let a = 0; a < command.length; a++) {
+      const arg = command[a];
+      if (arg instanceof Uint8Array) {
+        const length = arg.length;
+        at = writeHeader(out, at, 0x24, length);
+        if (length < 48) { for (let i = 0; i < length; i++) out[at + i] = arg[i]; }
+        else out.set(arg, at);
+        at += length;
+      } else at = writeText(out, at, typeof arg === "string" ? arg : argText(arg));
+      out[at++] = 13;
+      out[at++] = 10;
+    }
+  }
+  slabUsed = at; // only now: a command that threw (NaN) leaves the slab as it was
+  return out.subarray(start, at);
+}
+
+/** `$len\r\n` and the text's UTF-8 at `at` (room checked by the caller); returns the offset after it. */
+function writeText(out: Uint8Array, at: number, text: string): number {
+  const head = at;
+  const units = text.length;
+  at = writeHeader(out, at, 0x24, units);
+  for (let i = 0; i < units; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 0x80) {
+      // Not ASCII after all: the header again with the UTF-8 length, then the text by the TextEncoder.
+      const length = utf8Length(text);
+      at = writeHeader(out, head, 0x24, length);
+      encoder.encodeInto(text, out.subarray(at, at + length));
+      return at + length;
+    }
+    out[at + i] = code;
+  }
+  return at + units;
+}
+
+/**
+ * The commands of an `encodeCommands` output again, each argument a view of `bytes` (for a connection that
+ * needs the arguments, such as a cluster routing by key). Only reads what this encoder writes.
+ */
+export function splitEncodedCommands(bytes: Uint8Array): Uint8Array[][] {
+  const commands: Uint8Array[][] = [];
+  let at = 0;
+  const number = (): number => {
+    let n = 0;
+    at++; // '*' or '$'
+    while (bytes[at] !== 13) n = n * 10 + bytes[at++] - 48;
+    at += 2;
+    return n;
+  };
+  while (at < bytes.length) {
+    const args: Uint8Array[] = new Array(number());
+    for (let a = 0; a < args.length; a++) {
+      const length = number();
+      args[a] = bytes.subarray(at, at + length);
+      at += length + 2;
+    }
+    commands.push(args);
+  }
+  return commands;
 }
 
 /** Encode one command. */

@@ -8,10 +8,12 @@ import {
   type Command,
   encodeCommand,
   encodeCommands,
+  encodeCommandsShared,
   encodedLength,
   encodeKeyCommands,
   RespDecoder,
   type RespValue,
+  splitEncodedCommands,
 } from "./mod.ts";
 
 const NONE = { permissions: "none" } as const;
@@ -254,5 +256,37 @@ Deno.test({
     const expected = encodeCommands(keys.flatMap((key) => templates.map((words) => [...words, key])));
     assert.deepEqual(encodeKeyCommands(templates, keys), expected);
     assert.deepEqual(encodeKeyCommands(templates, []), new Uint8Array(0));
+  },
+});
+
+Deno.test({
+  name: "encodeCommandsShared() equals encodeCommands(), across slab ends, and earlier views stay intact",
+  ...NONE,
+  fn() {
+    const random = prng(11);
+    const kept: [Uint8Array, Uint8Array][] = [];
+    // Enough commands to fill several 256 KiB slabs, some larger than a quarter of one (own buffer).
+    for (let i = 0; i < 4000; i++) {
+      const commands = Array.from({ length: 1 + Math.floor(random() * 3) }, () => randomCommand(random));
+      if (i % 500 === 0) commands.push(["SET", "big", "x".repeat(70_000 + i)]);
+      kept.push([encodeCommandsShared(commands), encodeCommands(commands)]);
+      // A command that cannot be sent throws and leaves the views made so far as they were.
+      if (i % 100 === 0) assert.throws(() => encodeCommandsShared([["SET", "x".repeat(i), NaN]]), TypeError);
+    }
+    for (const [shared, alone] of kept) assert.deepEqual(shared, alone);
+    assert.deepEqual(encodeCommandsShared([]), new Uint8Array(0));
+    assert.throws(() => encodeCommandsShared([["SET", "k", NaN]]), TypeError);
+  },
+});
+
+Deno.test({
+  name: "splitEncodedCommands() gives back each command's arguments as bytes",
+  ...NONE,
+  fn() {
+    const random = prng(12);
+    const commands = Array.from({ length: 300 }, () => randomCommand(random));
+    commands.push([], ["x".repeat(1000)]);
+    assert.deepEqual(splitEncodedCommands(encodeCommands(commands)), commands.map((c) => c.map(argBytes)));
+    assert.deepEqual(splitEncodedCommands(new Uint8Array(0)), []);
   },
 });

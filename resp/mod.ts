@@ -9,6 +9,8 @@ export {
   type CommandArg,
   encodeCommand,
   encodeCommands,
+  encodeCommandsShared,
   encodedLength,
   encodeKeyCommands,
+  splitEncodedCommands,
 } from "./encoder.ts";

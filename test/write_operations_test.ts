@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import type { Fields, FieldValue } from "../src/expr/mod.ts";
 import { RecordError } from "../src/writers/operations/operation.ts";
 import { createOperation, type OperationName } from "../src/writers/operations/operations.ts";
+import { encodeText } from "../src/writers/operations/key.ts";
 
 const fields = (entries: [string, FieldValue][]): Fields => new Map(entries);
 const text = (arg: unknown) => arg instanceof Uint8Array ? new TextDecoder().decode(arg) : arg;
@@ -87,5 +88,19 @@ Deno.test({
     );
     const hset = createOperation("hset", { ...base, keyspace: "h", include: ["absent"] });
     assert.throws(() => hset.write(fields([["id", "1"]])), /no fields to write/);
+  },
+});
+
+Deno.test({
+  name: "encodeText() writes UTF-8 like TextEncoder: ASCII, accents after ASCII, surrogates, across slabs",
+  permissions: "none",
+  fn() {
+    const utf8 = new TextEncoder();
+    const texts = ["", "user:1", "user:é", "é", "日本:1", "k😀", "a\ud800b", "\udc00", "x".repeat(5000)];
+    const kept: [Uint8Array, string][] = [];
+    for (let round = 0; round < 200; round++) {
+      for (const text of texts) kept.push([encodeText(`${text}${round}`), `${text}${round}`]);
+    }
+    for (const [bytes, text] of kept) assert.deepEqual(bytes, utf8.encode(text));
   },
 });

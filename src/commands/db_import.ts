@@ -29,6 +29,13 @@ import type { WriteOperation } from "../writers/operations/operation.ts";
 import { createOperation } from "../writers/operations/operations.ts";
 import { runImport } from "./run_import.ts";
 
+/**
+ * Rows per cursor fetch: 500 rather than 1000, by measure (300 k rows of 8 columns: peak RSS 146-148 MB with
+ * 1000, 120-124 MB with 500, 117 MB with 250 for more CPU). The likely reason: two fetches of 1000 rows (the
+ * one processed, the one asked for ahead) outlive V8's young generation, and promoted rows grow old space.
+ */
+const DEFAULT_FETCH = 500;
+
 const DB_IMPORT_SPECS: readonly OptionSpec[] = [
   ...DATABASE_SPECS,
   {
@@ -38,7 +45,7 @@ const DB_IMPORT_SPECS: readonly OptionSpec[] = [
     arg: "N",
     min: 1,
     help: "Rows per round trip of the server-side cursor (PostgreSQL)",
-    defaultText: "1000",
+    defaultText: String(DEFAULT_FETCH),
   },
   {
     long: "no-count",
@@ -121,7 +128,12 @@ export const dbImportCommand: CommandModule = {
     try {
       context.log.info(`Database ${describe(database)}`);
       const total = values.noCount === true ? undefined : await client.count(query);
-      const input = new SqlRowInput(client, query, (values.fetch as number | undefined) ?? 1000, total);
+      const input = new SqlRowInput(
+        client,
+        query,
+        (values.fetch as number | undefined) ?? DEFAULT_FETCH,
+        total,
+      );
       const job = new ImportJob(config, context.log);
       return await runImport(
         job,

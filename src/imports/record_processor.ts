@@ -9,7 +9,8 @@
  * Steps, in order: each `--regex FIELD=PATTERN` (named groups become fields; no match leaves the record as
  * it is), each `--proc FIELD=EXPRESSION` in the order given (a null result removes the field), the
  * `--filter` (a false record is `filtered`), then every write operation in the order given. Their commands
- * travel together as one record keyed by the first operation's key, with `origin` ("file:line", "row 12").
+ * travel together as one record keyed by the first operation's key, with `origin` ("file:line", "row 12"),
+ * encoded as RESP (an `encoded` record).
  *
  * Outcomes: `record`; `filtered`; `ignored` (--ignore-missing skipped every operation, or none had a
  * command to send); `failed` with a KeyFailure naming the origin (an expression that cannot be computed, a
@@ -28,9 +29,9 @@ import {
   toText,
 } from "../expr/mod.ts";
 import { type KeyFailure, recordFailure } from "../pipeline/failure.ts";
-import type { CommandsRecord } from "../pipeline/record.ts";
+import type { CommandsRecord, EncodedRecord } from "../pipeline/record.ts";
 import { RecordError, type WriteOperation } from "../writers/operations/operation.ts";
-import type { Command } from "../../resp/mod.ts";
+import { type Command, encodeCommandsShared } from "../../resp/mod.ts";
 
 export interface ProcessingOptions {
   filter?: string;
@@ -49,7 +50,7 @@ export interface Processing {
 }
 
 export type Processed =
-  | { kind: "record"; record: CommandsRecord }
+  | { kind: "record"; record: CommandsRecord | EncodedRecord }
   | { kind: "filtered" }
   | { kind: "ignored" }
   | { kind: "failed"; failure: KeyFailure };
@@ -135,6 +136,9 @@ export class RecordProcessor {
       }
     }
     if (key === undefined || commands.length === 0) return IGNORED;
-    return { kind: "record", record: { kind: "commands", key, commands, origin } };
+    // Encoded now: the record waits for a writer as one view of bytes, and the fields and arrays it was
+    // made of die young (cheap for V8's collector) instead of living through the queue.
+    const bytes = encodeCommandsShared(commands);
+    return { kind: "record", record: { kind: "encoded", key, bytes, count: commands.length, origin } };
   }
 }

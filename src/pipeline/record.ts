@@ -6,6 +6,8 @@
  *   restores it with REPLACE, so writing the same record twice is harmless.
  * - `commands`: the key written by ordinary commands (type-based copy, imports); `origin` names where the
  *   record came from (a file line, a row) for reports. The commands must be safe to send twice.
+ * - `encoded`: `commands` already encoded as RESP (`count` commands in `bytes`), as imports make them: the
+ *   record holds one view of bytes instead of the arrays and strings the commands were made of.
  * - `value`: the key's value as read by type commands (--struct), with its absolute expiry; the writer
  *   rebuilds it by type (src/rdb/commands.ts), replacing whatever the target had under that key.
  * - `big`: a key above --big-key-threshold, named but not read: the writer copies it from the source in
@@ -33,6 +35,16 @@ export interface CommandsRecord {
   kind: "commands";
   key: Uint8Array;
   commands: Command[];
+  origin?: string;
+}
+
+export interface EncodedRecord {
+  db?: number;
+  kind: "encoded";
+  key: Uint8Array;
+  /** `count` commands as RESP (a view the record owns: never written to). */
+  bytes: Uint8Array;
+  count: number;
   origin?: string;
 }
 
@@ -64,13 +76,14 @@ export interface DeleteRecord {
   key: Uint8Array;
 }
 
-export type KeyRecord = DumpRecord | CommandsRecord | ValueRecord | BigRecord | DeleteRecord;
+export type KeyRecord = DumpRecord | CommandsRecord | EncodedRecord | ValueRecord | BigRecord | DeleteRecord;
 
 /** Bytes a record holds in memory (its weight in the bounded queue). */
 export function recordWeight(record: KeyRecord): number {
   if (record.kind === "dump") return record.key.length + record.payload.length;
   if (record.kind === "delete" || record.kind === "big") return record.key.length;
   if (record.kind === "value") return record.key.length + record.bytes;
+  if (record.kind === "encoded") return record.key.length + record.bytes.length;
   let bytes = record.key.length;
   for (const command of record.commands) {
     for (const arg of command) bytes += arg instanceof Uint8Array ? arg.length : 16;

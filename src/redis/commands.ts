@@ -12,6 +12,11 @@ export interface Commands {
   pipeline(commands: readonly Command[]): Promise<RespValue[]>;
   /** For each key, one command per template (`[["DUMP"], ["PTTL"]]`); replies in order. */
   pipelineKeys(templates: readonly (readonly string[])[], keys: readonly Uint8Array[]): Promise<RespValue[]>;
+  /**
+   * `count` commands already encoded in `bytes`, replies in order; absent where the commands are needed
+   * whole (a cluster routes each by its key).
+   */
+  pipelineEncoded?(count: number, bytes: Uint8Array): Promise<RespValue[]>;
   /** One command; throws the server's ErrorReply. */
   call(...command: Command): Promise<RespValue>;
 }

@@ -32,10 +32,19 @@ export function encodeText(text: string): Uint8Array {
     slab = new Uint8Array(SLAB_BYTES);
     slabUsed = 0;
   }
-  const { written } = encoder.encodeInto(text, slab.subarray(slabUsed));
-  const view = slab.subarray(slabUsed, slabUsed + written);
+  const start = slabUsed;
+  // ASCII by hand: keys are short, and a TextEncoder call costs more than copying them (measured).
+  let written = 0;
+  for (; written < text.length; written++) {
+    const code = text.charCodeAt(written);
+    if (code >= 0x80) {
+      written = encoder.encodeInto(text, slab.subarray(start)).written;
+      break;
+    }
+    slab[start + written] = code;
+  }
   slabUsed += written;
-  return view;
+  return slab.subarray(start, slabUsed);
 }
 
 export class KeyBuilder {
