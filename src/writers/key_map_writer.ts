@@ -60,6 +60,7 @@ export class KeyMapWriter implements Writer {
       case "dump":
         return [{ ...record, key: map.apply(record.key, payloadType(record.payload)) }];
       case "commands":
+      case "encoded": // imports' records: their commands name their keys already
         return [record];
     }
   }
