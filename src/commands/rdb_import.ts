@@ -60,7 +60,9 @@ export const rdbImportCommand: CommandModule = {
 Reads an RDB file as it streams (FILE.rdb, FILE.rdb.gz, - for stdin, or an https:// URL) and restores
 every key with RESTORE ... REPLACE [ABSTTL], function libraries with FUNCTION RESTORE ... REPLACE. Keys go to
 the database they are in in the file, unless the target names one (-n N or /N in the URI): then all go
-there. Ends with a count check: every key of the file that passed the filters must have been written.
+there. A cluster target (-c) has database 0 only: every key goes there, routed by slot, and function
+libraries go to every master. Ends with a count check: every key of the file that passed the filters
+must have been written.
 
 Examples:
   riot rdb-import dump.rdb -h 10.0.0.5 -p 6380
@@ -77,12 +79,9 @@ Examples:
       );
     }
     const target = toConnectionOptions([context.global, values], context.env);
-    if (target.cluster) {
-      throw new UsageError(
-        "Cluster targets (-c) are not supported yet by rdb-import: import into each master with its own key filters, or wait for cluster support",
-      );
-    }
-    const namesDb = values.db !== undefined || context.global.db !== undefined || target.db !== 0;
+    // A cluster has database 0 only: every key of the file goes there (-n other than 0 is refused on connect).
+    const namesDb = target.cluster || values.db !== undefined || context.global.db !== undefined ||
+      target.db !== 0;
     const json = values.json === true;
     const style = (values.progress as ProgressStyle | undefined) ?? (json ? "none" : defaultProgressStyle());
     const threads = (values.threads as number | undefined) ?? Math.max(1, Math.min(2, target.pool - 1));
@@ -163,10 +162,22 @@ Examples:
       );
       return signals.received === "SIGTERM" ? 143 : 130;
     }
+    if (target.cluster) reportMergedDatabases(summary, context);
     if (check && !json) reportCheck(check, context);
     return stats.failed > 0 || (check !== undefined && !check.ok) ? 1 : 0;
   },
 };
+
+/** A cluster target took the keys of every database of the file into its database 0: say so. */
+function reportMergedDatabases(summary: RdbImportOutcome["summary"], context: CommandContext): void {
+  const others = [...summary.databases].filter(([db, entry]) => db !== 0 && entry.keys > 0).map(([db]) => db);
+  if (others.length === 0) return;
+  context.log.warn(
+    `The file has keys in database${others.length > 1 ? "s" : ""} ${
+      others.join(", ")
+    }: a cluster has database 0 only, they were written there (the same name in two databases is written twice, the later one wins)`,
+  );
+}
 
 function reportCheck(check: CountCheck, context: CommandContext): void {
   for (const { db, announced, keys } of check.hintMismatches) {

@@ -1,6 +1,7 @@
 /**
- * One import, wiring only (no UI): open the target, run the transfer engine with an ImportSource and one
- * RestoreWriter per worker connection, and report what happened. file-import and db-import differ only in
+ * One import, wiring only (no UI): open the target (a standalone server, or a cluster with -c: each
+ * record's commands are then routed by the slot of their key), run the transfer engine with an
+ * ImportSource and one RestoreWriter per worker connection, and report what happened. file-import and db-import differ only in
  * their ImportInput and their `process` function.
  *
  *   const job = new ImportJob(config, log);
@@ -14,7 +15,7 @@
 import type { Log } from "../log.ts";
 import { RateLimit } from "../pipeline/rate.ts";
 import { transfer } from "../pipeline/transfer.ts";
-import { Endpoint } from "../redis/endpoint.ts";
+import { openEndpoint } from "../redis/open_endpoint.ts";
 import type { ConnectionOptions } from "../redis/options.ts";
 import type { RetryPolicy } from "../retry.ts";
 import { RestoreWriter } from "../writers/restore_writer.ts";
@@ -65,7 +66,7 @@ export class ImportJob {
   ): Promise<ImportOutcome> {
     const config = this.config;
     this.input = input as ImportInput<unknown>;
-    const target = await Endpoint.open(config.target, "target", config.threads);
+    const target = await openEndpoint(config.target, "target", config.threads, { flag: "-c" });
     try {
       this.log.info(`Target ${target.name}`);
       const writers = Array.from(

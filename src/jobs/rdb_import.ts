@@ -4,16 +4,21 @@
  * the file go straight to the writers: there is nothing to read from a server). Then the count check: every
  * key of the file that passed the filters, and every function library, must have been written.
  *
+ * A cluster target (-c): keys are routed by slot, function libraries go to every master
+ * (EveryMasterWriter); the caller sends every key to database 0 (`source.db`), the only one a cluster has.
+ *
  * `stop()` (SIGINT/SIGTERM) ends the copy at a batch boundary; in-flight writes finish. Memory: one chunk
  * of the input, the transfer's bounded queues, and at most one item of `maxItemBytes` in the file reader.
  */
 import type { Log } from "../log.ts";
 import { ReplicationStats } from "../pipeline/stats.ts";
 import { transfer } from "../pipeline/transfer.ts";
-import { Endpoint } from "../redis/endpoint.ts";
+import { openEndpoint } from "../redis/open_endpoint.ts";
+import type { ServerEndpoint } from "../redis/server_endpoint.ts";
 import type { ConnectionOptions } from "../redis/options.ts";
 import type { RetryPolicy } from "../retry.ts";
 import { RdbRecordSource, type RdbSourceOptions, type RdbSummary } from "../sources/rdb_source.ts";
+import { EveryMasterWriter } from "../writers/every_master_writer.ts";
 import { RestoreWriter } from "../writers/restore_writer.ts";
 import { openRdbInput, type RdbInput } from "./rdb_input.ts";
 
@@ -60,15 +65,17 @@ export class RdbImportJob {
   async run(): Promise<RdbImportOutcome> {
     const config = this.config;
     const input = this.input = await openRdbInput(config.input);
-    let target: Endpoint | undefined;
+    let target: ServerEndpoint | undefined;
     try {
-      target = await Endpoint.open(config.target, "target", config.threads);
+      target = await openEndpoint(config.target, "target", config.threads, { flag: "-c" });
       this.log.info(`Importing ${input.name} into ${target.name}`);
       const source = this.source = new RdbRecordSource(input.stream, config.source);
-      const writers = Array.from(
-        { length: target.workers },
-        (_, i) => new RestoreWriter(() => target!.worker(i), config.target.db),
-      );
+      const writers = Array.from({ length: target.workers }, (_, i) => {
+        const writer = new RestoreWriter(() => target!.worker(i), config.target.db);
+        return target!.isCluster
+          ? new EveryMasterWriter(writer, () => target!.nodes().map((node) => node.commands))
+          : writer;
+      });
       const { stopped } = await transfer({
         source,
         readers: [],
