@@ -4,7 +4,8 @@
  *
  * Contract:
  * - `pipeline(commands)` routes each command by the slot of its key (command_keys.ts), sends one pipelined
- *   batch per node, all nodes in parallel, and resolves with the replies in the caller's order. A server
+ *   batch per node, all nodes in parallel, and resolves with the replies in the caller's order; each node
+ *   runs its commands in the caller's order (a DEL then writes to the key keep their order). A server
  *   error answers one command (an ErrorReply in the array). Multi-key EXISTS/DEL/UNLINK/TOUCH are split by
  *   slot (never CROSSSLOT) and their integer replies summed. Keyless commands go to one master; per-node
  *   commands (SCAN, DBSIZE ...) reject: send them to each of `masters()`.
@@ -63,6 +64,15 @@ interface Unit {
 
 /** Redirections followed at once; later ones wait a backoff delay first. */
 const EAGER_REDIRECTS = 2;
+
+/** The slot of every key of `command` from `from` on, when they share one; undefined otherwise. */
+function singleSlot(command: Command, from: number): number | undefined {
+  const slot = slotOf(keyBytes(command[from]));
+  for (let k = from + 1; k < command.length; k++) {
+    if (slotOf(keyBytes(command[k])) !== slot) return undefined;
+  }
+  return slot;
+}
 
 /** Error codes after which a command is sent again. */
 const RETRIED = new Set(["MOVED", "ASK", "TRYAGAIN", "CLUSTERDOWN", "LOADING"]);
@@ -243,27 +253,32 @@ export class ClusterConnection implements Commands {
 
   /**
    * See the contract at the top. The common case costs one batch per node: commands are grouped by the
-   * owner the slot map names; only the commands redirected, refused with TRYAGAIN/CLUSTERDOWN, lost with a
-   * connection, or split by slot go through the general path (`routed`).
+   * owner the slot map names (a multi-key command whose keys share a slot too); only the commands
+   * redirected, refused with TRYAGAIN/CLUSTERDOWN or lost with a connection go through the general path
+   * (`routed`), or the whole batch when a multi-key command spans slots. Each node runs its commands in
+   * the caller's order.
    */
   async pipeline(commands: readonly Command[]): Promise<RespValue[]> {
     if (this.closed) throw this.closedError();
     const replies: RespValue[] = new Array(commands.length);
     const groups = new Map<NodeClient, number[]>();
-    const split: number[] = [];
     for (let i = 0; i < commands.length; i++) {
       const command = commands[i];
       const spec = keySpecOf(command);
       if (spec.kind === "key") addTo(groups, this.map.nodeFor(slotOf(keyBytes(command[spec.index]))), i);
       else if (spec.kind === "none") addTo(groups, this.map.nodeFor(undefined), i);
       else if (spec.kind === "per-node") throw new Error(spec.advice);
-      else split.push(i);
+      else {
+        const slot = singleSlot(command, spec.from);
+        // Keys in several slots: the whole batch takes the general path, which splits this command in
+        // place, so each node still runs its commands in the caller's order (a DEL before the writes).
+        if (slot === undefined) return this.routed(commands);
+        addTo(groups, this.map.nodeFor(slot), i);
+      }
     }
     const send = (node: NodeClient, indexes: number[]) => node.pipeline(indexes.map((i) => commands[i]));
     const retry = await this.firstRound(groups, 1, send, replies);
-    retry.push(...split);
     if (retry.length > 0) {
-      retry.sort((a, b) => a - b);
       const again = await this.routed(retry.map((i) => commands[i]));
       retry.forEach((i, j) => replies[i] = again[j]);
     }
