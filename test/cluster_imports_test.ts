@@ -4,6 +4,8 @@
  * faker and rdb-import. The same input also goes into a standalone server, and the cluster must then hold
  * exactly the same keys, types, values (DEBUG DIGEST-VALUE) and expiries, each key read with our own
  * connection on the master that owns it (test/_cluster_data.ts clusterDataOf). One cluster for the file.
+ * Last, the writes that go through temporary keys (replicate --struct, big keys in windows) into the same
+ * cluster: each temporary key shares its key's hash tag or slot, so the final RENAME is never CROSSSLOT.
  */
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
@@ -217,6 +219,50 @@ Deno.test({
           assertSameStates(want, await clusterKeys(cluster));
           for (const { node } of await cluster.masters()) {
             assert.match(await node.cli("FUNCTION", "LIST"), /riotlib/, `${node.port} has the library`);
+          }
+        },
+      );
+
+      await t.step(
+        "replicate --struct and big keys in windows: temporary keys share the key's hash tag, RENAME lands",
+        async () => {
+          await fresh();
+          const data: Command[] = [];
+          for (let i = 0; i < 200; i++) {
+            const key = i % 2 === 0 ? `{order${i % 5}}:line:${i}` : `line:${i}`;
+            data.push(["HSET", key, "n", i, "bin", BIN], ["PEXPIRE", key, 900_000 + i]);
+          }
+          data.push(["RPUSH", "{big}:list", ...Array.from({ length: 3000 }, (_, i) => `element ${i}`)]);
+          data.push(["SADD", "big:set", ...Array.from({ length: 3000 }, (_, i) => `member ${i}`)]);
+          data.push(["SET", Uint8Array.of(0x7d, 0xff, 0x7b), "x".repeat(50_000)]);
+          const conn = await raw(reference);
+          try {
+            for (const reply of await conn.pipeline(data)) {
+              assert.ok(!(reply instanceof Error), String(reply));
+            }
+          } finally {
+            conn.close();
+          }
+          const want = await dataOf(reference);
+          for (const extra of [["--struct"], ["--big-key-threshold", "10kb"]]) {
+            await flushCluster(cluster);
+            const copied = await riot([
+              "replicate",
+              uri(reference),
+              uri(seed),
+              "--target-cluster",
+              ...extra,
+              "--progress",
+              "none",
+              "--json",
+            ]);
+            assert.equal(copied.code, 0, copied.err);
+            assert.equal(jsonOf(copied).replication.failed, 0, copied.out);
+            const got = await clusterKeys(cluster);
+            assertSameStates(want, got);
+            assert.ok(
+              ![...got.values()].some((state) => new TextDecoder().decode(state.key).includes("riot:tmp:")),
+            );
           }
         },
       );
