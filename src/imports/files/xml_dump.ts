@@ -6,7 +6,7 @@
  * text and attributes as UTF-8, `encoding="base64"` and `*-base64` attributes decoded; a string's
  * `<value>` windows are joined.
  *
- *   readXmlDump(stream, name) -> chunks of { value: record, origin: "file:line" }
+ *   readXmlDump(stream, name[, maxRecord]) -> chunks of { value: record, origin: "file:line" }
  *
  * Memory: one record at a time, at most MAX_RECORD characters of its text (a bigger record is an error
  * item, the file continues). A record that does not fit the layout (unknown element, bad base64, no key)
@@ -47,6 +47,7 @@ interface Leaf {
 export async function* readXmlDump(
   stream: ReadableStream<Uint8Array>,
   name: string,
+  maxRecord = MAX_RECORD,
 ): AsyncGenerator<SourceItem<unknown>[]> {
   const { SaxesParser } = await import("saxes");
   const parser = new SaxesParser();
@@ -85,8 +86,8 @@ export async function* readXmlDump(
     }
     leaf.text += chunk;
     record.size += chunk.length;
-    if (record.size > MAX_RECORD) {
-      fail(record, `the record is longer than ${MAX_RECORD} characters`);
+    if (record.size > maxRecord) {
+      fail(record, `the record is longer than ${maxRecord} characters`);
       record.items = [];
       record.chunks = [];
     }
