@@ -153,9 +153,11 @@ Deno.test({
         try {
           db.exec("CREATE TABLE orders (id INTEGER PRIMARY KEY, customer TEXT, amount NUMERIC, note TEXT)");
           const insert = db.prepare("INSERT INTO orders VALUES (?, ?, ?, ?)");
+          db.exec("BEGIN"); // one transaction: a commit per row waits for the disk each time
           for (let i = 1; i <= 250; i++) {
             insert.run(i, `customer ${i % 17}`, `${i}.25`, i % 5 === 0 ? null : `n${i}`);
           }
+          db.exec("COMMIT");
         } finally {
           db.close();
         }
