@@ -109,6 +109,32 @@ Deno.test({
       );
 
       await t.step(
+        "a cluster node without -c, and -c against a standalone server: one line each, exit 2",
+        async () => {
+          const csv = `${dir}/users.csv`;
+          const ops = ["hset", "--keyspace", "user", "--key", "id"];
+          const plain = await riot([
+            "file-import",
+            "-h",
+            seed.host,
+            "-p",
+            String(seed.port),
+            csv,
+            "--header",
+            ...ops,
+          ]);
+          assert.equal(plain.code, 2, plain.err);
+          assert.match(plain.err, /is a Redis Cluster node \(INFO says cluster_enabled:1\): add -c/);
+          const flagged = await riot(["file-import", "-u", uri(reference), "-c", csv, "--header", ...ops]);
+          assert.equal(flagged.code, 2, flagged.err);
+          assert.match(
+            flagged.err,
+            /is not a cluster node \(its cluster support is disabled\), but -c was given/,
+          );
+        },
+      );
+
+      await t.step(
         "file-import of a data-structure dump (file-export's JSON lines and XML) restores it exactly",
         async () => {
           await fresh();
@@ -216,6 +242,9 @@ Deno.test({
           }
           await reference.cli("SAVE");
           const want = new Map([...await dataOf(reference, 0), ...await dataOf(reference, 1)]);
+          const plain = await riot(["rdb-import", `${reference.dir}/dump.rdb`, "-p", String(seed.port)]);
+          assert.equal(plain.code, 2, plain.err);
+          assert.match(plain.err, /is a Redis Cluster node \(INFO says cluster_enabled:1\): add -c/);
           const err = await run(["rdb-import", `${reference.dir}/dump.rdb`, ...target], want.size + 1);
           assert.match(err, /keys in database 1: a cluster has database 0 only/);
           assertSameStates(want, await clusterKeys(cluster));

@@ -10,11 +10,13 @@
  *
  * `run` resolves with the counters (failures listed with their origin) and `stopped` / `skipLimit` set
  * when the run ended early; it rejects for what stops a run as a whole (the target unreachable beyond
- * retries, an unreadable input such as a missing file).
+ * retries, an unreadable input such as a missing file, a cluster node without -c or -c against a
+ * standalone server: ClusterModeError).
  */
 import type { Log } from "../log.ts";
 import { RateLimit } from "../pipeline/rate.ts";
 import { transfer } from "../pipeline/transfer.ts";
+import { assertStandalone } from "../redis/cluster/detect.ts";
 import { openEndpoint } from "../redis/open_endpoint.ts";
 import type { ConnectionOptions } from "../redis/options.ts";
 import type { RetryPolicy } from "../retry.ts";
@@ -68,6 +70,8 @@ export class ImportJob {
     this.input = input as ImportInput<unknown>;
     const target = await openEndpoint(config.target, "target", config.threads, { flag: "-c" });
     try {
+      // A cluster node reached without -c would answer MOVED to most records: one line instead.
+      if (!target.isCluster) await assertStandalone(target.control, "-c");
       this.log.info(`Target ${target.name}`);
       const writers = Array.from(
         { length: config.threads },

@@ -13,6 +13,7 @@
 import type { Log } from "../log.ts";
 import { ReplicationStats } from "../pipeline/stats.ts";
 import { transfer } from "../pipeline/transfer.ts";
+import { assertStandalone } from "../redis/cluster/detect.ts";
 import { openEndpoint } from "../redis/open_endpoint.ts";
 import type { ServerEndpoint } from "../redis/server_endpoint.ts";
 import type { ConnectionOptions } from "../redis/options.ts";
@@ -68,6 +69,8 @@ export class RdbImportJob {
     let target: ServerEndpoint | undefined;
     try {
       target = await openEndpoint(config.target, "target", config.threads, { flag: "-c" });
+      // A cluster node reached without -c would answer MOVED to most keys: one line instead.
+      if (!target.isCluster) await assertStandalone(target.control, "-c");
       this.log.info(`Importing ${input.name} into ${target.name}`);
       const source = this.source = new RdbRecordSource(input.stream, config.source);
       const writers = Array.from({ length: target.workers }, (_, i) => {
