@@ -1,8 +1,8 @@
 /**
  * One import, wiring only (no UI): open the target (a standalone server, or a cluster with -c: each
- * record's commands are then routed by the slot of their key), run the transfer engine with an
- * ImportSource and one RestoreWriter per worker connection, and report what happened. file-import and db-import differ only in
- * their ImportInput and their `process` function.
+ * record's commands are then routed by the slot of their key, in order), run the transfer engine with an
+ * ImportSource and one RestoreWriter per worker connection, and report what happened. file-import,
+ * db-import and faker differ only in their ImportInput and their `process` function.
  *
  *   const job = new ImportJob(config, log);
  *   const outcome = await job.run(input, process);    // job.stats, job.input for progress meanwhile

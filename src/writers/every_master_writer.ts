@@ -8,6 +8,7 @@
  * refusal (the masters that took it keep it; REPLACE makes the retry of the whole record safe). A lost
  * connection rejects the whole write, as in RestoreWriter.
  */
+import type { KeyFailure } from "../pipeline/failure.ts";
 import type { KeyRecord } from "../pipeline/record.ts";
 import type { Writer, WriteResult } from "../pipeline/stages.ts";
 import type { Commands } from "../redis/commands.ts";
@@ -42,14 +43,21 @@ export class EveryMasterWriter implements Writer {
       failedRecords: [...keyed.failedRecords],
     };
     for (const record of wide) {
-      const failed = perMaster.map((outcome) => outcome.failedRecords.indexOf(record)).map((index, m) =>
-        index < 0 ? undefined : perMaster[m].failures[index]
-      ).find((failure) => failure !== undefined);
-      if (failed) {
-        result.failures.push(failed);
+      const failure = firstFailure(perMaster, record);
+      if (failure) {
+        result.failures.push(failure);
         result.failedRecords.push(record);
       } else result.written++;
     }
     return result;
   }
+}
+
+/** The first master's refusal of `record`, if any master refused it. */
+function firstFailure(outcomes: WriteResult[], record: KeyRecord): KeyFailure | undefined {
+  for (const outcome of outcomes) {
+    const index = outcome.failedRecords.indexOf(record);
+    if (index >= 0) return outcome.failures[index];
+  }
+  return undefined;
 }
