@@ -8,6 +8,7 @@ import { ClusterConnection } from "../src/redis/cluster/cluster_connection.ts";
 import { connect } from "../src/redis/connect.ts";
 import { DEFAULT_CONNECTION } from "../src/redis/options.ts";
 import type { RedisCluster } from "./_cluster.ts";
+import { dataOf, type KeyState, showKey } from "./_digest.ts";
 
 export type Address = { host: string; port: number };
 
@@ -100,5 +101,34 @@ export async function writeTo(server: Address, cluster: boolean, commands: Comma
     }
   } finally {
     connection.close();
+  }
+}
+
+/**
+ * Every key of a cluster with its type, digest and expiry (see _digest.ts dataOf), read master by master
+ * with plain connections: a key is read on the node that holds it, and a node answers for a key only when
+ * it owns the key's slot (else MOVED, which fails here). `perNode` counts the keys of each master.
+ */
+export async function clusterDataOf(
+  cluster: RedisCluster,
+): Promise<{ keys: Map<string, KeyState>; perNode: number[] }> {
+  const keys = new Map<string, KeyState>();
+  const perNode: number[] = [];
+  for (const node of await mastersOf(cluster)) {
+    const states = await dataOf(node);
+    perNode.push(states.size);
+    for (const [id, state] of states) {
+      assert.ok(!keys.has(id), `${showKey(state.key)} found on two nodes`);
+      keys.set(id, state);
+    }
+  }
+  return { keys, perNode };
+}
+
+/** FLUSHALL and FUNCTION FLUSH on every master: keys and function libraries gone. */
+export async function flushCluster(cluster: RedisCluster): Promise<void> {
+  for (const { node } of await cluster.masters()) {
+    await node.cli("FLUSHALL");
+    await node.cli("FUNCTION", "FLUSH");
   }
 }

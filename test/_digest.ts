@@ -102,7 +102,19 @@ export async function assertSameData(
       left.set(id, state);
     }
   }
-  const tolerance = options.ttlToleranceMs ?? 0;
+  assertSameStates(left, right, options.ttlToleranceMs ?? 0);
+  if (options.count !== undefined) assert.equal(left.size, options.count, "keys on the source");
+}
+
+/**
+ * Asserts that `right` holds exactly the keys of `left` (from dataOf), each with the same type, digest and
+ * expiry (within `tolerance` ms). Lists the first differing keys on failure.
+ */
+export function assertSameStates(
+  left: Map<string, KeyState>,
+  right: Map<string, KeyState>,
+  tolerance = 0,
+): void {
   const problems: string[] = [];
   for (const [id, a] of left) {
     const b = right.get(id);
@@ -119,6 +131,5 @@ export async function assertSameData(
   }
   for (const [id, b] of right) if (!left.has(id)) problems.push(`${showKey(b.key)}: only on the target`);
   assert.deepEqual(problems.slice(0, 20), [], `${problems.length} key(s) differ`);
-  if (options.count !== undefined) assert.equal(left.size, options.count, "keys on the source");
   assert.equal(right.size, left.size);
 }

@@ -138,6 +138,22 @@ Deno.test({
       assert.equal(missing, 0);
       assert.equal(await cluster.call("DEL", ...keys), 400);
       assert.equal(await cluster.call("EXISTS", ...keys), 0);
+
+      // Commands run in the caller's order on each key, a DEL among them too (a restore is DEL then
+      // writes): one key's DEL, a DEL over many slots, and the writes after them.
+      const many = Array.from({ length: 50 }, (_, i) => `o${i}`);
+      const ordered = await cluster.pipeline([
+        ["SET", "o0", "old"],
+        ["DEL", "o0"],
+        ["RPUSH", "o0", "new"],
+        ...many.slice(1).map((key) => ["SET", key, "old"]),
+        ["DEL", ...many.slice(1)],
+        ...many.slice(1).map((key) => ["RPUSH", key, "new"]),
+      ]);
+      assert.equal(ordered[1], 1);
+      assert.equal(ordered[3 + 49], 49);
+      const types = await cluster.pipeline(many.map((key) => ["TYPE", key]));
+      assert.deepEqual(types, many.map(() => "list"));
     } finally {
       cluster.close();
     }

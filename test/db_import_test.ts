@@ -153,6 +153,7 @@ serverTest({
       const db = new DatabaseSync(path);
       db.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, big INTEGER, r REAL, b BLOB, s TEXT)");
       const insert = db.prepare("INSERT INTO t VALUES (?, ?, ?, ?, ?)");
+      db.exec("BEGIN"); // one transaction: a commit per row waits for the disk each time
       for (let i = 1; i <= 300; i++) {
         insert.run(
           i,
@@ -162,6 +163,7 @@ serverTest({
           i % 2 ? null : `s${i}`,
         );
       }
+      db.exec("COMMIT");
       db.close();
       const run = await riot([
         "db-import",

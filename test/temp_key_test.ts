@@ -36,6 +36,10 @@ Deno.test({
         const temp = tempKeyFor(key);
         assert.equal(slotOf(temp), slotOf(key), `slot of ${text(temp)}`);
         assert.ok(text(temp).includes("riot:tmp:"));
+        // A key with a hash tag lends it to its temporary name as it is (`{tag}...`): the same tag, so the
+        // same slot whatever the cluster, and RENAME onto the key is never CROSSSLOT.
+        const tag = hashTag(key);
+        if (tag) assert.deepEqual(hashTag(temp), tag, `tag of ${text(temp)}`);
         assert.ok(!seen.has(text(temp)), "fresh name");
         seen.add(text(temp));
       }

@@ -114,7 +114,6 @@ export const dbImportCommand: CommandModule = {
     const query = positionals[0];
     const database = databaseFrom(values, context.env);
     const target = toConnectionOptions([context.global, values], context.env);
-    if (target.cluster) throw new UsageError("riot db-import does not support cluster mode (-c) yet");
     const writes = operations.length > 0 ? toOperations(operations) : [defaultHash(values)];
     if (operations.length > 0 && (values.keyspace !== undefined || values.keys !== undefined)) {
       throw new UsageError(

@@ -94,7 +94,6 @@ export const fakerCommand: CommandModule = {
       throw error;
     }
     const target = toConnectionOptions([context.global, values], context.env);
-    if (target.cluster) throw new UsageError("riot faker does not support cluster mode (-c) yet");
     const processor = new RecordProcessor(toProcessing(values), toOperations(operations));
     const config = toImportConfig(values, target);
     const input = new FakerInput(fields, (values.count as number | undefined) ?? 1000);

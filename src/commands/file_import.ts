@@ -97,10 +97,10 @@ const USAGE = `Usage: riot [REDIS OPTIONS] file-import [OPTIONS] FILE... OPERATI
 
 Reads records from files (CSV, TSV, PSV, fixed-width, JSON arrays, JSON lines, XML; paths, globs, - for
 stdin, http(s) URLs; .gz read transparently) and writes each through the chain of write operations.
-Connection options (-h, -p, -u, --tls ...) go before the first operation. Nested JSON fields are named
+Connection options (-h, -p, -u, --tls, -c ...) go before the first operation. Nested JSON fields are named
 a.b and a[0]. Expressions (--filter, --proc) are described in the README ("Expressions"). Without a
-write operation the files are a data-structure dump (file-export's JSON, RIOT's redis-dump.json), restored
-exactly. --fields, --ranges, --key, --include take several values: put FILEs before them.
+write operation the files are a data-structure dump (file-export's JSON or XML, RIOT's redis-dump.json),
+restored exactly. --fields, --ranges, --key, --include take several values: put FILEs before them.
 
 Operations and their options:
 ${operationsHelp()}
@@ -111,6 +111,7 @@ Examples:
   riot file-import data.csv.gz --header --filter "age > 18" --proc "name=first + ' ' + last" hset --keyspace p --key id
   riot file-import data.txt --type fw --ranges 1 9 25 --fields id name city hset --keyspace c --key id
   riot file-import dump.jsonl.gz          (no operation: restore a data-structure dump from file-export)
+  riot file-import -h host -p 7000 -c dump.xml      (the same into a cluster, from file-export's XML)
 `;
 
 export const fileImportCommand: CommandModule = {
@@ -126,7 +127,6 @@ export const fileImportCommand: CommandModule = {
       throw new UsageError("riot file-import needs at least one FILE (or - for stdin)");
     }
     const target = toConnectionOptions([context.global, values], context.env);
-    if (target.cluster) throw new UsageError("riot file-import does not support cluster mode (-c) yet");
     const config = toImportConfig(values, target);
     const dump = operations.length === 0;
     if (dump) {

@@ -69,7 +69,9 @@ every key with RESTORE ... REPLACE [ABSTTL] (by type, with ordinary write comman
 version is older than the file's; --no-fallback reports those keys instead), function libraries with
 FUNCTION LOAD REPLACE. Keys go to
 the database they are in in the file, unless the target names one (-n N or /N in the URI): then all go
-there. Ends with a count check: every key of the file that passed the filters must have been written.
+there. A cluster target (-c) has database 0 only: every key goes there, routed by slot, and function
+libraries go to every master. Ends with a count check: every key of the file that passed the filters
+must have been written.
 
 Examples:
   riot rdb-import dump.rdb -h 10.0.0.5 -p 6380
@@ -86,7 +88,9 @@ Examples:
       );
     }
     const target = toConnectionOptions([context.global, values], context.env);
-    const namesDb = values.db !== undefined || context.global.db !== undefined || target.db !== 0;
+    // A cluster has database 0 only: every key of the file goes there (-n other than 0 is refused on connect).
+    const namesDb = target.cluster || values.db !== undefined || context.global.db !== undefined ||
+      target.db !== 0;
     const json = values.json === true;
     const style = (values.progress as ProgressStyle | undefined) ?? (json ? "none" : defaultProgressStyle());
     const threads = (values.threads as number | undefined) ?? Math.max(1, Math.min(2, target.pool - 1));
@@ -172,11 +176,23 @@ Examples:
       );
       return signals.exitCode;
     }
+    if (target.cluster) reportMergedDatabases(summary, context);
     if (check && !json) reportCheck(check, context);
     // Hash field TTLs the target cannot keep are data lost too (as in replicate).
     return stats.failed > 0 || stats.fieldTtlsDropped > 0 || (check !== undefined && !check.ok) ? 1 : 0;
   },
 };
+
+/** A cluster target took the keys of every database of the file into its database 0: say so. */
+function reportMergedDatabases(summary: RdbImportOutcome["summary"], context: CommandContext): void {
+  const others = [...summary.databases].filter(([db, entry]) => db !== 0 && entry.keys > 0).map(([db]) => db);
+  if (others.length === 0) return;
+  context.log.warn(
+    `The file has keys in database${others.length > 1 ? "s" : ""} ${
+      others.join(", ")
+    }: a cluster has database 0 only, they were written there (the same name in two databases is written twice, the later one wins)`,
+  );
+}
 
 function reportCheck(check: CountCheck, context: CommandContext): void {
   for (const { db, announced, keys } of check.hintMismatches) {

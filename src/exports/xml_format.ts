@@ -6,15 +6,20 @@
  *     <record key="user:1" type="hash" ttl="-1"><field name="name">Ann</field></record>
  *     <record key="l" type="list" ttl="-1"><element>a</element></record>
  *     <record key="z" type="zset" ttl="-1"><member score="1.5">m</member></record>
- *     <record key="s" type="stream" ttl="-1"><entry id="1-0"><field name="f">v</field></entry></record>
+ *     <record key="s" type="stream" ttl="-1"><entry id="1-0"><field name="f">v</field></entry>
+ *       <stream last-id="1-0" entries-added="1" max-deleted-id="0-0"><group name="g" last-id="0-0"/></stream>
+ *     </record>
  *     <record key="k" type="string" ttl="-1"><value>text</value></record>
  *     </records>
  *
  * Bytes that are not UTF-8 text XML can hold (invalid UTF-8, control characters) are written in base64:
- * `key-base64="..."`, `name-base64="..."`, or `encoding="base64"` on the element.
+ * `key-base64="..."`, `name-base64="..."`, or `encoding="base64"` on the element. Tabs, line feeds and
+ * carriage returns that a parser would normalize are character references (`&#13;`), so every byte comes
+ * back. `ttl` is the absolute expiry in Unix ms, -1 for none. A big string may come as several `<value>`
+ * elements (its windows), to be joined. file-import reads this back (src/imports/files/xml_dump.ts).
  */
 import { textOf } from "./byte_text.ts";
-import type { DumpHeader, DumpType, DumpWindow } from "./dump_format.ts";
+import type { DumpHeader, DumpType, DumpWindow, StreamMeta } from "./dump_format.ts";
 
 export const XML_START = '<?xml version="1.0" encoding="UTF-8"?>\n<records>\n';
 export const XML_END = "</records>\n";
@@ -23,8 +28,27 @@ export const XML_END = "</records>\n";
 // deno-lint-ignore no-control-regex -- control characters are exactly what XML 1.0 cannot hold
 const NOT_XML = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udfff]/;
 
+const ENTITIES: Record<string, string> = {
+  "&": "&amp;",
+  "<": "&lt;",
+  ">": "&gt;",
+  '"': "&quot;",
+  "\t": "&#9;",
+  "\n": "&#10;",
+  "\r": "&#13;",
+};
+
+/**
+ * Text as element content. A carriage return is a character reference: an XML parser turns a literal
+ * CR (or CR LF) into LF.
+ */
 function escape(text: string): string {
-  return text.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
+  return text.replace(/[&<>"\r]/g, (c) => ENTITIES[c]);
+}
+
+/** Text as an attribute value: tabs and line breaks too, which a parser would turn into spaces. */
+function escapeAttribute(text: string): string {
+  return text.replace(/[&<>"\t\n\r]/g, (c) => ENTITIES[c]);
 }
 
 function base64(bytes: Uint8Array): string {
@@ -38,7 +62,7 @@ function base64(bytes: Uint8Array): string {
 /** ` name="text"` or ` name-base64="..."`. */
 function attribute(name: string, bytes: Uint8Array): string {
   const text = textOf(bytes);
-  if (!NOT_XML.test(text)) return ` ${name}="${escape(text)}"`;
+  if (!NOT_XML.test(text)) return ` ${name}="${escapeAttribute(text)}"`;
   return ` ${name}-base64="${base64(bytes)}"`;
 }
 
@@ -68,7 +92,9 @@ export function xmlWindow(window: DumpWindow): string {
     case "set":
       return window.members.map((m) => element("member", "", m)).join("");
     case "zset":
-      return window.entries.map(({ member, score }) => element("member", ` score="${escape(score)}"`, member))
+      return window.entries.map(({ member, score }) =>
+        element("member", ` score="${escapeAttribute(score)}"`, member)
+      )
         .join("");
     case "stream":
       return window.entries.map((entry) => {
@@ -81,6 +107,26 @@ export function xmlWindow(window: DumpWindow): string {
   }
 }
 
-export function xmlRecordClose(_type: DumpType): string {
-  return "</record>\n";
+/**
+ * The end of a record; a stream's metadata first (its last ID and consumer groups, as in the JSON form):
+ * `<stream last-id="5-0" entries-added="5" max-deleted-id="0-0"><group name="g" last-id="1-0"
+ * entries-read="1"/></stream>`.
+ */
+export function xmlRecordClose(_type: DumpType, meta?: StreamMeta): string {
+  return `${meta ? xmlStreamMeta(meta) : ""}</record>\n`;
+}
+
+function xmlStreamMeta(meta: StreamMeta): string {
+  let out = `<stream last-id="${meta.lastId}"`;
+  if (meta.entriesAdded !== undefined) out += ` entries-added="${meta.entriesAdded}"`;
+  if (meta.maxDeletedId !== undefined) out += ` max-deleted-id="${meta.maxDeletedId}"`;
+  out += ">";
+  for (const group of meta.groups) {
+    out += `<group${attribute("name", group.name)} last-id="${group.lastId}"`;
+    if (group.entriesRead !== undefined && group.entriesRead !== null) {
+      out += ` entries-read="${group.entriesRead}"`;
+    }
+    out += "/>";
+  }
+  return `${out}</stream>`;
 }

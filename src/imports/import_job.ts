@@ -1,7 +1,8 @@
 /**
- * One import, wiring only (no UI): open the target, run the transfer engine with an ImportSource and one
- * RestoreWriter per worker connection, and report what happened. file-import and db-import differ only in
- * their ImportInput and their `process` function.
+ * One import, wiring only (no UI): open the target (a standalone server, or a cluster with -c: each
+ * record's commands are then routed by the slot of their key, in order), run the transfer engine with an
+ * ImportSource and one RestoreWriter per worker connection, and report what happened. file-import,
+ * db-import and faker differ only in their ImportInput and their `process` function.
  *
  *   const job = new ImportJob(config, log);
  *   const outcome = await job.run(input, process);    // job.stats, job.input for progress meanwhile
@@ -9,12 +10,14 @@
  *
  * `run` resolves with the counters (failures listed with their origin) and `stopped` / `skipLimit` set
  * when the run ended early; it rejects for what stops a run as a whole (the target unreachable beyond
- * retries, an unreadable input such as a missing file).
+ * retries, an unreadable input such as a missing file, a cluster node without -c or -c against a
+ * standalone server: ClusterModeError).
  */
 import type { Log } from "../log.ts";
 import { RateLimit } from "../pipeline/rate.ts";
 import { transfer } from "../pipeline/transfer.ts";
-import { Endpoint } from "../redis/endpoint.ts";
+import { assertStandalone } from "../redis/cluster/detect.ts";
+import { openEndpoint } from "../redis/open_endpoint.ts";
 import type { ConnectionOptions } from "../redis/options.ts";
 import type { RetryPolicy } from "../retry.ts";
 import { RestoreWriter } from "../writers/restore_writer.ts";
@@ -65,8 +68,10 @@ export class ImportJob {
   ): Promise<ImportOutcome> {
     const config = this.config;
     this.input = input as ImportInput<unknown>;
-    const target = await Endpoint.open(config.target, "target", config.threads);
+    const target = await openEndpoint(config.target, "target", config.threads, { flag: "-c" });
     try {
+      // A cluster node reached without -c would answer MOVED to most records: one line instead.
+      if (!target.isCluster) await assertStandalone(target.control, "-c");
       this.log.info(`Target ${target.name}`);
       const writers = Array.from(
         { length: config.threads },

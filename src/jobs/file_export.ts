@@ -162,7 +162,7 @@ function formatter(format: ExportFormat, output: TextOutput): Formatter {
         if (piece.kind === "deleted") return Promise.resolve(); // live mode writes JSON lines only
         if (piece.kind === "open") return output.write(xmlRecordOpen(piece.header));
         if (piece.kind === "window") return output.write(xmlWindow(piece.window));
-        return output.write(xmlRecordClose(piece.type));
+        return output.write(xmlRecordClose(piece.type, piece.meta));
       },
       end: () => output.write(XML_END),
     };

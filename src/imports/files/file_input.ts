@@ -17,6 +17,7 @@ import { type Range, readFixedWidth } from "./fixed_width.ts";
 import { type JsonConvert, readJsonArray, readJsonLines, toFields } from "./json_reader.ts";
 import { expandInputs, FileInputError, isUrl, openInput, typeFromName } from "./open_file.ts";
 import { readXml } from "./xml_reader.ts";
+import { readXmlDump } from "./xml_dump.ts";
 
 export const FILE_TYPES = ["csv", "tsv", "psv", "json", "jsonl", "xml", "fw"] as const;
 export type FileType = typeof FILE_TYPES[number];
@@ -41,7 +42,7 @@ export class FileInput<T = Fields> implements ImportInput<T> {
   private constructor(
     readonly names: string[],
     private readonly options: FileOptions,
-    /** Dump records (no write operation): JSON elements as parsed, not flattened; JSON files only. */
+    /** Dump records (no write operation): JSON elements as parsed, not flattened; XML read as a dump. */
     private readonly dump: boolean,
   ) {}
 
@@ -50,7 +51,7 @@ export class FileInput<T = Fields> implements ImportInput<T> {
     return FileInput.open<Fields>(names, options, false);
   }
 
-  /** Data-structure dump records (JSON arrays or JSON lines), each as parsed. */
+  /** Data-structure dump records (JSON arrays, JSON lines, or file-export's XML), each as parsed. */
   static createDump(names: readonly string[], options: FileOptions): Promise<FileInput<unknown>> {
     return FileInput.open<unknown>(names, options, true);
   }
@@ -64,9 +65,9 @@ export class FileInput<T = Fields> implements ImportInput<T> {
     const input = new FileInput<T>(expanded, options, dump);
     for (const name of expanded) {
       const type = input.typeOf(name);
-      if (dump && type !== "json" && type !== "jsonl") {
+      if (dump && type !== "json" && type !== "jsonl" && type !== "xml") {
         throw new RangeError(
-          `${name}: without a write operation, file-import restores a data-structure dump, which is JSON (.json, .jsonl): give a write operation (hset ...) to import ${type} records`,
+          `${name}: without a write operation, file-import restores a data-structure dump, which is JSON (.json, .jsonl) or XML: give a write operation (hset ...) to import ${type} records`,
         );
       }
       if (
@@ -131,7 +132,9 @@ export class FileInput<T = Fields> implements ImportInput<T> {
       case "jsonl":
         return readJsonLines(stream, name, convert);
       case "xml":
-        return readXml(stream, name) as AsyncGenerator<SourceItem<T>[]>;
+        return (this.dump ? readXmlDump(stream, name) : readXml(stream, name)) as AsyncGenerator<
+          SourceItem<T>[]
+        >;
       case "fw":
         return readFixedWidth(
           stream,

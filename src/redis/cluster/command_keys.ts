@@ -1,7 +1,7 @@
 /**
  * Where a command's key is, for routing by slot. Most commands take their key as argument 1; the table
  * below names the others: keyless commands (sent to any master), commands whose key follows a subcommand
- * (`MEMORY USAGE key`, `XINFO GROUPS key`), scripts (`EVAL script numkeys key...`), multi-key commands that
+ * (`MEMORY USAGE key`, `XINFO GROUPS key`, `XGROUP CREATE key ...`), scripts (`EVAL script numkeys key...`), multi-key commands that
  * are split by slot and whose integer replies add up, and per-node commands that a cluster connection
  * refuses (send them to each of its masters instead).
  *
@@ -66,6 +66,7 @@ const KEY_AFTER_SUBCOMMAND: Record<string, Set<string>> = {
   MEMORY: new Set(["USAGE"]),
   OBJECT: new Set(["ENCODING", "FREQ", "IDLETIME", "REFCOUNT"]),
   XINFO: new Set(["STREAM", "GROUPS", "CONSUMERS"]),
+  XGROUP: new Set(["CREATE", "SETID", "DESTROY", "CREATECONSUMER", "DELCONSUMER"]),
 };
 
 const SCRIPTS = new Set(["EVAL", "EVALSHA", "EVAL_RO", "EVALSHA_RO", "FCALL", "FCALL_RO"]);
