@@ -176,23 +176,11 @@ Examples:
       );
       return signals.exitCode;
     }
-    if (target.cluster) reportMergedDatabases(summary, context);
     if (check && !json) reportCheck(check, context);
     // Hash field TTLs the target cannot keep are data lost too (as in replicate).
     return stats.failed > 0 || stats.fieldTtlsDropped > 0 || (check !== undefined && !check.ok) ? 1 : 0;
   },
 };
-
-/** A cluster target took the keys of every database of the file into its database 0: say so. */
-function reportMergedDatabases(summary: RdbImportOutcome["summary"], context: CommandContext): void {
-  const others = [...summary.databases].filter(([db, entry]) => db !== 0 && entry.keys > 0).map(([db]) => db);
-  if (others.length === 0) return;
-  context.log.warn(
-    `The file has keys in database${others.length > 1 ? "s" : ""} ${
-      others.join(", ")
-    }: a cluster has database 0 only, they were written there (the same name in two databases is written twice, the later one wins)`,
-  );
-}
 
 function reportCheck(check: CountCheck, context: CommandContext): void {
   for (const { db, announced, keys } of check.hintMismatches) {
