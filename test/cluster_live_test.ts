@@ -204,3 +204,57 @@ Deno.test({
     assertSameContents(await contentsOf(await mastersOf(source)), await contentsOf([target]), "probed live");
   },
 });
+
+Deno.test({
+  name:
+    "live: a target master restarts empty (no persistence); riot sees its new run_id, re-scans, ends equal",
+  ignore,
+  async fn() {
+    await using source = await RedisServer.start({ args: ["--notify-keyspace-events", "KEA"] });
+    await using target = await RedisCluster.start({ masters: 3 });
+    await writeTo(source, false, sampleCommands(500));
+    const run = start([
+      "replicate",
+      uri(source),
+      uri(target.nodes[0]),
+      "--target-cluster",
+      "--live",
+      "--idle-timeout",
+      "1500",
+      "--compare",
+      "full",
+      "--progress",
+      "none",
+    ]);
+    const writer = await connect(options(source));
+    try {
+      await waitFor("the subscription", () => subscribedOn([source]));
+      const masters = (await target.masters()).map((master) => master.node);
+      const keysOn = async (node: RedisServer) => Number(await node.cli("DBSIZE"));
+      await waitFor("the snapshot on the target", async () => {
+        let total = 0;
+        for (const node of masters) total += await keysOn(node);
+        return total === 500;
+      });
+      const victim = masters[1];
+      const held = await keysOn(victim);
+      assert.ok(held > 0, "the restarted master held keys");
+      const runId = /run_id:(\w+)/.exec(await victim.cli("INFO", "server"))?.[1];
+      // Changes keep coming while the master restarts (its keys are gone: no persistence).
+      const churning = churn(writer, 200, 4000);
+      await victim.restart();
+      assert.notEqual(/run_id:(\w+)/.exec(await victim.cli("INFO", "server"))?.[1], runId, "a new process");
+      await target.waitHealthy();
+      // riot copies the master's keys again (the churn adds c:* keys, so at least as many as before).
+      await waitFor("the restarted master's keys again", async () => await keysOn(victim) >= held);
+      await churning;
+      const result = await run.done;
+      assert.equal(result.code, 0, result.err);
+      assert.match(result.err, /a master of the target cluster restarted/);
+      assertSameContents(await contentsOf([source]), await contentsOf(await mastersOf(target)), "restart");
+    } finally {
+      writer.close();
+      await run.done.catch(() => {});
+    }
+  },
+});
