@@ -28,6 +28,9 @@ export interface ClusterEndpointSettings {
   flag?: string;
 }
 
+/** How long reconnect() waits for one master's run_id. */
+const RUN_ID_WAIT_MS = 2000;
+
 export class ClusterEndpoint implements ServerEndpoint {
   readonly isCluster = true;
   readonly serverRunId = undefined;
@@ -123,12 +126,19 @@ export class ClusterEndpoint implements ServerEndpoint {
   private async readRunIds(): Promise<void> {
     const seen = await Promise.all(
       this.connection.masters().map(async (node) => {
+        let timer: ReturnType<typeof setTimeout> | undefined;
         try {
-          const info = toText(await node.call("INFO", "server"));
+          // A master that does not answer soon (hung, behind a stalled link) must not hold up a reconnect.
+          const late = new Promise<never>((_, reject) =>
+            timer = setTimeout(() => reject(new Error("late")), RUN_ID_WAIT_MS)
+          );
+          const info = toText(await Promise.race([node.call("INFO", "server"), late]));
           return [node.endpoint, /run_id:(\w+)/.exec(info)?.[1]] as const;
         } catch {
-          // Refused, or down right now: its last run_id stays, so a restart shows at a later read.
+          // Refused, down or late right now: its last run_id stays, so a restart shows at a later read.
           return [node.endpoint, undefined] as const;
+        } finally {
+          clearTimeout(timer);
         }
       }),
     );
