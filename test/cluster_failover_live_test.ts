@@ -29,11 +29,16 @@ import {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Polls `check` every 50 ms until it is true; fails after 30 s with `what`. */
+/** riot's stderr so far, for failure messages, and its exit code once it ended. */
+let err = "";
+let exited: number | undefined;
+
+/** Polls `check` every 50 ms until it is true; fails after 30 s with `what` and riot's stderr. */
 async function waitFor(what: string, check: () => Promise<boolean> | boolean): Promise<void> {
   const deadline = Date.now() + 30_000;
   while (!(await check())) {
-    assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
+    assert.equal(exited, undefined, `riot ended (exit ${exited}) before ${what}:\n${err}`);
+    assert.ok(Date.now() < deadline, `timed out waiting for ${what}; riot said:\n${err}`);
     await sleep(50);
   }
 }
@@ -46,7 +51,8 @@ Deno.test({
     await using target = await RedisServer.start();
     for (const node of source.nodes) await node.cli("CONFIG", "SET", "notify-keyspace-events", "KEA");
     await writeTo(source.nodes[0], true, sampleCommands(600));
-    let err = "";
+    err = "";
+    exited = undefined;
     const done = runMain(
       [
         "replicate",
@@ -64,6 +70,7 @@ Deno.test({
       { out: () => {}, err: (text) => err += text, env: { get: () => undefined } },
       COMMANDS,
     );
+    done.then((code) => exited = code, () => exited = -1);
     const writer = await ClusterConnection.connect(options(source.nodes[0]));
     let writing = true;
     let rounds = 0;
