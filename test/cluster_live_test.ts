@@ -297,3 +297,44 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "live: a target master fails over (CLUSTER FAILOVER); riot sees the masters change, re-scans, ends equal",
+  ignore,
+  async fn() {
+    await using source = await RedisServer.start({ args: ["--notify-keyspace-events", "KEA"] });
+    await using target = await RedisCluster.start({ masters: 3, replicas: 1 });
+    await writeTo(source, false, sampleCommands(300));
+    const run = start([
+      "replicate",
+      uri(source),
+      uri(target.nodes[0]),
+      "--target-cluster",
+      "--live",
+      "--idle-timeout",
+      "1500",
+      "--compare",
+      "full",
+      "--progress",
+      "none",
+    ]);
+    const writer = await connect(options(source));
+    try {
+      await waitFor("the subscription", () => subscribedOn([source]));
+      const [, master] = await target.masters();
+      const [replica] = await target.replicasOf(master.id);
+      const churning = churn(writer, 200, 4000);
+      await replica.cli("CLUSTER", "FAILOVER");
+      await waitFor("the replica's promotion", async () => (await replica.cli("ROLE")).startsWith("master"));
+      await churning;
+      const result = await run.done;
+      assert.equal(result.code, 0, result.err);
+      assert.match(result.err, /the target cluster's masters changed/);
+      assertSameContents(await contentsOf([source]), await contentsOf(await mastersOf(target)), "failover");
+    } finally {
+      writer.close();
+      await run.done.catch(() => {});
+    }
+  },
+});
