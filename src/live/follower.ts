@@ -162,7 +162,7 @@ export class LiveFollower {
       if (now >= nextNotifyCheck) {
         nextNotifyCheck = now + NOTIFY_CHECK_MS;
         for (const watch of this.watches) {
-          const reason = await this.onNode(() => watch.guard.check());
+          const reason = await this.onNode(() => watch.guard.check(), watch);
           if (reason) this.requestRescan(reason);
         }
       }
@@ -213,7 +213,7 @@ export class LiveFollower {
       return;
     }
     for (const watch of this.watches) {
-      const reason = await this.onNode(() => watch.lossWatch.check());
+      const reason = await this.onNode(() => watch.lossWatch.check(), watch);
       if (reason) this.requestRescan(watch.node.name ? `${reason} on ${watch.node.name}` : reason);
     }
     if (this.source.mastersVersion !== this.mastersSeen) {
@@ -227,11 +227,13 @@ export class LiveFollower {
    * A command on one node, retried like `withRetry`; undefined (not run) once the cluster's masters
    * changed, since the node may be gone for good: the caller then subscribes to the new masters. Also
    * undefined once `watch` was closed (replaced by a re-subscription, which re-scans): a node that left
-   * the cluster is not retried until the retries run out and fail the run.
+   * the cluster is not retried until the retries run out and fail the run. The masters check alone does
+   * not do: a re-subscription updates `mastersSeen`, and a loop over the old watches would then retry the
+   * stopped master for a minute, holding up the re-scan.
    */
-  private onNode<T>(run: () => Promise<T>, watch?: NodeWatch): Promise<T | undefined> {
+  private onNode<T>(run: () => Promise<T>, watch: NodeWatch): Promise<T | undefined> {
     return this.withRetry(() =>
-      this.source.mastersVersion !== this.mastersSeen || watch?.closed ? Promise.resolve(undefined) : run()
+      this.source.mastersVersion !== this.mastersSeen || watch.closed ? Promise.resolve(undefined) : run()
     );
   }
 
