@@ -204,3 +204,137 @@ Deno.test({
     assertSameContents(await contentsOf(await mastersOf(source)), await contentsOf([target]), "probed live");
   },
 });
+
+Deno.test({
+  name:
+    "live: a target master restarts empty (no persistence); riot sees its new run_id, re-scans, ends equal",
+  ignore,
+  async fn() {
+    await using source = await RedisServer.start({ args: ["--notify-keyspace-events", "KEA"] });
+    await using target = await RedisCluster.start({ masters: 3 });
+    await writeTo(source, false, sampleCommands(500));
+    const run = start([
+      "replicate",
+      uri(source),
+      uri(target.nodes[0]),
+      "--target-cluster",
+      "--live",
+      "--idle-timeout",
+      "1500",
+      "--compare",
+      "full",
+      "--progress",
+      "none",
+    ]);
+    const writer = await connect(options(source));
+    try {
+      await waitFor("the subscription", () => subscribedOn([source]));
+      const masters = (await target.masters()).map((master) => master.node);
+      const keysOn = async (node: RedisServer) => Number(await node.cli("DBSIZE"));
+      await waitFor("the snapshot on the target", async () => {
+        let total = 0;
+        for (const node of masters) total += await keysOn(node);
+        return total === 500;
+      });
+      const victim = masters[1];
+      const held = await keysOn(victim);
+      assert.ok(held > 0, "the restarted master held keys");
+      const runId = /run_id:(\w+)/.exec(await victim.cli("INFO", "server"))?.[1];
+      // Changes keep coming while the master restarts (its keys are gone: no persistence).
+      const churning = churn(writer, 200, 4000);
+      await victim.restart();
+      assert.notEqual(/run_id:(\w+)/.exec(await victim.cli("INFO", "server"))?.[1], runId, "a new process");
+      await target.waitHealthy();
+      // riot copies the master's keys again (the churn adds c:* keys, so at least as many as before).
+      await waitFor("the restarted master's keys again", async () => await keysOn(victim) >= held);
+      await churning;
+      const result = await run.done;
+      assert.equal(result.code, 0, result.err);
+      assert.match(result.err, /a master of the target cluster restarted/);
+      assertSameContents(await contentsOf([source]), await contentsOf(await mastersOf(target)), "restart");
+    } finally {
+      writer.close();
+      await run.done.catch(() => {});
+    }
+  },
+});
+
+Deno.test({
+  name: "snapshot: a target master restarts empty mid-copy; riot sees its new run_id and copies again",
+  ignore,
+  async fn() {
+    await using source = await RedisServer.start();
+    await using target = await RedisCluster.start({ masters: 3 });
+    const total = 6000;
+    await writeTo(source, false, sampleCommands(total));
+    // Slowed down (keys per second), so that the restart lands mid-copy.
+    const run = start([
+      "replicate",
+      uri(source),
+      uri(target.nodes[0]),
+      "--target-cluster",
+      "--rate",
+      "2000",
+      "--compare",
+      "full",
+      "--progress",
+      "none",
+    ]);
+    try {
+      const masters = (await target.masters()).map((master) => master.node);
+      await waitFor("a quarter of the copy", async () => {
+        let keys = 0;
+        for (const node of masters) keys += Number(await node.cli("DBSIZE"));
+        return keys >= total / 4;
+      });
+      await masters[2].restart();
+      const result = await run.done;
+      assert.equal(result.code, 0, result.err);
+      assert.match(result.err, /The target restarted during the copy/);
+      assertSameContents(await contentsOf([source]), await contentsOf(await mastersOf(target)), "snapshot");
+    } finally {
+      await run.done.catch(() => {});
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "live: a target master fails over (CLUSTER FAILOVER); riot sees the masters change, re-scans, ends equal",
+  ignore,
+  async fn() {
+    await using source = await RedisServer.start({ args: ["--notify-keyspace-events", "KEA"] });
+    await using target = await RedisCluster.start({ masters: 3, replicas: 1 });
+    await writeTo(source, false, sampleCommands(300));
+    const run = start([
+      "replicate",
+      uri(source),
+      uri(target.nodes[0]),
+      "--target-cluster",
+      "--live",
+      "--idle-timeout",
+      "1500",
+      "--compare",
+      "full",
+      "--progress",
+      "none",
+    ]);
+    const writer = await connect(options(source));
+    try {
+      await waitFor("the subscription", () => subscribedOn([source]));
+      const [, master] = await target.masters();
+      const [replica] = await target.replicasOf(master.id);
+      const churning = churn(writer, 200, 4000);
+      await replica.cli("CLUSTER", "FAILOVER");
+      await waitFor("the replica's promotion", async () => (await replica.cli("ROLE")).startsWith("master"));
+      await churning;
+      const result = await run.done;
+      assert.equal(result.code, 0, result.err);
+      assert.match(result.err, /the target cluster's masters changed/);
+      assertSameContents(await contentsOf([source]), await contentsOf(await mastersOf(target)), "failover");
+    } finally {
+      writer.close();
+      await run.done.catch(() => {});
+    }
+  },
+});

@@ -1,7 +1,8 @@
 /**
  * Live replication from a sentinel service (redis-sentinel:// URI): the source is resolved to its master,
  * and a failover during the live phase moves the job to the new master, which it re-scans; the target
- * ends equal to the new master (read back with our own connections).
+ * ends equal to the new master (read back with our own connections). And to a sentinel service: a failover
+ * of the target during the live phase moves the writes to its new master, which ends equal to the source.
  */
 import assert from "node:assert/strict";
 import { runMain } from "../src/cli/main.ts";
@@ -10,7 +11,7 @@ import { RedisServer, redisServerMissing } from "./_server.ts";
 import { SentinelSetup } from "./_sentinel.ts";
 import { COMMANDS } from "./_riot.ts";
 import { uri } from "./_replicate_util.ts";
-import { assertSameContents, contentsOf, options } from "./_cluster_data.ts";
+import { assertSameContents, contentsOf, options, writeTo } from "./_cluster_data.ts";
 
 const ignore = !!redisServerMissing;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -32,7 +33,11 @@ Deno.test({
     for (const node of [setup.master, setup.replica]) {
       await node.cli("CONFIG", "SET", "notify-keyspace-events", "KEA");
     }
-    for (let i = 0; i < 200; i++) await setup.master.cli("SET", `before:${i}`, `v${i}`);
+    await writeTo(
+      setup.master,
+      false,
+      Array.from({ length: 200 }, (_, i) => ["SET", `before:${i}`, `v${i}`]),
+    );
     let err = "";
     const done = runMain(
       [
@@ -90,6 +95,74 @@ Deno.test({
       assert.equal(snapshot, 0, err2);
       assertSameContents(want, await contentsOf([second]), "--sentinel-master snapshot");
     } finally {
+      await done.catch(() => {});
+    }
+  },
+});
+
+Deno.test({
+  name: "live to redis-sentinel://: the target fails over while riot follows; writes go on to the new master",
+  ignore,
+  async fn() {
+    await using source = await RedisServer.start({ notifyKeyspaceEvents: "KEA" });
+    await using setup = await SentinelSetup.start();
+    await writeTo(source, false, Array.from({ length: 200 }, (_, i) => ["SET", `before:${i}`, `v${i}`]));
+    let err = "";
+    const done = runMain(
+      [
+        "replicate",
+        uri(source),
+        setup.uri(),
+        "--live",
+        "--idle-timeout",
+        "2000",
+        "--compare",
+        "full",
+        "--progress",
+        "none",
+      ],
+      { out: () => {}, err: (text) => err += text, env: { get: () => undefined } },
+      COMMANDS,
+    );
+    const writer = await connect(options(source));
+    let writing = true;
+    let rounds = 0;
+    const writes = (async () => {
+      for (; writing; rounds++) {
+        await writer.pipeline([
+          ["SET", `w:${rounds % 50}`, `r${rounds}`],
+          ["HSET", `h:${rounds % 20}`, "f", `r${rounds}`],
+          ["DEL", `before:${rounds % 200}`],
+        ]);
+        await sleep(20);
+      }
+    })();
+    try {
+      await waitFor("the subscription", async () => Number(await source.cli("PUBSUB", "NUMPAT")) >= 1);
+      await waitFor(
+        "live writes on the target's master",
+        async () => Number(await setup.master.cli("EXISTS", "w:1")) === 1,
+      );
+      await setup.sentinels[0].cli("SENTINEL", "FAILOVER", setup.service);
+      await waitFor("the new master", async () => (await setup.replica.cli("ROLE")).startsWith("master"));
+      await waitFor("riot on the new master", () => Promise.resolve(/target's master changed/.test(err)));
+      // Changes after the move must reach the new master.
+      const after = rounds;
+      await waitFor("writes after the failover", () => Promise.resolve(rounds >= after + 30));
+      writing = false;
+      await writes;
+      const code = await done;
+      assert.equal(code, 0, err);
+      assert.match(err, /The target's master changed to 127\.0\.0\.1:\d+/);
+      assertSameContents(
+        await contentsOf([source]),
+        await contentsOf([setup.replica]),
+        "source vs new master",
+      );
+    } finally {
+      writing = false;
+      await writes.catch(() => {});
+      writer.close();
       await done.catch(() => {});
     }
   },

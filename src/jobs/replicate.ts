@@ -16,7 +16,6 @@ import { KeyLog } from "../pipeline/key_log.ts";
 import { LiveFollower } from "../live/follower.ts";
 import { RateLimit } from "../pipeline/rate.ts";
 import { AdaptiveWindow } from "../pipeline/window.ts";
-import { retry } from "../retry.ts";
 import type { KeySource, Reader, Writer } from "../pipeline/stages.ts";
 import { ReplicationStats } from "../pipeline/stats.ts";
 import { transfer, type TransferConfig } from "../pipeline/transfer.ts";
@@ -40,6 +39,7 @@ import { followSentinelMaster } from "./sentinel_follow.ts";
 import { openSide, scanAll, sumDbSize, verifyConnectionsOf } from "./sides.ts";
 import { CopyStages } from "./copy_stages.ts";
 import type { Phase, ReplicationConfig, ReplicationOutcome } from "./replication_config.ts";
+import { targetRestartCheck } from "./target_restarts.ts";
 
 export type { Phase, ReplicationConfig, ReplicationMode, ReplicationOutcome } from "./replication_config.ts";
 
@@ -130,7 +130,6 @@ export class ReplicationJob {
       if (checkpoint) outcome.checkpoint = checkpoint.path;
       const changed = config.mode === "liveonly" ? new ChangedKeys() : undefined;
 
-      let targetRestartsSeen = 0;
       if (config.mode !== "snapshot" && config.live) {
         this.follower = new LiveFollower(this.source, {
           ...config.live,
@@ -144,15 +143,7 @@ export class ReplicationJob {
             return this.copyKeys(keys);
           },
           rescan: () => this.rescan(),
-          checkTarget: async () => {
-            await retry(() => this.target.control.call("PING"), config.retry, {
-              beforeRetry: () => this.target.reconnect(),
-              signal: this.copyStop.signal,
-            });
-            if (this.target.restarts === targetRestartsSeen) return undefined;
-            targetRestartsSeen = this.target.restarts;
-            return "the target restarted (its run_id changed): it may have lost keys";
-          },
+          checkTarget: targetRestartCheck(() => this.target, config.retry, this.copyStop.signal),
         }, this.log);
         cleanups.push(() => this.follower!.close());
         await this.follower.subscribe();
@@ -284,6 +275,8 @@ export class ReplicationJob {
           },
           this.stats,
         );
+        // A cluster's nodes reconnect on their own: read every master's run_id once the copy is done.
+        if (this.target.isCluster && !result.stopped) await this.target.reconnect().catch(() => {});
         if (result.stopped || this.target.restarts === restarts || attempt >= TARGET_RESTART_ATTEMPTS) {
           return result.stopped;
         }

@@ -7,7 +7,9 @@
  * Ordering contract: batches are copied only while no re-scan runs, and a key is never in two batches at
  * once, so an older value never overwrites a newer one. Events that arrive during a re-scan wait.
  *
- * `follow()` returns when stopped (`stop()`, e.g. on SIGINT) or after `idleTimeoutMs` without events;
+ * `follow()` returns when stopped (`stop()`, e.g. on SIGINT) or after `idleTimeoutMs` without events
+ * (counted from the last event or the end of the last re-scan, whichever is later: silence while events
+ * were being lost is not idleness);
  * in-flight batches finish and the queue is drained first. It rejects when a batch fails for good, when
  * notifications cannot be kept on (NotificationsError), or when re-subscribing fails for good.
  */
@@ -160,7 +162,7 @@ export class LiveFollower {
       if (now >= nextNotifyCheck) {
         nextNotifyCheck = now + NOTIFY_CHECK_MS;
         for (const watch of this.watches) {
-          const reason = await this.onNode(() => watch.guard.check());
+          const reason = await this.onNode(() => watch.guard.check(), watch);
           if (reason) this.requestRescan(reason);
         }
       }
@@ -172,12 +174,13 @@ export class LiveFollower {
       const idle = this.config.idleTimeoutMs !== undefined &&
         performance.now() - this.lastEventAt >= this.config.idleTimeoutMs;
       if ((this.stopping || idle) && this.queue.size === 0) {
-        // A last look for silent losses (a flush since the previous check) before declaring the end.
+        // A last look for silent losses (a flush since the previous check) before declaring the end; a
+        // change that arrived meanwhile is copied first.
         await Promise.all(inFlight);
         if (this.batchFailure !== undefined) continue;
         await this.checkLosses();
         nextLossCheck = performance.now() + LOSS_CHECK_MS;
-        if (this.rescanReason === undefined) break;
+        if (this.rescanReason === undefined && this.queue.size === 0) break;
         continue;
       }
       if (this.queue.size === 0 || inFlight.size >= this.config.parallel) {
@@ -210,7 +213,7 @@ export class LiveFollower {
       return;
     }
     for (const watch of this.watches) {
-      const reason = await this.onNode(() => watch.lossWatch.check());
+      const reason = await this.onNode(() => watch.lossWatch.check(), watch);
       if (reason) this.requestRescan(watch.node.name ? `${reason} on ${watch.node.name}` : reason);
     }
     if (this.source.mastersVersion !== this.mastersSeen) {
@@ -222,11 +225,15 @@ export class LiveFollower {
 
   /**
    * A command on one node, retried like `withRetry`; undefined (not run) once the cluster's masters
-   * changed, since the node may be gone for good: the caller then subscribes to the new masters.
+   * changed, since the node may be gone for good: the caller then subscribes to the new masters. Also
+   * undefined once `watch` was closed (replaced by a re-subscription, which re-scans): a node that left
+   * the cluster is not retried until the retries run out and fail the run. The masters check alone does
+   * not do: a re-subscription updates `mastersSeen`, and a loop over the old watches would then retry the
+   * stopped master for a minute, holding up the re-scan.
    */
-  private onNode<T>(run: () => Promise<T>): Promise<T | undefined> {
+  private onNode<T>(run: () => Promise<T>, watch: NodeWatch): Promise<T | undefined> {
     return this.withRetry(() =>
-      this.source.mastersVersion !== this.mastersSeen ? Promise.resolve(undefined) : run()
+      this.source.mastersVersion !== this.mastersSeen || watch.closed ? Promise.resolve(undefined) : run()
     );
   }
 
@@ -274,6 +281,9 @@ export class LiveFollower {
     this.log.warn(`Events may have been lost: ${reason}. Re-scanning the source to repair the target.`);
     this.queue.clear();
     await this.callbacks.rescan();
+    // Idle means that long *listening* without a change: while events were being lost (the reason for this
+    // re-scan) and while it ran, silence proved nothing, so the idle clock starts again now.
+    this.lastEventAt = performance.now();
     this.log.warn(`Re-scan ${this.live.rescans} done.`);
   }
 
@@ -301,7 +311,12 @@ export class LiveFollower {
         const reopened = await this.onNode(async () => {
           watch.subscription = await this.openSubscription(watch);
           return true;
-        });
+        }, watch);
+        if (watch.closed) {
+          // Replaced meanwhile: the re-subscription that closed this watch subscribes and re-scans.
+          if (reopened) watch.subscription?.close();
+          return;
+        }
         if (reopened === undefined) {
           await this.resubscribe("the source cluster's masters changed");
           return;

@@ -8,7 +8,8 @@
  *   masters owning a selected slot, or their replicas with --read-from replica.
  * - `control`: keyless commands (PING, probes). `worker(i)`: readers and writers (a cluster's worker is
  *   the ClusterConnection itself, which routes each key by its slot).
- * - `reconnect()`: reopen what died (a cluster reads its topology again); `restarts` counts restarts seen.
+ * - `reconnect()`: reopen what died (a cluster reads its topology again); `restarts` counts restarts seen
+ *   (a new run_id after a reconnect; on a cluster, of any master, read at each reconnect).
  * - `serverRunId`: the run_id of a standalone server (undefined for a cluster: the self-copy check is
  *   done for standalone pairs only).
  */

@@ -6,7 +6,9 @@
  * - Back-pressure: at most `perSource` batches of each source wait here; a source whose batches are not
  *   taken stops scanning.
  * - The first failure of any source ends the iteration with that failure; the other sources are stopped.
- * - When `signal` aborts, every source stops at its next batch boundary (see stages.ts).
+ * - When `signal` aborts, every source stops at its next batch boundary (see stages.ts), and batches that
+ *   wait here are dropped, not yielded: a stop does not drain what was scanned ahead (up to `perSource`
+ *   pages of every source). They were never yielded, so no position moved past them: a resume reads them.
  */
 import { BoundedQueue } from "../pipeline/queue.ts";
 import type { KeyBatch, KeySource } from "../pipeline/stages.ts";
@@ -27,7 +29,10 @@ export class MergedSource implements KeySource {
       for await (const batch of source.batches(stop.signal)) await queue.push(batch);
     })).then(() => queue.close(), (error) => queue.fail(error));
     try {
-      for (let batch = await queue.take(); batch !== undefined; batch = await queue.take()) yield batch;
+      for (let batch = await queue.take(); batch !== undefined; batch = await queue.take()) {
+        if (signal?.aborted) break;
+        yield batch;
+      }
     } finally {
       stop.abort();
       signal?.removeEventListener("abort", onAbort);

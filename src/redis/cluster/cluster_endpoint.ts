@@ -6,6 +6,12 @@
  *
  * Budget: the ClusterConnection keeps at most `workers` connections to each node (within -m); each
  * subscriber is one more connection to its master.
+ *
+ * Restarts: like a standalone Endpoint, per master. `reconnect()` reads the topology again, then INFO on
+ * every master; a master seen before (same host:port) with another run_id restarted, and may have lost its
+ * keys (no persistence): `restarts` grows by one for each. A new master (added, or promoted by a failover)
+ * is only remembered. A master that refuses INFO is not watched; one that cannot be reached keeps its last
+ * run_id, so its restart shows at a later read.
  */
 import { toText } from "../../../resp/mod.ts";
 import { connectWithHello } from "../connect.ts";
@@ -22,11 +28,18 @@ export interface ClusterEndpointSettings {
   flag?: string;
 }
 
+/** How long reconnect() waits for one master's run_id. */
+const RUN_ID_WAIT_MS = 2000;
+
 export class ClusterEndpoint implements ServerEndpoint {
   readonly isCluster = true;
   readonly serverRunId = undefined;
-  readonly restarts = 0;
+  /** Restarts of masters seen by reconnect() (a new run_id on the same host:port). */
+  restarts = 0;
   private version: string | undefined;
+  /** The last run_id of each master, by host:port. */
+  private readonly runIds = new Map<string, string>();
+  private reconnecting: Promise<void> | undefined;
 
   private constructor(
     readonly options: ConnectionOptions,
@@ -55,6 +68,7 @@ export class ClusterEndpoint implements ServerEndpoint {
     } catch {
       endpoint.version = undefined;
     }
+    await endpoint.readRunIds();
     return endpoint;
   }
 
@@ -96,9 +110,44 @@ export class ClusterEndpoint implements ServerEndpoint {
     return shard ? `{${hashTagForSlot(shard.slots[0].start)}}` : "";
   }
 
-  /** Read the topology again (lost nodes are reopened by the connection on next use). */
+  /**
+   * Read the topology again (lost nodes are reopened by the connection on next use), then every master's
+   * run_id (see the contract at the top); one attempt, shared by concurrent callers. Rejects when the
+   * topology cannot be read.
+   */
   reconnect(): Promise<void> {
-    return this.connection.refresh();
+    this.reconnecting ??= (async () => {
+      await this.connection.refresh();
+      await this.readRunIds();
+    })().finally(() => (this.reconnecting = undefined));
+    return this.reconnecting;
+  }
+
+  private async readRunIds(): Promise<void> {
+    const seen = await Promise.all(
+      this.connection.masters().map(async (node) => {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        try {
+          // A master that does not answer soon (hung, behind a stalled link) must not hold up a reconnect.
+          const late = new Promise<never>((_, reject) =>
+            timer = setTimeout(() => reject(new Error("late")), RUN_ID_WAIT_MS)
+          );
+          const info = toText(await Promise.race([node.call("INFO", "server"), late]));
+          return [node.endpoint, /run_id:(\w+)/.exec(info)?.[1]] as const;
+        } catch {
+          // Refused, down or late right now: its last run_id stays, so a restart shows at a later read.
+          return [node.endpoint, undefined] as const;
+        } finally {
+          clearTimeout(timer);
+        }
+      }),
+    );
+    for (const [node, runId] of seen) {
+      if (runId === undefined) continue;
+      const before = this.runIds.get(node);
+      if (before !== undefined && before !== runId) this.restarts++;
+      this.runIds.set(node, runId);
+    }
   }
 
   close(): void {
