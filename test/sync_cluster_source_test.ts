@@ -216,3 +216,73 @@ serverTest({
     );
   },
 });
+
+serverTest({
+  name:
+    "riot -c replicate --mode sync: a CLUSTER FAILOVER stops every link with one line; run again, the new master continues by offset",
+  async fn() {
+    await using cluster = await RedisCluster.start({ masters: 3, replicas: 1, args: NODE_ARGS });
+    await using target = await RedisServer.start();
+    await seed(cluster);
+    const masters = await cluster.masters();
+    const args = syncArgs(cluster.nodes[0], target, "--checkpoint", `${target.dir}/failover.checkpoint`);
+    const run = riot(args);
+    // Each master has its cluster replica and riot.
+    await waitFor("riot online on every master", async () => {
+      const infos = await Promise.all(masters.map(({ node }) => node.cli("INFO", "replication")));
+      return infos.every((info) => (info.match(/slave\d+:.*state=online/g) ?? []).length === 2);
+    }, 20_000);
+    const [replica] = await cluster.replicasOf(masters[2].id);
+    await replica.cli("CLUSTER", "FAILOVER");
+    const result = await run;
+    assert.equal(result.code, 1, result.err);
+    const old = `${masters[2].node.host}:${masters[2].node.port}`;
+    assert.match(
+      result.err,
+      new RegExp(
+        `topology changed during the sync: ${old} is no longer a master .*run the same command again`,
+        "i",
+      ),
+    );
+    assert.equal(result.err.trim().split("\n").filter((line) => /topology/.test(line)).length, 1, result.err);
+    // Run again: the promoted replica takes the old master's checkpoint entry over (psync2) and continues it.
+    await cluster.waitHealthy();
+    const writing = writer(cluster.nodes[0]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    writing.stop();
+    await writing.done;
+    const again = await riot([...args, "--idle-timeout", "1000", "--json"]);
+    assert.equal(again.code, 0, again.err);
+    assert.match(again.err, new RegExp(`took over from ${old} \\(failover\\)`));
+    const json = JSON.parse(again.out);
+    assert.equal(json.sync.fullSyncs, 0, again.err);
+    assert.equal(json.sync.partialResyncs, 3, again.err);
+    await assertIdentical((await cluster.masters()).map((master) => master.node), target);
+  },
+});
+
+serverTest({
+  name: "riot -c replicate --mode sync --target-cluster: every master's stream into a cluster, identical",
+  async fn() {
+    await using cluster = await startCluster();
+    await using target = await RedisCluster.start({ masters: 3 });
+    await seed(cluster);
+    const masters = (await cluster.masters()).map((master) => master.node);
+    const run = riot(
+      syncArgs(cluster.nodes[0], target.nodes[0], "--target-cluster", "--idle-timeout", "1500", "--json"),
+    );
+    await streaming(masters);
+    const writing = writer(cluster.nodes[0]);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    writing.stop();
+    assert.ok(await writing.done > 50);
+    const result = await run;
+    assert.equal(result.code, 0, result.err);
+    assert.equal(JSON.parse(result.out).sync.fullSyncs, 3);
+    const expected = await unionOf(masters);
+    const actual = await unionOf((await target.masters()).map((master) => master.node));
+    assert.ok(expected.size > 100, `only ${expected.size} keys`);
+    assert.deepEqual([...actual.keys()].sort(), [...expected.keys()].sort());
+    for (const [id, state] of expected) assert.deepEqual(actual.get(id), state, id);
+  },
+});

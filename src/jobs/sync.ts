@@ -288,7 +288,7 @@ export class SyncJob {
       if (first === "stop") return undefined;
       if (first === "idle") return undefined;
       pending = undefined;
-      if (first === undefined) return "The source closed the replication link";
+      if (first === undefined) return this.closedLine();
       const batch = [first];
       let open = NAME(first.args) === "MULTI";
       for (let more = stream.buffered(); more; more = stream.buffered()) {
@@ -300,7 +300,7 @@ export class SyncJob {
         // A source transaction is never cut between two batches: the target sees it whole or not at all.
         for (; open;) {
           const more = await stream.next();
-          if (!more) return "The source closed the replication link";
+          if (!more) return this.closedLine();
           batch.push(more);
           open = nextOpen(open, more);
         }
@@ -311,6 +311,10 @@ export class SyncJob {
       }
       if (await this.apply(batch)) this.lastWriteAt = performance.now();
     }
+  }
+
+  private closedLine(): string {
+    return `The source ${this.config.source.host}:${this.config.source.port} closed the replication link`;
   }
 
   /**

@@ -61,6 +61,27 @@ export class ClusterPositionFile {
     return file;
   }
 
+  /** Whether the file holds a position for `master`. */
+  has(master: string): boolean {
+    return master in this.masters;
+  }
+
+  /**
+   * Gives `master` (a master with no entry, e.g. a replica promoted by a failover) the entry of a master not
+   * among `current` whose replication id is one of `replids` (the master's master_replid, or its
+   * master_replid2: a promoted replica's is its old master's replid, so PSYNC continues the old master's
+   * offset there). Returns the old master's name.
+   */
+  takeOver(master: string, replids: string[], current: string[]): string | undefined {
+    const old = Object.keys(this.masters).find((name) =>
+      !current.includes(name) && replids.includes(this.masters[name].replid)
+    );
+    if (old === undefined) return undefined;
+    this.masters[master] = this.masters[old];
+    delete this.masters[old];
+    return old;
+  }
+
   /** The store of one master's link. */
   forMaster(master: string): PositionStore {
     return {

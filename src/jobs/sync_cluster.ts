@@ -12,9 +12,12 @@
  *   (failover, failure, removal), a new master or slots that moved between masters (resharding: keys then
  *   travel from one stream to another, whose relative order riot cannot know) stop every link, and the
  *   outcome says what changed (`topologyChanged`) without verifying. The checkpoint keeps each link's
- *   position, so the next run (on the new topology) continues by offset where it can.
+ *   position, so the next run (on the new topology) continues by offset where it can: a master with no
+ *   entry whose master_replid2 is the replid of a master that is gone (a promoted replica, psync2) takes
+ *   that entry over.
  * - A link that fails for good (its retries exhausted) stops the others; the run rejects with its error.
  */
+import { toText } from "../../resp/mod.ts";
 import type { Log } from "../log.ts";
 import { ReplicationStats } from "../pipeline/stats.ts";
 import { ClusterEndpoint } from "../redis/cluster/cluster_endpoint.ts";
@@ -76,6 +79,7 @@ export class ClusterSyncJob {
     try {
       const before = slotOwners(source.connection.topology);
       const positions = config.checkpoint ? await ClusterPositionFile.open(config.checkpoint) : undefined;
+      if (positions) await this.takeOvers(source, positions, [...before.keys()]);
       this.links = source.connection.masters().filter((node) => before.has(node.endpoint)).map((node) => ({
         master: node.endpoint,
         job: new SyncJob({
@@ -121,6 +125,19 @@ export class ClusterSyncJob {
     }
     this.ownPhase = "done";
     return outcome;
+  }
+
+  /** Masters new to the checkpoint that took over a gone master's history continue its offset. */
+  private async takeOvers(source: ClusterEndpoint, positions: ClusterPositionFile, current: string[]) {
+    for (const node of source.connection.masters()) {
+      if (!current.includes(node.endpoint) || positions.has(node.endpoint)) continue;
+      const info = toText(await node.call("INFO", "replication").catch(() => ""));
+      const replids = [...info.matchAll(/master_replid2?:(\w+)/g)].map((match) => match[1]);
+      const old = positions.takeOver(node.endpoint, replids, current);
+      if (old) {
+        this.log.warn(`${node.endpoint} took over from ${old} (failover): continuing its offset there`);
+      }
+    }
   }
 
   private outcome(settled: PromiseSettledResult<SyncOutcome>[]): SyncOutcome {
