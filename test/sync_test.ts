@@ -6,8 +6,8 @@
  * checkpoint continue by offset; a source that refuses PSYNC gets one line suggesting --live. Newer sources
  * (RIOT_TEST_REDIS_SERVERS: Redis 8.0 and 7.4, RDB 12) into older targets (Valkey 8.0, Redis 7.0): the
  * snapshot goes by type, compared value by value; --no-fallback reports the keys instead.
- * Cluster sources are not tested: cluster support is not wired yet (cluster targets: sync_cluster_test.ts;
- * filters and exactly-once batches: sync_exact_test.ts).
+ * Elsewhere: cluster sources (sync_cluster_source_test.ts), cluster targets (sync_cluster_test.ts),
+ * filters and exactly-once batches (sync_exact_test.ts).
  */
 import assert from "node:assert/strict";
 import { assertSameByType } from "./_by_type.ts";

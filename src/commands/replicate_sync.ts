@@ -7,7 +7,8 @@
 import type { CommandContext } from "../cli/command.ts";
 import { type ParsedValues, UsageError } from "../cli/parse.ts";
 import { retryPolicyFrom } from "../cli/replication_specs.ts";
-import { SyncJob, type SyncKeyFilters, type SyncOutcome } from "../jobs/sync.ts";
+import { type SyncConfig, SyncJob, type SyncKeyFilters, type SyncOutcome } from "../jobs/sync.ts";
+import { ClusterSyncJob } from "../jobs/sync_cluster.ts";
 import type { SlotSet } from "../redis/cluster/slots.ts";
 import { keyFilter } from "../sources/glob.ts";
 import type { ConnectionOptions } from "../redis/options.ts";
@@ -49,17 +50,12 @@ export async function runSyncMode(
       throw new UsageError(`--${flag} is not supported with --mode sync yet`);
     }
   }
-  if (source.cluster) {
-    throw new UsageError(
-      "A cluster source (-c) is not supported by --mode sync yet: sync each master on its own (without -c)",
-    );
-  }
   const keys = keyFilters(values, slots);
   const json = values.json === true;
   const style = (values.progress as ProgressStyle | undefined) ?? (json ? "none" : defaultProgressStyle());
   const threads = (values.threads as number | undefined) ?? Math.max(1, Math.min(2, target.pool - 1));
   const namesDb = values.db !== undefined || target.db !== 0;
-  const job = new SyncJob({
+  const config: SyncConfig = {
     source,
     target,
     db: target.cluster ? 0 : namesDb ? target.db : undefined,
@@ -73,7 +69,8 @@ export async function runSyncMode(
     ttlToleranceMs: (values.ttlTolerance as number | undefined) ?? 0,
     fallback: values.noFallback !== true,
     keys,
-  }, context.log);
+  };
+  const job = source.cluster ? new ClusterSyncJob(config, context.log) : new SyncJob(config, context.log);
   const progress = new Progress({
     label: "sync",
     style,
@@ -82,7 +79,7 @@ export async function runSyncMode(
       done: job.stats.written + job.commands,
       extra: `${job.phase}, ${formatCount(job.stats.written)} keys, ${
         formatCount(job.commands)
-      } commands, offset ${job.offset}`,
+      } commands, offset${source.cluster ? "s" : ""} ${job.offset}`,
     }),
   });
   const signals = watchStopSignals(context, {
@@ -103,8 +100,10 @@ export async function runSyncMode(
       JSON.stringify({
         replication: statsJson(stats),
         sync: {
-          replid: outcome.replid,
-          offset: outcome.offset,
+          replid: outcome.masters ? undefined : outcome.replid,
+          offset: outcome.masters ? undefined : outcome.offset,
+          masters: outcome.masters,
+          topologyChanged: outcome.topologyChanged,
           commands: outcome.commands,
           fullSyncs: outcome.fullSyncs,
           partialResyncs: outcome.partialResyncs,
@@ -116,14 +115,23 @@ export async function runSyncMode(
     }\n`);
   } else {
     context.log.notice(replicationSummary(stats));
-    context.log.notice(
-      `Sync: ${outcome.commands} commands applied up to offset ${outcome.offset} of ${outcome.replid}; ${outcome.fullSyncs} full sync(s), ${outcome.partialResyncs} partial resync(s)${
-        outcome.resumed ? ", resumed from the checkpoint" : ""
-      }`,
-    );
+    context.log.notice(syncSummary(outcome));
+    for (const master of outcome.masters ?? []) {
+      context.log.info(
+        `  ${master.master}: ${master.commands} commands up to offset ${master.offset} of ${master.replid}; ${master.fullSyncs} full sync(s), ${master.partialResyncs} partial resync(s)`,
+      );
+    }
   }
   reportTypeBased(stats, context.log);
   reportNotCopied(stats, context.log);
+  if (outcome.topologyChanged) {
+    context.log.error(
+      `The source cluster's topology changed during the sync: ${outcome.topologyChanged}; all links stopped, nothing verified. Run the same command again${
+        values.checkpoint ? " (it continues from the checkpoint, each master by its offset)" : ""
+      }`,
+    );
+    return 1;
+  }
   if (outcome.stopped) {
     context.log.warn(
       `Stopped during the snapshot copy: run the same command again${
@@ -136,6 +144,15 @@ export async function runSyncMode(
     reportVerify(verify, (values.showDiffs as number | undefined) ?? 10, context.log, context.out);
   }
   return stats.failed > 0 || stats.fieldTtlsDropped > 0 || (verify !== undefined && differs(verify)) ? 1 : 0;
+}
+
+function syncSummary(outcome: SyncOutcome): string {
+  const where = outcome.masters
+    ? `from ${outcome.masters.length} masters`
+    : `up to offset ${outcome.offset} of ${outcome.replid}`;
+  return `Sync: ${outcome.commands} commands applied ${where}; ${outcome.fullSyncs} full sync(s), ${outcome.partialResyncs} partial resync(s)${
+    outcome.resumed ? ", resumed from the checkpoint" : ""
+  }`;
 }
 
 /** The key filters for the snapshot, the stream and the verification; undefined when none is given. */

@@ -32,8 +32,10 @@ import { filterFailure, nameFilter, StreamFilter, type SyncKeyFilters } from "..
 export type { SyncKeyFilters };
 import { CommandStream, type StreamCommand } from "../sync/command_stream.ts";
 import { ReplicaLink } from "../sync/replica_link.ts";
-import { type CompareMode, verify, type VerifyResult } from "../verify/verify.ts";
+import type { CompareMode, VerifyResult } from "../verify/verify.ts";
 import { rdbWriters } from "./rdb_writers.ts";
+import { type PositionStore, singlePositionFile } from "./sync_checkpoint.ts";
+import { verifySync } from "./sync_verify.ts";
 
 export interface SyncConfig {
   source: ConnectionOptions;
@@ -55,12 +57,20 @@ export interface SyncConfig {
   keys?: SyncKeyFilters;
   /** Snapshot keys the target's RESTORE refuses (older RDB version) go by type; false: --no-fallback. */
   fallback: boolean;
+  /** Where the position is kept (one master's entry of a cluster checkpoint); default: `checkpoint`. */
+  positions?: PositionStore;
+  /** Counters shared by the links of a cluster source; default: the job's own. */
+  stats?: ReplicationStats;
 }
 
 export type SyncPhase = "connecting" | "snapshot" | "streaming" | "verifying" | "done";
 
 export interface SyncOutcome {
   stats: ReplicationStats;
+  /** A cluster source: each master's link (replid/offset/commands of the outcome are then totals or "?"). */
+  masters?: MasterOutcome[];
+  /** A cluster source whose topology changed: what happened (the run stopped, no verification). */
+  topologyChanged?: string;
   replid: string;
   offset: number;
   commands: number;
@@ -71,14 +81,25 @@ export interface SyncOutcome {
   verify?: VerifyResult;
 }
 
+export interface MasterOutcome {
+  master: string;
+  replid: string;
+  offset: number;
+  commands: number;
+  fullSyncs: number;
+  partialResyncs: number;
+}
+
 const ACK_EVERY_MS = 1000;
 const MAX_BATCH = 1000;
 const encoder = new TextEncoder();
 const NAME = (args: Uint8Array[]) => new TextDecoder().decode(args[0]).toUpperCase();
 
 export class SyncJob {
-  readonly stats = new ReplicationStats();
+  readonly stats: ReplicationStats;
   phase: SyncPhase = "connecting";
+  /** When the stream last brought a write (or began): --idle-timeout counts from it. */
+  lastWriteAt = performance.now();
   replid = "?";
   /** Offset of the last command the target acknowledged. */
   offset = -1;
@@ -96,8 +117,13 @@ export class SyncJob {
   private filter: StreamFilter | undefined;
   /** A plain connection to the source, for COMMAND and COMMAND GETKEYS (only with key filters). */
   private sourceCommands: Endpoint | undefined;
+  private readonly positions: PositionStore | undefined;
 
-  constructor(private readonly config: SyncConfig, private readonly log: Log) {}
+  constructor(private readonly config: SyncConfig, private readonly log: Log) {
+    this.stats = config.stats ?? new ReplicationStats();
+    this.positions = config.positions ??
+      (config.checkpoint ? singlePositionFile(config.checkpoint) : undefined);
+  }
 
   stop(): void {
     this.stopper.abort();
@@ -153,10 +179,8 @@ export class SyncJob {
     };
     try {
       if (config.compare !== "none" && !this.stoppedInSnapshot) {
-        await this.target.reconnect();
-        if (!this.target.isCluster) await this.target.control.call("SELECT", config.target.db ?? 0);
         this.phase = "verifying";
-        outcome.verify = await this.verify(config.compare);
+        outcome.verify = await verifySync(config, this.target, config.target.db ?? 0, config.compare);
       }
     } finally {
       this.target.close();
@@ -175,7 +199,9 @@ export class SyncJob {
     if (reply.kind === "continue") {
       this.partialResyncs++;
       if (reply.replid) this.replid = reply.replid;
-      this.log.info(`Partial resync from offset ${asked}`);
+      this.log.info(
+        `Partial resync of ${this.config.source.host}:${this.config.source.port} from offset ${asked}`,
+      );
       return new CommandStream(link.reader, this.offset);
     }
     if (this.replid !== "?") {
@@ -234,7 +260,7 @@ export class SyncJob {
    */
   private async follow(stream: CommandStream): Promise<string | undefined> {
     let pending: Promise<StreamCommand | undefined> | undefined;
-    let lastWrite = performance.now();
+    this.lastWriteAt = performance.now();
     const stopped = new Promise<"stop">((resolve) => {
       if (this.stopper.signal.aborted) resolve("stop");
       this.stopper.signal.addEventListener("abort", () => resolve("stop"));
@@ -243,7 +269,7 @@ export class SyncJob {
       pending ??= stream.next();
       const idleLeft = this.config.idleTimeoutMs === undefined
         ? undefined
-        : this.config.idleTimeoutMs - (performance.now() - lastWrite);
+        : this.config.idleTimeoutMs - (performance.now() - this.lastWriteAt);
       if (idleLeft !== undefined && idleLeft <= 0) return undefined;
       let timer: ReturnType<typeof setTimeout> | undefined;
       const idle = idleLeft === undefined
@@ -262,7 +288,7 @@ export class SyncJob {
       if (first === "stop") return undefined;
       if (first === "idle") return undefined;
       pending = undefined;
-      if (first === undefined) return "The source closed the replication link";
+      if (first === undefined) return this.closedLine();
       const batch = [first];
       let open = NAME(first.args) === "MULTI";
       for (let more = stream.buffered(); more; more = stream.buffered()) {
@@ -274,7 +300,7 @@ export class SyncJob {
         // A source transaction is never cut between two batches: the target sees it whole or not at all.
         for (; open;) {
           const more = await stream.next();
-          if (!more) return "The source closed the replication link";
+          if (!more) return this.closedLine();
           batch.push(more);
           open = nextOpen(open, more);
         }
@@ -283,8 +309,12 @@ export class SyncJob {
           (error as Error).message
         }`;
       }
-      if (await this.apply(batch)) lastWrite = performance.now();
+      if (await this.apply(batch)) this.lastWriteAt = performance.now();
     }
+  }
+
+  private closedLine(): string {
+    return `The source ${this.config.source.host}:${this.config.source.port} closed the replication link`;
   }
 
   /**
@@ -383,22 +413,15 @@ export class SyncJob {
 
   /** Reads the checkpoint, if any: undefined without one; the marker's name when it names one. */
   private async readCheckpoint(): Promise<{ marker?: Uint8Array } | undefined> {
-    if (!this.config.checkpoint) return undefined;
-    try {
-      const saved = JSON.parse(await Deno.readTextFile(this.config.checkpoint));
-      if (typeof saved.replid === "string" && Number.isSafeInteger(saved.offset)) {
-        this.replid = saved.replid;
-        this.offset = saved.offset;
-        this.db = Number.isSafeInteger(saved.db) ? saved.db : 0;
-        this.log.info(
-          `Resuming from checkpoint ${this.config.checkpoint}: ${saved.replid} at ${saved.offset}`,
-        );
-        return typeof saved.marker === "string" ? { marker: encoder.encode(saved.marker) } : {};
-      }
-    } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
-    }
-    return undefined;
+    const saved = await this.positions?.read();
+    if (!saved) return undefined;
+    this.replid = saved.replid;
+    this.offset = saved.offset;
+    this.db = saved.db;
+    this.log.info(
+      `Resuming ${this.config.source.host}:${this.config.source.port} from the checkpoint: ${saved.replid} at ${saved.offset}`,
+    );
+    return saved.marker === undefined ? {} : { marker: encoder.encode(saved.marker) };
   }
 
   /**
@@ -417,43 +440,15 @@ export class SyncJob {
   }
 
   private async writeCheckpoint(): Promise<void> {
-    if (!this.config.checkpoint || this.replid === "?") return;
-    const path = this.config.checkpoint;
-    await Deno.writeTextFile(
-      `${path}.tmp`,
-      JSON.stringify({
-        replid: this.replid,
-        offset: this.offset,
-        db: this.db,
-        marker: this.applier && !this.clusterApplier
-          ? new TextDecoder().decode(this.applier.marker)
-          : undefined,
-      }),
-    );
-    await Deno.rename(`${path}.tmp`, path);
-  }
-
-  private async verify(mode: CompareMode): Promise<VerifyResult> {
-    const source = await Endpoint.open(this.config.source, "source", this.config.threads);
-    try {
-      return await verify({
-        sourceScanners: [source.control],
-        targetScanners: this.target.scanNodes().map((node) => node.commands),
-        sources: Array.from({ length: source.workers }, (_, i) => source.worker(i)),
-        targets: Array.from({ length: this.target.workers }, (_, i) => this.target.worker(i)),
-      }, {
-        mode,
-        ttlToleranceMs: this.config.ttlToleranceMs,
-        scan: { count: 1000, ...this.config.keys },
-        batch: this.config.batch,
-        rounds: 1,
-        pauseMs: 0,
-        sourceExpireTime: true,
-        targetExpireTime: true,
-      });
-    } finally {
-      source.close();
-    }
+    if (!this.positions || this.replid === "?") return;
+    await this.positions.write({
+      replid: this.replid,
+      offset: this.offset,
+      db: this.db,
+      marker: this.applier && !this.clusterApplier
+        ? new TextDecoder().decode(this.applier.marker)
+        : undefined,
+    });
   }
 }
 
