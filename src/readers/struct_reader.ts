@@ -21,7 +21,7 @@ import { type KeyRecord, NO_EXPIRY } from "../pipeline/record.ts";
 import type { Reader, ReadResult, SkippedKey } from "../pipeline/stages.ts";
 import type { Commands } from "../redis/commands.ts";
 import type { RdbValue } from "../rdb/value.ts";
-import { bytesOf, hashFields, items, pairs, streamMetadata, zsetEntries } from "./type_replies.ts";
+import { bytesList, bytesOf, hashFields, pairs, streamMetadata, zsetEntries } from "./type_replies.ts";
 
 export interface StructReaderOptions {
   /** Use PEXPIRETIME (Redis >= 7.0); false: PTTL + local clock. */
@@ -128,11 +128,11 @@ function valueOf(type: string, reply: RespValue): RdbValue | undefined {
     case "string":
       return reply === null ? undefined : { type: "string", value: bytesOf(reply) };
     case "list": {
-      const elements = items(reply).map(bytesOf);
+      const elements = bytesList(reply);
       return elements.length === 0 ? undefined : { type: "list", elements };
     }
     case "set": {
-      const members = items(reply).map(bytesOf);
+      const members = bytesList(reply);
       return members.length === 0 ? undefined : { type: "set", members };
     }
     case "zset": {

@@ -69,30 +69,77 @@ export function zsetEntries(reply: RespValue): ZsetEntry[] {
   return entries;
 }
 
-/** HGETALL pairs, with HPEXPIRETIME's answers (-1 none) when the source has field TTLs. */
-export function hashFields(reply: RespValue, expiries?: RespValue): HashField[] {
-  const times = expiries === undefined ? [] : items(expiries);
-  return pairs(reply).map(([field, value], i) => {
-    const at = Number(times[i] ?? -1);
-    return at >= 0 ? { field: bytesOf(field), value: bytesOf(value), expireAt: at } : {
-      field: bytesOf(field),
-      value: bytesOf(value),
-    };
-  });
+/**
+ * The members of an array or set reply as bytes: the reply's own array when every item is already bytes
+ * (the usual case: no copy), else a new one.
+ */
+export function bytesList(reply: RespValue): Uint8Array[] {
+  const list = items(reply);
+  for (let i = 0; i < list.length; i++) if (!(list[i] instanceof Uint8Array)) return list.map(bytesOf);
+  return list as Uint8Array[];
 }
 
+/** HGETALL pairs, with HPEXPIRETIME's answers (-1 none) when the source has field TTLs. */
+export function hashFields(reply: RespValue, expiries?: RespValue): HashField[] {
+  const times = expiries === undefined ? undefined : items(expiries);
+  const fields: HashField[] = [];
+  const add = (field: RespValue, value: RespValue) => {
+    const at = times === undefined ? -1 : Number(times[fields.length] ?? -1);
+    fields.push(
+      at >= 0
+        ? { field: bytesOf(field), value: bytesOf(value), expireAt: at }
+        : { field: bytesOf(field), value: bytesOf(value) },
+    );
+  };
+  if (reply instanceof RespMap) { for (const [field, value] of reply.entries) add(field, value); }
+  else {
+    const flat = items(reply);
+    for (let i = 0; i + 1 < flat.length; i += 2) add(flat[i], flat[i + 1]);
+  }
+  return fields;
+}
+
+/** A stream ID reply (`ms-seq`, or `ms`) as numbers; read from the bytes when it is a bulk of digits. */
 export function parseId(value: RespValue): StreamId {
+  if (value instanceof Uint8Array) {
+    const id = idOfBytes(value);
+    if (id !== undefined) return id;
+  }
   const text = toText(value);
   const dash = text.indexOf("-");
   if (dash < 0) return { ms: BigInt(text), seq: 0n };
   return { ms: BigInt(text.slice(0, dash)), seq: BigInt(text.slice(dash + 1)) };
 }
 
+/** Digits above which a part may not fit a double exactly (2^53 has 16 digits). */
+const EXACT_DIGITS = 15;
+
+/** `ms-seq` of decimal digits, each part short enough to count in a double; else undefined. */
+function idOfBytes(bytes: Uint8Array): StreamId | undefined {
+  let ms = 0;
+  let i = 0;
+  for (; i < bytes.length && bytes[i] !== 0x2d; i++) {
+    const digit = bytes[i] - 48;
+    if (digit >>> 0 > 9) return undefined;
+    ms = ms * 10 + digit;
+  }
+  if (i === 0 || i > EXACT_DIGITS || i === bytes.length) return undefined;
+  let seq = 0;
+  const from = ++i;
+  for (; i < bytes.length; i++) {
+    const digit = bytes[i] - 48;
+    if (digit >>> 0 > 9) return undefined;
+    seq = seq * 10 + digit;
+  }
+  if (i === from || i - from > EXACT_DIGITS) return undefined;
+  return { ms: BigInt(ms), seq: BigInt(seq) };
+}
+
 /** XRANGE / XINFO entries: [[id, [field, value, ...]], ...]. */
 export function streamEntries(reply: RespValue): StreamEntry[] {
   return items(reply).map((entry) => {
     const [id, fields] = entry as RespValue[];
-    return { id: parseId(id), fieldsAndValues: items(fields).map(bytesOf) };
+    return { id: parseId(id), fieldsAndValues: bytesList(fields) };
   });
 }
 

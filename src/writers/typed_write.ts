@@ -57,7 +57,8 @@ export interface TypedWriteOptions {
 
 const CHUNK_BYTES = 4 * 1024 * 1024;
 const CHUNK_COMMANDS = 4096;
-const TEMP_TTL_MS = 24 * 3600 * 1000;
+/** A day, as the text PEXPIRE gets (made once, not per key). */
+const TEMP_TTL_MS = String(24 * 3600 * 1000);
 /** Room for the command name and key beside a data argument. */
 const BULK_MARGIN = 1024;
 
@@ -123,10 +124,10 @@ async function writeItem(chunk: Chunk, index: number, state: ItemState, options:
       }
       const first = !state.sent;
       state.sent = true;
-      await chunk.add(command, index);
-      if (first) await chunk.add(["PEXPIRE", temp, TEMP_TTL_MS], index);
+      if (chunk.add(command, index)) await chunk.flush();
+      if (first && chunk.add(["PEXPIRE", temp, TEMP_TTL_MS], index)) await chunk.flush();
     }
-    if (item.expireAt === NO_EXPIRY && state.sent) await chunk.add(["PERSIST", temp], index);
+    if (item.expireAt === NO_EXPIRY && state.sent && chunk.add(["PERSIST", temp], index)) await chunk.flush();
   } catch (error) {
     if (!(error instanceof PayloadError)) throw error;
     state.failure = undecodable(item.key, error);
@@ -166,11 +167,17 @@ class Chunk {
 
   constructor(private readonly connection: Commands, private readonly states: ItemState[]) {}
 
-  async add(command: Command, owner: number): Promise<void> {
+  /** Queues `command`; true when the chunk is full and the caller must `flush` before adding more. */
+  add(command: Command, owner: number): boolean {
     this.commands.push(command);
     this.owners.push(owner);
-    for (const arg of command) this.bytes += arg instanceof Uint8Array ? arg.length : 16;
-    if (this.bytes >= CHUNK_BYTES || this.commands.length >= CHUNK_COMMANDS) await this.flush();
+    let bytes = this.bytes;
+    for (let i = 0; i < command.length; i++) {
+      const arg = command[i];
+      bytes += arg instanceof Uint8Array ? arg.length : 16;
+    }
+    this.bytes = bytes;
+    return bytes >= CHUNK_BYTES || this.commands.length >= CHUNK_COMMANDS;
   }
 
   /** Sends what is waiting; the first refusal of each item becomes its failure. */
