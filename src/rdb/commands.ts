@@ -109,6 +109,70 @@ export function* writeCommands(value: RdbValueStream, options: WriteOptions): Ge
   if (options.expireAt !== undefined) yield ["PEXPIREAT", key, options.expireAt];
 }
 
+/**
+ * The one command that rebuilds the whole of `value` under `options.key`, when one is enough: the first
+ * command `writeCommands` would yield, built without its generators. A string of at most
+ * `maxBytesPerCommand` bytes, or a list, set, zset or hash whose members fit one window, without -0 scores
+ * or field TTLs. Else undefined, after pulling at most one window's members: the caller opens the value
+ * again and uses `writeCommands`. Ignores `expireAt` (the caller sets the TTL). Streams always get
+ * undefined.
+ */
+export function singleCommand(value: RdbValueStream, options: WriteOptions): Command | undefined {
+  const maxElements = options.maxElementsPerCommand ?? DEFAULT_MAX_ELEMENTS;
+  const maxBytes = options.maxBytesPerCommand ?? DEFAULT_MAX_BYTES;
+  const key = options.key;
+  switch (value.type) {
+    case "string":
+      return value.value.length <= Math.max(1, maxBytes) ? ["SET", key, value.value] : undefined;
+    case "list":
+      return oneWindow(["RPUSH", key], value.elements, maxElements, maxBytes);
+    case "set":
+      return oneWindow(["SADD", key], value.members, maxElements, maxBytes);
+    case "zset": {
+      const command: CommandArg[] = ["ZADD", key];
+      let elements = 0;
+      let bytes = 0;
+      for (const entry of value.entries) {
+        if (Object.is(entry.score, -0) || ++elements > maxElements) return undefined;
+        command.push(entry.scoreText, entry.member);
+        bytes += entry.scoreText.length + entry.member.length;
+      }
+      return elements > 0 && (elements === 1 || bytes <= maxBytes) ? command : undefined;
+    }
+    case "hash": {
+      const command: CommandArg[] = ["HSET", key];
+      let elements = 0;
+      let bytes = 0;
+      for (const field of value.fields) {
+        if (field.expireAt !== undefined || ++elements > maxElements) return undefined;
+        command.push(field.field, field.value);
+        bytes += field.field.length + field.value.length;
+      }
+      return elements > 0 && (elements === 1 || bytes <= maxBytes) ? command : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** `prefix` and every member, when they are at least one and fit one window (as `windowed` counts). */
+function oneWindow(
+  prefix: Command,
+  members: Iterable<Uint8Array>,
+  maxElements: number,
+  maxBytes: number,
+): Command | undefined {
+  const command: CommandArg[] = [...prefix];
+  let bytes = 0;
+  for (const member of members) {
+    if (command.length - prefix.length >= maxElements) return undefined;
+    command.push(member);
+    bytes += member.length;
+  }
+  const elements = command.length - prefix.length;
+  return elements > 0 && (elements === 1 || bytes <= maxBytes) ? command : undefined;
+}
+
 /** The items `keep` accepts, as they are pulled; the others are collected in `aside`. */
 function* filtered<T>(items: Iterable<T>, keep: (item: T) => boolean, aside: T[]): Generator<T> {
   for (const item of items) {

@@ -26,7 +26,7 @@ import { type Command, ErrorReply } from "../../resp/mod.ts";
 import { type KeyFailure, keyFailure } from "../pipeline/failure.ts";
 import { NO_EXPIRY } from "../pipeline/record.ts";
 import type { Commands } from "../redis/commands.ts";
-import { writeCommands } from "../rdb/commands.ts";
+import { singleCommand, writeCommands } from "../rdb/commands.ts";
 import { PayloadError } from "../rdb/errors.ts";
 import type { RdbValueStream } from "../rdb/value.ts";
 import { tempKeyFor } from "./temp_key.ts";
@@ -112,12 +112,21 @@ async function writeItem(chunk: Chunk, index: number, state: ItemState, options:
     Math.min(options.windowBytes ?? 1024 * 1024, options.maxBulk - BULK_MARGIN),
   );
   try {
-    const commands = writeCommands(item.open(), {
+    const write = {
       key: temp,
       maxBytesPerCommand: windowBytes,
       maxElementsPerCommand: options.windowElements,
       newStreamIds: options.newStreamIds,
-    });
+    };
+    // Most small keys: their one command, without the generators (the value is opened again otherwise).
+    const single = singleCommand(item.open(), write);
+    if (single !== undefined) {
+      const tooLong = longestArg(single);
+      if (tooLong > options.maxBulk - BULK_MARGIN) state.failure = tooBig(item.key, tooLong, options.maxBulk);
+      else if (endSingle(chunk, index, state, single)) await chunk.flush();
+      return;
+    }
+    const commands = writeCommands(item.open(), write);
     // Each command is held back one step: only once the value has no more does the last one say whether
     // it was the only one (see `endSingle`).
     let held: Command | undefined;
