@@ -6,6 +6,7 @@
  */
 import { RespDouble, RespMap, RespSet, type RespValue, toText } from "../../resp/mod.ts";
 import { parseScoreText } from "../rdb/score.ts";
+import { smallLatin1 } from "../byte_slab.ts";
 import type {
   HashField,
   PendingEntry,
@@ -39,13 +40,6 @@ export function fieldsOf(reply: RespValue): Map<string, RespValue> {
   return new Map(pairs(reply).map(([name, value]) => [toText(name), value]));
 }
 
-/** Bytes of a short ASCII text (a score, an ID) without a TextEncoder call. */
-function asciiOf(text: string): Uint8Array {
-  const out = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
-  return out;
-}
-
 export function bytesOf(value: RespValue): Uint8Array {
   if (value instanceof Uint8Array) return value;
   return ascii.encode(toText(value));
@@ -58,7 +52,7 @@ export function zsetEntries(reply: RespValue): ZsetEntry[] {
   const entries: ZsetEntry[] = [];
   const add = (member: RespValue, score: RespValue) => {
     if (score instanceof RespDouble) { // RESP3: the exact double and the text it came as
-      entries.push({ member: bytesOf(member), score: score.value, scoreText: asciiOf(score.text) });
+      entries.push({ member: bytesOf(member), score: score.value, scoreText: smallLatin1(score.text) });
     } else {
       const scoreText = bytesOf(score);
       entries.push({ member: bytesOf(member), score: parseScoreText(scoreText), scoreText });

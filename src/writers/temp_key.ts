@@ -11,6 +11,8 @@
  * once merged.
  */
 
+import { smallBytes } from "../byte_slab.ts";
+
 const OPEN = 0x7b; // {
 const CLOSE = 0x7d; // }
 const SLOTS = 16384;
@@ -26,7 +28,7 @@ export function tempKeyFor(key: Uint8Array): Uint8Array {
   const tag = hashTag(key) ?? (key.length === 0 || key.includes(CLOSE) ? slotTag(slotOf(key)) : key);
   const count = (counter++).toString(36); // ASCII: copied by hand, cheaper than a TextEncoder call per key
   const head = tag.length + 2 + SUFFIX.length;
-  const out = new Uint8Array(head + count.length);
+  const out = smallBytes(head + count.length);
   out[0] = OPEN;
   out.set(tag, 1);
   out[tag.length + 1] = CLOSE;
