@@ -34,13 +34,14 @@ export interface StructReaderOptions {
   type?: string;
 }
 
-const READ_COMMAND: Record<string, (key: Uint8Array) => (string | number | Uint8Array)[]> = {
+/** Numbers as text: the encoder copies a string, where a number costs it a String() per key. */
+const READ_COMMAND: Record<string, (key: Uint8Array) => (string | Uint8Array)[]> = {
   string: (key) => ["GET", key],
-  list: (key) => ["LRANGE", key, 0, -1],
+  list: (key) => ["LRANGE", key, "0", "-1"],
   set: (key) => ["SMEMBERS", key],
-  zset: (key) => ["ZRANGE", key, 0, -1, "WITHSCORES"],
+  zset: (key) => ["ZRANGE", key, "0", "-1", "WITHSCORES"],
   hash: (key) => ["HGETALL", key],
-  stream: (key) => ["XINFO", "STREAM", key, "FULL", "COUNT", 0],
+  stream: (key) => ["XINFO", "STREAM", key, "FULL", "COUNT", "0"],
 };
 
 export class StructReader implements Reader {
