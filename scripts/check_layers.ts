@@ -10,7 +10,6 @@ const LAYERS: [prefix: string, rank: number][] = [
   ["src/expr/", 0],
   ["src/log.ts", 1],
   ["src/bytes.ts", 1],
-  ["src/byte_slab.ts", 1],
   ["src/version.ts", 1],
   ["src/redis/", 2],
   ["src/retry.ts", 3],

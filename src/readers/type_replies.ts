@@ -6,7 +6,7 @@
  */
 import { RespDouble, RespMap, RespSet, type RespValue, toText } from "../../resp/mod.ts";
 import { parseScoreText } from "../rdb/score.ts";
-import { smallLatin1 } from "../byte_slab.ts";
+import { smallLatin1 } from "../rdb/small_bytes.ts";
 import type {
   HashField,
   PendingEntry,

@@ -11,7 +11,7 @@
  * once merged.
  */
 
-import { smallBytes } from "../byte_slab.ts";
+import { smallBytes } from "../rdb/small_bytes.ts";
 
 const OPEN = 0x7b; // {
 const CLOSE = 0x7d; // }
