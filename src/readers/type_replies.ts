@@ -37,7 +37,27 @@ export function pairs(reply: RespValue): [RespValue, RespValue][] {
 
 /** A map or flat array by field name (names are ASCII). */
 export function fieldsOf(reply: RespValue): Map<string, RespValue> {
-  return new Map(pairs(reply).map(([name, value]) => [toText(name), value]));
+  const fields = new Map<string, RespValue>();
+  if (reply instanceof RespMap) {
+    for (const [name, value] of reply.entries) {
+      fields.set(nameOf(name), value);
+    }
+  } else {
+    const flat = items(reply);
+    for (let i = 0; i + 1 < flat.length; i += 2) fields.set(nameOf(flat[i]), flat[i + 1]);
+  }
+  return fields;
+}
+
+/** A field name's text: short ASCII bytes char by char (cheaper than a TextDecoder call), else toText. */
+function nameOf(name: RespValue): string {
+  if (!(name instanceof Uint8Array) || name.length > 32) return toText(name);
+  let text = "";
+  for (let i = 0; i < name.length; i++) {
+    if (name[i] >= 0x80) return toText(name);
+    text += String.fromCharCode(name[i]);
+  }
+  return text;
 }
 
 export function bytesOf(value: RespValue): Uint8Array {
