@@ -1,9 +1,9 @@
 /**
  * Short byte strings made in bulk (zset score texts, integer texts and short LZF strings of payloads,
- * temporary key names) as views of shared slabs: a
- * Uint8Array of its own costs V8 an ArrayBuffer and a backing store to allocate and later finalize; a view
- * of a slab costs one small object. A slab is freed once no view of it is alive, so a view kept for long
- * keeps its whole slab (64 KiB): for bytes that live as long as a batch, not for caches.
+ * temporary key names) as views of shared slabs: a Uint8Array of its own costs V8 an ArrayBuffer and a
+ * backing store to allocate and later finalize; a view of a slab costs one small object. A slab is freed
+ * once no view of it is alive, so a view kept for long keeps its whole slab (64 KiB): for bytes that live
+ * as long as a batch, not for caches.
  *
  * Contract: `smallBytes(n)` returns n zeroed bytes that no other view shares; the caller fills them once.
  */
