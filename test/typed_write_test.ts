@@ -109,3 +109,25 @@ serverTest({
     }
   },
 });
+
+serverTest({
+  name: "writeTyped: a key of several commands whose last one fills the chunk still loses the safety TTL",
+  async fn() {
+    await using server = await RedisServer.start();
+    const connection = await raw(server);
+    try {
+      // SET + 3 APPENDs of 1 MiB: the last one brings the chunk to its 4 MiB, then PERSIST must follow.
+      const value = new Uint8Array(4 * 1024 * 1024).fill(0x61);
+      const outcomes = await writeTyped(connection, [item("big", { type: "string", value })], {
+        ...OPTIONS,
+        windowBytes: 1024 * 1024,
+      });
+      assert.equal(outcomes[0].failure, undefined);
+      assert.equal(await server.cli("STRLEN", "big"), String(value.length));
+      assert.equal(await server.cli("PTTL", "big"), "-1");
+      assert.deepEqual(await keysOf(server), ["big"]);
+    } finally {
+      connection.close();
+    }
+  },
+});

@@ -145,10 +145,10 @@ async function writeItem(chunk: Chunk, index: number, state: ItemState, options:
       held = command;
     }
     if (held === undefined || state.failure) return;
-    const full = state.sent
-      ? addCommand(chunk, index, state, held) || endMany(chunk, index, state)
-      : endSingle(chunk, index, state, held);
-    if (full) await chunk.flush();
+    if (state.sent) {
+      const full = addCommand(chunk, index, state, held); // both queued, whatever the first says
+      if (endMany(chunk, index, state) || full) await chunk.flush();
+    } else if (endSingle(chunk, index, state, held)) await chunk.flush();
   } catch (error) {
     if (!(error instanceof PayloadError)) throw error;
     state.failure = undecodable(item.key, error);
