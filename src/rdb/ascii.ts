@@ -4,9 +4,9 @@
  * faster than TextEncoder, and a big value has millions of them.
  */
 
-/** The bytes of `text`, which must be ASCII (digits, sign, '.', 'e', "inf"). */
+import { smallLatin1 } from "./small_bytes.ts";
+
+/** The bytes of `text`, which must be ASCII (digits, sign, '.', 'e', "inf"), as a view of a shared slab. */
 export function asciiBytes(text: string): Uint8Array {
-  const out = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
-  return out;
+  return smallLatin1(text);
 }

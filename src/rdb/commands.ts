@@ -24,7 +24,7 @@
  * Targets: every command here exists on Redis 7.0+ and Valkey 7.2+, except HPEXPIREAT (hash field TTLs,
  * Redis 7.4+; not in Valkey 8), which only a hash with field TTLs produces.
  */
-import type { Command } from "../../resp/encoder.ts";
+import type { Command, CommandArg } from "../../resp/encoder.ts";
 import { compareIds, idKey } from "./stream.ts";
 import type {
   HashField,
@@ -78,25 +78,26 @@ export function* writeCommands(value: RdbValueStream, options: WriteOptions): Ge
       yield* stringCommands(key, value.value, window.maxBytes);
       break;
     case "list":
-      yield* windowed(["RPUSH", key], value.elements, (e) => [e], window);
+      yield* windowed(["RPUSH", key], value.elements, addOne, window);
       break;
     case "set":
-      yield* windowed(["SADD", key], value.members, (m) => [m], window);
+      yield* windowed(["SADD", key], value.members, addOne, window);
       break;
     case "zset": {
       // -0 scores go last: a zset still small enough to be a listpack stores -0 as 0, so a big zset must
       // already be a skiplist when they arrive (a small one ends as a listpack anyway, as on the source).
       const negativeZeros: ZsetEntry[] = [];
       const rest = filtered(value.entries, (e) => !Object.is(e.score, -0), negativeZeros);
-      yield* windowed(["ZADD", key], rest, (e) => [e.scoreText, e.member], window);
-      yield* windowed(["ZADD", key], negativeZeros, (e) => [e.scoreText, e.member], window);
+      yield* windowed(["ZADD", key], rest, addScoreAndMember, window);
+      yield* windowed(["ZADD", key], negativeZeros, addScoreAndMember, window);
       break;
     }
     case "hash": {
       const withTtl: HashField[] = []; // the members iterate once: keep those HPEXPIREAT needs
-      yield* windowed(["HSET", key], value.fields, (f) => {
+      yield* windowed(["HSET", key], value.fields, (f, command) => {
         if (f.expireAt !== undefined) withTtl.push(f);
-        return [f.field, f.value];
+        command.push(f.field, f.value);
+        return f.field.length + f.value.length;
       }, window);
       yield* fieldExpiryCommands(key, withTtl, window);
       break;
@@ -106,6 +107,70 @@ export function* writeCommands(value: RdbValueStream, options: WriteOptions): Ge
       break;
   }
   if (options.expireAt !== undefined) yield ["PEXPIREAT", key, options.expireAt];
+}
+
+/**
+ * The one command that rebuilds the whole of `value` under `options.key`, when one is enough: the first
+ * command `writeCommands` would yield, built without its generators. A string of at most
+ * `maxBytesPerCommand` bytes, or a list, set, zset or hash whose members fit one window, without -0 scores
+ * or field TTLs. Else undefined, after pulling at most one window's members: the caller opens the value
+ * again and uses `writeCommands`. Ignores `expireAt` (the caller sets the TTL). Streams always get
+ * undefined.
+ */
+export function singleCommand(value: RdbValueStream, options: WriteOptions): Command | undefined {
+  const maxElements = options.maxElementsPerCommand ?? DEFAULT_MAX_ELEMENTS;
+  const maxBytes = options.maxBytesPerCommand ?? DEFAULT_MAX_BYTES;
+  const key = options.key;
+  switch (value.type) {
+    case "string":
+      return value.value.length <= Math.max(1, maxBytes) ? ["SET", key, value.value] : undefined;
+    case "list":
+      return oneWindow(["RPUSH", key], value.elements, maxElements, maxBytes);
+    case "set":
+      return oneWindow(["SADD", key], value.members, maxElements, maxBytes);
+    case "zset": {
+      const command: CommandArg[] = ["ZADD", key];
+      let elements = 0;
+      let bytes = 0;
+      for (const entry of value.entries) {
+        if (Object.is(entry.score, -0) || ++elements > maxElements) return undefined;
+        command.push(entry.scoreText, entry.member);
+        bytes += entry.scoreText.length + entry.member.length;
+      }
+      return elements > 0 && (elements === 1 || bytes <= maxBytes) ? command : undefined;
+    }
+    case "hash": {
+      const command: CommandArg[] = ["HSET", key];
+      let elements = 0;
+      let bytes = 0;
+      for (const field of value.fields) {
+        if (field.expireAt !== undefined || ++elements > maxElements) return undefined;
+        command.push(field.field, field.value);
+        bytes += field.field.length + field.value.length;
+      }
+      return elements > 0 && (elements === 1 || bytes <= maxBytes) ? command : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** `prefix` and every member, when they are at least one and fit one window (as `windowed` counts). */
+function oneWindow(
+  prefix: Command,
+  members: Iterable<Uint8Array>,
+  maxElements: number,
+  maxBytes: number,
+): Command | undefined {
+  const command: CommandArg[] = [...prefix];
+  let bytes = 0;
+  for (const member of members) {
+    if (command.length - prefix.length >= maxElements) return undefined;
+    command.push(member);
+    bytes += member.length;
+  }
+  const elements = command.length - prefix.length;
+  return elements > 0 && (elements === 1 || bytes <= maxBytes) ? command : undefined;
 }
 
 /** The items `keep` accepts, as they are pulled; the others are collected in `aside`. */
@@ -122,30 +187,45 @@ function* stringCommands(key: Uint8Array, value: Uint8Array, maxBytes: number): 
   for (let at = chunk; at < value.length; at += chunk) yield ["APPEND", key, value.subarray(at, at + chunk)];
 }
 
-/** `prefix` followed by the args of as many items as fit the window, once per window. */
+/**
+ * `prefix` followed by the args of as many items as fit the window, once per window. `addArgs` appends an
+ * item's args to the command being built and returns their data bytes (no array per item: an item that
+ * does not fit is moved to the next command).
+ */
 function* windowed<T>(
   prefix: Command,
   items: Iterable<T>,
-  argsOf: (item: T) => Uint8Array[],
+  addArgs: (item: T, command: CommandArg[]) => number,
   window: Window,
 ): Generator<Command> {
-  let command: (Command[number])[] = [...prefix];
+  let command: CommandArg[] = [...prefix];
   let elements = 0;
   let bytes = 0;
   for (const item of items) {
-    const args = argsOf(item);
-    const size = args.reduce((sum, arg) => sum + arg.length, 0);
+    const before = command.length;
+    const size = addArgs(item, command);
     if (elements > 0 && (elements >= window.maxElements || bytes + size > window.maxBytes)) {
+      const moved = command.splice(before);
       yield command;
-      command = [...prefix];
+      command = [...prefix, ...moved];
       elements = 0;
       bytes = 0;
     }
-    command.push(...args);
     elements++;
     bytes += size;
   }
   if (elements > 0) yield command;
+}
+
+/** One argument per item (list elements, set members, field names, encoded IDs). */
+function addOne(item: Uint8Array, command: CommandArg[]): number {
+  command.push(item);
+  return item.length;
+}
+
+function addScoreAndMember(entry: ZsetEntry, command: CommandArg[]): number {
+  command.push(entry.scoreText, entry.member);
+  return entry.scoreText.length + entry.member.length;
 }
 
 /** HPEXPIREAT per distinct expiry, its fields in windows (Redis 7.4+ only; a value without TTLs emits none). */
@@ -162,7 +242,7 @@ function* fieldExpiryCommands(
     else byExpiry.set(expireAt, [field]);
   }
   for (const [expireAt, names] of byExpiry) {
-    for (const command of windowed([], names, (f) => [f], window)) {
+    for (const command of windowed([], names, addOne, window)) {
       yield ["HPEXPIREAT", key, expireAt, "FIELDS", command.length, ...command];
     }
   }
@@ -238,7 +318,7 @@ function* removePlaceholders(
   if (trimmed.length > 0) {
     yield firstLive ? ["XTRIM", key, "MINID", "=", formatId(firstLive)] : ["XTRIM", key, "MAXLEN", "=", "0"];
   }
-  yield* windowed(["XDEL", key], deleted, (id) => [asciiBytes(formatId(id))], window);
+  yield* windowed(["XDEL", key], deleted, (id, command) => addOne(asciiBytes(formatId(id)), command), window);
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import type { Command } from "../../resp/encoder.ts";
-import { writeCommands, type WriteOptions } from "./commands.ts";
+import { singleCommand, writeCommands, type WriteOptions } from "./commands.ts";
 import { decodePayload, openPayload } from "./payload.ts";
 import type { RdbValue } from "./value.ts";
 import { CASES } from "./_payload_cases.ts";
@@ -282,5 +282,70 @@ Deno.test({
       }],
     };
     assert.ok(lines(value).includes("XGROUP CREATE tmp g 1-0 ENTRIESREAD -1"));
+  },
+});
+
+/** singleCommand() agrees with writeCommands(): the only command it yields, or undefined when it yields more. */
+function assertSingleAgrees(value: RdbValue, options: Partial<WriteOptions> = {}): Command | undefined {
+  const all = [...writeCommands(value, { key: KEY, ...options })];
+  const single = singleCommand(value, { key: KEY, ...options });
+  if (all.length === 1) assert.deepEqual(single && render(single), render(all[0]));
+  else assert.equal(single, undefined);
+  return single;
+}
+
+Deno.test({
+  name: "singleCommand() is writeCommands()' only command, and undefined where it yields several",
+  ...NONE,
+  fn() {
+    const zset = (...scores: number[]): RdbValue => ({
+      type: "zset",
+      entries: scores.map((score, i) => ({ member: bytes(`m${i}`), score, scoreText: bytes(String(score)) })),
+    });
+    const values: RdbValue[] = [
+      { type: "string", value: bytes("") },
+      { type: "string", value: bytes("abcdef") },
+      { type: "list", elements: b("a", "bb", "ccc") },
+      { type: "list", elements: b("a") },
+      { type: "set", members: b("x", "yyyy") },
+      zset(1.5, 2, -3),
+      zset(1, -0, 2), // -0 goes in a ZADD of its own
+      {
+        type: "hash",
+        fields: [{ field: bytes("f"), value: bytes("v") }, { field: bytes("g"), value: bytes("w") }],
+      },
+      { type: "hash", fields: [{ field: bytes("f"), value: bytes("v"), expireAt: 1e13 }] }, // + HPEXPIREAT
+      { type: "stream", length: 0, lastId: { ms: 1n, seq: 0n }, entries: [], groups: [] },
+    ];
+    const windows: Partial<WriteOptions>[] = [
+      {},
+      { maxElementsPerCommand: 1 },
+      { maxElementsPerCommand: 2 },
+      { maxElementsPerCommand: 3 },
+      { maxBytesPerCommand: 1 },
+      { maxBytesPerCommand: 3 },
+      { maxBytesPerCommand: 6 },
+    ];
+    let singles = 0;
+    for (const value of values) {
+      for (const window of windows) if (assertSingleAgrees(value, window)) singles++;
+    }
+    assert.ok(singles > 20, `${singles} values in one command`);
+    assert.equal(singleCommand(zset(1, -0), { key: KEY }), undefined);
+  },
+});
+
+Deno.test({
+  name: "singleCommand() reads a payload's members lazily and agrees with writeCommands() on every case",
+  ...NONE,
+  fn() {
+    for (const { name, payload } of CASES) {
+      const decoded = decodePayload(payload).value;
+      for (const window of [{}, { maxElementsPerCommand: 2 }, { maxBytesPerCommand: 4 }]) {
+        const lazy = singleCommand(openPayload(payload).value, { key: KEY, ...window });
+        const eager = assertSingleAgrees(decoded, window);
+        assert.deepEqual(lazy && render(lazy), eager && render(eager), name);
+      }
+    }
   },
 });

@@ -6,17 +6,18 @@
  * - otherwise a back reference: length `c >> 5` (7 means "7 + next byte"), plus 2; offset
  *   `((c & 0x1f) << 8) + next byte + 1` bytes back in the output. Copies may overlap their own output.
  *
- * The caller gives the exact decompressed length (the RDB stores it), so the output is allocated once and
- * every run is bounds-checked against both buffers.
+ * The caller gives the exact decompressed length (the RDB stores it), so the output is allocated once (a
+ * slab view when short, see small_bytes.ts) and every run is bounds-checked against both buffers.
  */
 import { corrupt } from "./errors.ts";
+import { smallBytes } from "./small_bytes.ts";
 
 /**
  * Decompresses `input` into exactly `outputLength` bytes. Throws a `corrupt` PayloadError when a run reads
  * past the input, writes past the output, refers before the start, or the output length does not match.
  */
 export function lzfDecompress(input: Uint8Array, outputLength: number): Uint8Array {
-  const out = new Uint8Array(outputLength);
+  const out = smallBytes(outputLength);
   let ip = 0;
   let op = 0;
   while (ip < input.length) {
@@ -25,9 +26,7 @@ export function lzfDecompress(input: Uint8Array, outputLength: number): Uint8Arr
       const run = control + 1;
       if (ip + run > input.length) corrupt("LZF literal run reads past the compressed data");
       if (op + run > outputLength) corrupt("LZF literal run writes past the declared length");
-      out.set(input.subarray(ip, ip + run), op);
-      ip += run;
-      op += run;
+      for (const end = ip + run; ip < end;) out[op++] = input[ip++]; // at most 32 bytes: no subarray
       continue;
     }
     let length = control >> 5;

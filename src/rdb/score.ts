@@ -11,6 +11,15 @@ const latin1 = new TextDecoder("latin1");
 /** Decimal floating point as Redis writes scores (d2string / %.17g / fpconv): no hex, no spaces. */
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
+/** Texts up to this long are read char by char: cheaper than a TextDecoder call. */
+const SHORT = 32;
+
+function shortLatin1(bytes: Uint8Array): string {
+  let text = "";
+  for (let i = 0; i < bytes.length; i++) text += String.fromCharCode(bytes[i]);
+  return text;
+}
+
 /** The shortest decimal text for `score` that strtod reads back as exactly `score`. */
 export function formatScore(score: number): string {
   if (Number.isNaN(score)) corrupt("A zset score is NaN");
@@ -26,7 +35,7 @@ export function scoreBytes(score: number): Uint8Array {
 
 /** A score stored as text in a listpack ("1.5", "inf", "-inf", "1e-300"); `corrupt` on anything else. */
 export function parseScoreText(text: Uint8Array): number {
-  const s = latin1.decode(text);
+  const s = text.length <= SHORT ? shortLatin1(text) : latin1.decode(text);
   const lower = s.toLowerCase();
   if (lower === "inf" || lower === "+inf" || lower === "infinity" || lower === "+infinity") return Infinity;
   if (lower === "-inf" || lower === "-infinity") return -Infinity;

@@ -21,7 +21,7 @@ import { type KeyRecord, NO_EXPIRY } from "../pipeline/record.ts";
 import type { Reader, ReadResult, SkippedKey } from "../pipeline/stages.ts";
 import type { Commands } from "../redis/commands.ts";
 import type { RdbValue } from "../rdb/value.ts";
-import { bytesOf, hashFields, items, pairs, streamMetadata, zsetEntries } from "./type_replies.ts";
+import { bytesList, bytesOf, hashFields, pairs, streamMetadata, zsetEntries } from "./type_replies.ts";
 
 export interface StructReaderOptions {
   /** Use PEXPIRETIME (Redis >= 7.0); false: PTTL + local clock. */
@@ -34,13 +34,14 @@ export interface StructReaderOptions {
   type?: string;
 }
 
-const READ_COMMAND: Record<string, (key: Uint8Array) => (string | number | Uint8Array)[]> = {
+/** Numbers as text: the encoder copies a string, where a number costs it a String() per key. */
+const READ_COMMAND: Record<string, (key: Uint8Array) => (string | Uint8Array)[]> = {
   string: (key) => ["GET", key],
-  list: (key) => ["LRANGE", key, 0, -1],
+  list: (key) => ["LRANGE", key, "0", "-1"],
   set: (key) => ["SMEMBERS", key],
-  zset: (key) => ["ZRANGE", key, 0, -1, "WITHSCORES"],
+  zset: (key) => ["ZRANGE", key, "0", "-1", "WITHSCORES"],
   hash: (key) => ["HGETALL", key],
-  stream: (key) => ["XINFO", "STREAM", key, "FULL", "COUNT", 0],
+  stream: (key) => ["XINFO", "STREAM", key, "FULL", "COUNT", "0"],
 };
 
 export class StructReader implements Reader {
@@ -128,11 +129,11 @@ function valueOf(type: string, reply: RespValue): RdbValue | undefined {
     case "string":
       return reply === null ? undefined : { type: "string", value: bytesOf(reply) };
     case "list": {
-      const elements = items(reply).map(bytesOf);
+      const elements = bytesList(reply);
       return elements.length === 0 ? undefined : { type: "list", elements };
     }
     case "set": {
-      const members = items(reply).map(bytesOf);
+      const members = bytesList(reply);
       return members.length === 0 ? undefined : { type: "set", members };
     }
     case "zset": {

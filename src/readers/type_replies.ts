@@ -6,6 +6,7 @@
  */
 import { RespDouble, RespMap, RespSet, type RespValue, toText } from "../../resp/mod.ts";
 import { parseScoreText } from "../rdb/score.ts";
+import { smallLatin1 } from "../rdb/small_bytes.ts";
 import type {
   HashField,
   PendingEntry,
@@ -36,14 +37,27 @@ export function pairs(reply: RespValue): [RespValue, RespValue][] {
 
 /** A map or flat array by field name (names are ASCII). */
 export function fieldsOf(reply: RespValue): Map<string, RespValue> {
-  return new Map(pairs(reply).map(([name, value]) => [toText(name), value]));
+  const fields = new Map<string, RespValue>();
+  if (reply instanceof RespMap) {
+    for (const [name, value] of reply.entries) {
+      fields.set(nameOf(name), value);
+    }
+  } else {
+    const flat = items(reply);
+    for (let i = 0; i + 1 < flat.length; i += 2) fields.set(nameOf(flat[i]), flat[i + 1]);
+  }
+  return fields;
 }
 
-/** Bytes of a short ASCII text (a score, an ID) without a TextEncoder call. */
-function asciiOf(text: string): Uint8Array {
-  const out = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
-  return out;
+/** A field name's text: short ASCII bytes char by char (cheaper than a TextDecoder call), else toText. */
+function nameOf(name: RespValue): string {
+  if (!(name instanceof Uint8Array) || name.length > 32) return toText(name);
+  let text = "";
+  for (let i = 0; i < name.length; i++) {
+    if (name[i] >= 0x80) return toText(name);
+    text += String.fromCharCode(name[i]);
+  }
+  return text;
 }
 
 export function bytesOf(value: RespValue): Uint8Array {
@@ -58,7 +72,7 @@ export function zsetEntries(reply: RespValue): ZsetEntry[] {
   const entries: ZsetEntry[] = [];
   const add = (member: RespValue, score: RespValue) => {
     if (score instanceof RespDouble) { // RESP3: the exact double and the text it came as
-      entries.push({ member: bytesOf(member), score: score.value, scoreText: asciiOf(score.text) });
+      entries.push({ member: bytesOf(member), score: score.value, scoreText: smallLatin1(score.text) });
     } else {
       const scoreText = bytesOf(score);
       entries.push({ member: bytesOf(member), score: parseScoreText(scoreText), scoreText });
@@ -69,30 +83,77 @@ export function zsetEntries(reply: RespValue): ZsetEntry[] {
   return entries;
 }
 
-/** HGETALL pairs, with HPEXPIRETIME's answers (-1 none) when the source has field TTLs. */
-export function hashFields(reply: RespValue, expiries?: RespValue): HashField[] {
-  const times = expiries === undefined ? [] : items(expiries);
-  return pairs(reply).map(([field, value], i) => {
-    const at = Number(times[i] ?? -1);
-    return at >= 0 ? { field: bytesOf(field), value: bytesOf(value), expireAt: at } : {
-      field: bytesOf(field),
-      value: bytesOf(value),
-    };
-  });
+/**
+ * The members of an array or set reply as bytes: the reply's own array when every item is already bytes
+ * (the usual case: no copy), else a new one.
+ */
+export function bytesList(reply: RespValue): Uint8Array[] {
+  const list = items(reply);
+  for (let i = 0; i < list.length; i++) if (!(list[i] instanceof Uint8Array)) return list.map(bytesOf);
+  return list as Uint8Array[];
 }
 
+/** HGETALL pairs, with HPEXPIRETIME's answers (-1 none) when the source has field TTLs. */
+export function hashFields(reply: RespValue, expiries?: RespValue): HashField[] {
+  const times = expiries === undefined ? undefined : items(expiries);
+  const fields: HashField[] = [];
+  const add = (field: RespValue, value: RespValue) => {
+    const at = times === undefined ? -1 : Number(times[fields.length] ?? -1);
+    fields.push(
+      at >= 0
+        ? { field: bytesOf(field), value: bytesOf(value), expireAt: at }
+        : { field: bytesOf(field), value: bytesOf(value) },
+    );
+  };
+  if (reply instanceof RespMap) { for (const [field, value] of reply.entries) add(field, value); }
+  else {
+    const flat = items(reply);
+    for (let i = 0; i + 1 < flat.length; i += 2) add(flat[i], flat[i + 1]);
+  }
+  return fields;
+}
+
+/** A stream ID reply (`ms-seq`, or `ms`) as numbers; read from the bytes when it is a bulk of digits. */
 export function parseId(value: RespValue): StreamId {
+  if (value instanceof Uint8Array) {
+    const id = idOfBytes(value);
+    if (id !== undefined) return id;
+  }
   const text = toText(value);
   const dash = text.indexOf("-");
   if (dash < 0) return { ms: BigInt(text), seq: 0n };
   return { ms: BigInt(text.slice(0, dash)), seq: BigInt(text.slice(dash + 1)) };
 }
 
+/** Digits above which a part may not fit a double exactly (2^53 has 16 digits). */
+const EXACT_DIGITS = 15;
+
+/** `ms-seq` of decimal digits, each part short enough to count in a double; else undefined. */
+function idOfBytes(bytes: Uint8Array): StreamId | undefined {
+  let ms = 0;
+  let i = 0;
+  for (; i < bytes.length && bytes[i] !== 0x2d; i++) {
+    const digit = bytes[i] - 48;
+    if (digit >>> 0 > 9) return undefined;
+    ms = ms * 10 + digit;
+  }
+  if (i === 0 || i > EXACT_DIGITS || i === bytes.length) return undefined;
+  let seq = 0;
+  const from = ++i;
+  for (; i < bytes.length; i++) {
+    const digit = bytes[i] - 48;
+    if (digit >>> 0 > 9) return undefined;
+    seq = seq * 10 + digit;
+  }
+  if (i === from || i - from > EXACT_DIGITS) return undefined;
+  return { ms: BigInt(ms), seq: BigInt(seq) };
+}
+
 /** XRANGE / XINFO entries: [[id, [field, value, ...]], ...]. */
 export function streamEntries(reply: RespValue): StreamEntry[] {
   return items(reply).map((entry) => {
     const [id, fields] = entry as RespValue[];
-    return { id: parseId(id), fieldsAndValues: items(fields).map(bytesOf) };
+    return { id: parseId(id), fieldsAndValues: bytesList(fields) };
   });
 }
 

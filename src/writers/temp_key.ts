@@ -11,25 +11,29 @@
  * once merged.
  */
 
+import { smallBytes } from "../rdb/small_bytes.ts";
+
 const OPEN = 0x7b; // {
 const CLOSE = 0x7d; // }
 const SLOTS = 16384;
 const encoder = new TextEncoder();
-const MARK = encoder.encode("riot:tmp:");
 const RUN = Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, "0"))
   .join("");
+/** `riot:tmp:<RUN>:`, the part of every temporary name after the tag. */
+const SUFFIX = encoder.encode(`riot:tmp:${RUN}:`);
 let counter = 0;
 
 /** A fresh temporary name in the same slot as `key`. */
 export function tempKeyFor(key: Uint8Array): Uint8Array {
   const tag = hashTag(key) ?? (key.length === 0 || key.includes(CLOSE) ? slotTag(slotOf(key)) : key);
-  const hex = encoder.encode(`${RUN}:${(counter++).toString(36)}`);
-  const out = new Uint8Array(tag.length + 2 + MARK.length + hex.length);
+  const count = (counter++).toString(36); // ASCII: copied by hand, cheaper than a TextEncoder call per key
+  const head = tag.length + 2 + SUFFIX.length;
+  const out = smallBytes(head + count.length);
   out[0] = OPEN;
   out.set(tag, 1);
   out[tag.length + 1] = CLOSE;
-  out.set(MARK, tag.length + 2);
-  out.set(hex, tag.length + 2 + MARK.length);
+  out.set(SUFFIX, tag.length + 2);
+  for (let i = 0; i < count.length; i++) out[head + i] = count.charCodeAt(i);
   return out;
 }
 

@@ -7,8 +7,13 @@
  *   `CHUNK_COMMANDS`) so that a big value never sits whole in an encoded buffer. Right after an item's
  *   first command, PEXPIRE gives the temporary key a day to live, so one left behind by a crash or a lost
  *   connection goes away by itself; the item's own expiry (PEXPIREAT) or PERSIST replaces it at the end.
- * - Phase 2: one round trip: RENAME for every item whose commands all succeeded, DEL of the temporary key
- *   for the others. An item whose expiry passed before it was written becomes DEL of the real key.
+ *   An item written by a single command (most small keys: one SET, RPUSH, SADD, ZADD or HSET) is queued
+ *   as that command, its PEXPIREAT if it has one, and its RENAME, always in the same chunk: a command
+ *   applies whole or not at all, so the RENAME installs the whole value or finds nothing to rename, and
+ *   the temporary key never waits for a later round trip (so it needs no safety TTL).
+ * - Phase 2: one round trip: RENAME for every other item whose commands all succeeded, DEL of the
+ *   temporary key for the others. An item whose expiry passed before it was written, or before its
+ *   RENAME, becomes DEL of the real key.
  * - No argument longer than `maxBulk` (the target's proto-max-bulk-len) is ever sent: the server would
  *   close the connection. Strings are split below it (SET + APPEND); one member longer than it fails its
  *   key with code `too-big`.
@@ -21,7 +26,7 @@ import { type Command, ErrorReply } from "../../resp/mod.ts";
 import { type KeyFailure, keyFailure } from "../pipeline/failure.ts";
 import { NO_EXPIRY } from "../pipeline/record.ts";
 import type { Commands } from "../redis/commands.ts";
-import { writeCommands } from "../rdb/commands.ts";
+import { singleCommand, writeCommands } from "../rdb/commands.ts";
 import { PayloadError } from "../rdb/errors.ts";
 import type { RdbValueStream } from "../rdb/value.ts";
 import { tempKeyFor } from "./temp_key.ts";
@@ -57,7 +62,8 @@ export interface TypedWriteOptions {
 
 const CHUNK_BYTES = 4 * 1024 * 1024;
 const CHUNK_COMMANDS = 4096;
-const TEMP_TTL_MS = 24 * 3600 * 1000;
+/** A day, as the text PEXPIRE gets (made once, not per key). */
+const TEMP_TTL_MS = String(24 * 3600 * 1000);
 /** Room for the command name and key beside a data argument. */
 const BULK_MARGIN = 1024;
 
@@ -65,6 +71,8 @@ interface ItemState {
   item: TypedItem;
   temp: Uint8Array;
   sent: boolean;
+  /** RENAMEd in phase 1, right after its only command (see `endSingle`). */
+  renamed: boolean;
   expired: boolean;
   failure?: KeyFailure;
   fieldTtlsDropped: number;
@@ -80,6 +88,7 @@ export async function writeTyped(
     item,
     temp: tempKeyFor(item.key),
     sent: false,
+    renamed: false,
     expired: false,
     fieldTtlsDropped: 0,
   }));
@@ -103,13 +112,24 @@ async function writeItem(chunk: Chunk, index: number, state: ItemState, options:
     Math.min(options.windowBytes ?? 1024 * 1024, options.maxBulk - BULK_MARGIN),
   );
   try {
-    const commands = writeCommands(item.open(), {
+    const write = {
       key: temp,
-      expireAt: item.expireAt === NO_EXPIRY ? undefined : item.expireAt,
       maxBytesPerCommand: windowBytes,
       maxElementsPerCommand: options.windowElements,
       newStreamIds: options.newStreamIds,
-    });
+    };
+    // Most small keys: their one command, without the generators (the value is opened again otherwise).
+    const single = singleCommand(item.open(), write);
+    if (single !== undefined) {
+      const tooLong = longestArg(single);
+      if (tooLong > options.maxBulk - BULK_MARGIN) state.failure = tooBig(item.key, tooLong, options.maxBulk);
+      else if (endSingle(chunk, index, state, single)) await chunk.flush();
+      return;
+    }
+    const commands = writeCommands(item.open(), write);
+    // Each command is held back one step: only once the value has no more does the last one say whether
+    // it was the only one (see `endSingle`).
+    let held: Command | undefined;
     for (const command of commands) {
       if (state.failure) return; // refused in an earlier chunk: the rest is not sent
       if (!options.fieldTtls && command[0] === "HPEXPIREAT") {
@@ -121,16 +141,48 @@ async function writeItem(chunk: Chunk, index: number, state: ItemState, options:
         state.failure = tooBig(item.key, tooLong, options.maxBulk);
         return;
       }
-      const first = !state.sent;
-      state.sent = true;
-      await chunk.add(command, index);
-      if (first) await chunk.add(["PEXPIRE", temp, TEMP_TTL_MS], index);
+      if (held !== undefined && addCommand(chunk, index, state, held)) await chunk.flush();
+      held = command;
     }
-    if (item.expireAt === NO_EXPIRY && state.sent) await chunk.add(["PERSIST", temp], index);
+    if (held === undefined || state.failure) return;
+    if (state.sent) {
+      const full = addCommand(chunk, index, state, held); // both queued, whatever the first says
+      if (endMany(chunk, index, state) || full) await chunk.flush();
+    } else if (endSingle(chunk, index, state, held)) await chunk.flush();
   } catch (error) {
     if (!(error instanceof PayloadError)) throw error;
     state.failure = undecodable(item.key, error);
   }
+}
+
+/** Queues one of several commands of an item; the first is followed by the safety TTL. True when full. */
+function addCommand(chunk: Chunk, index: number, state: ItemState, command: Command): boolean {
+  const first = !state.sent;
+  state.sent = true;
+  const full = chunk.add(command, index);
+  return (first && chunk.add(["PEXPIRE", state.temp, TEMP_TTL_MS], index)) || full;
+}
+
+/** After the last of several commands: the item's own expiry replaces the safety TTL. True when full. */
+function endMany(chunk: Chunk, index: number, state: ItemState): boolean {
+  const { item, temp } = state;
+  if (item.expireAt === NO_EXPIRY) return chunk.add(["PERSIST", temp], index);
+  return chunk.add(["PEXPIREAT", temp, item.expireAt], index);
+}
+
+/**
+ * An item written by one command: that command, its expiry, and RENAME, queued together (so they go in one
+ * write, as a command and its safety TTL would). A command either applies whole or not at all, so the
+ * RENAME installs the whole value or finds no temporary key (and the real key stays untouched): no safety
+ * TTL, no PERSIST, nothing left for phase 2. True when full.
+ */
+function endSingle(chunk: Chunk, index: number, state: ItemState, command: Command): boolean {
+  const { item, temp } = state;
+  state.sent = true;
+  state.renamed = true;
+  let full = chunk.add(command, index);
+  if (item.expireAt !== NO_EXPIRY) full = chunk.add(["PEXPIREAT", temp, item.expireAt], index) || full;
+  return chunk.add(["RENAME", temp, item.key], index) || full;
 }
 
 /** Phase 2: RENAME what was written whole, DEL what was not, DEL real keys whose expiry passed. */
@@ -142,9 +194,11 @@ async function finish(connection: Commands, states: ItemState[]): Promise<void> 
     else if (state.failure) {
       if (!state.sent) continue;
       commands.push(["DEL", state.temp]);
-    } else commands.push(["RENAME", state.temp, state.item.key]);
+    } else if (state.renamed) continue;
+    else commands.push(["RENAME", state.temp, state.item.key]);
     owners.push(state);
   }
+  if (commands.length === 0) return; // every item renamed in phase 1 (or never sent)
   const replies = await connection.pipeline(commands);
   const expiredMeanwhile: Command[] = [];
   replies.forEach((reply, i) => {
@@ -166,11 +220,17 @@ class Chunk {
 
   constructor(private readonly connection: Commands, private readonly states: ItemState[]) {}
 
-  async add(command: Command, owner: number): Promise<void> {
+  /** Queues `command`; true when the chunk is full and the caller must `flush` before adding more. */
+  add(command: Command, owner: number): boolean {
     this.commands.push(command);
     this.owners.push(owner);
-    for (const arg of command) this.bytes += arg instanceof Uint8Array ? arg.length : 16;
-    if (this.bytes >= CHUNK_BYTES || this.commands.length >= CHUNK_COMMANDS) await this.flush();
+    let bytes = this.bytes;
+    for (let i = 0; i < command.length; i++) {
+      const arg = command[i];
+      bytes += arg instanceof Uint8Array ? arg.length : 16;
+    }
+    this.bytes = bytes;
+    return bytes >= CHUNK_BYTES || this.commands.length >= CHUNK_COMMANDS;
   }
 
   /** Sends what is waiting; the first refusal of each item becomes its failure. */
@@ -183,9 +243,14 @@ class Chunk {
     const replies = await this.connection.pipeline(commands);
     replies.forEach((reply, i) => {
       const state = this.states[owners[i]];
-      if (reply instanceof ErrorReply && !state.failure) {
-        state.failure = keyFailure(state.item.key, "write", reply);
-      }
+      if (!(reply instanceof ErrorReply) || state.failure || state.expired) return;
+      // A phase-1 RENAME that finds no key, after its command and PEXPIREAT succeeded: the expiry passed
+      // meanwhile, so the real key goes too (phase 2 deletes it).
+      if (
+        commands[i][0] === "RENAME" && state.item.expireAt !== NO_EXPIRY && /no such key/i.test(reply.message)
+      ) {
+        state.expired = true;
+      } else state.failure = keyFailure(state.item.key, "write", reply);
     });
   }
 }
