@@ -91,6 +91,15 @@ Deno.test({
       assert.deepEqual(await sizes(everyone), before, "nothing written on any server");
     };
 
+    await t.step("replicate --mode sync: a cluster target without its flag", async () => {
+      await refused(
+        ["replicate", uri(plain), uri(node), "--mode", "sync"],
+        new RegExp(
+          `^error: the target ${node.host}:${node.port} is a Redis Cluster node .*: add --target-cluster `,
+        ),
+      );
+    });
+
     await t.step("generate: a cluster node without -c, -c on a standalone server", async () => {
       const count = ["--count", "100"];
       await refused(

@@ -226,7 +226,9 @@ Examples:
         );
       }
     }
-    if (mode === "sync") return await runSyncMode(context, values, source, target, slots);
+    if (mode === "sync") {
+      return await runSyncMode(context, values, source, target, slots, clusterFlags.target);
+    }
     const live = mode !== "snapshot";
     for (const name of ["idleTimeout", "flushInterval", "eventQueue", "configSet", "metricsPort"]) {
       if (!live && values[name] !== undefined) {

@@ -42,6 +42,7 @@ export async function runSyncMode(
   source: ConnectionOptions,
   target: ConnectionOptions,
   slots: SlotSet | undefined,
+  targetClusterFlag?: string,
 ): Promise<number> {
   for (const name of NOT_IN_SYNC) {
     if (values[name] !== undefined) {
@@ -73,6 +74,7 @@ export async function runSyncMode(
     ttlToleranceMs: (values.ttlTolerance as number | undefined) ?? 0,
     fallback: values.noFallback !== true,
     keys,
+    targetClusterFlag,
   }, context.log);
   const progress = new Progress({
     label: "sync",

@@ -55,6 +55,8 @@ export interface SyncConfig {
   keys?: SyncKeyFilters;
   /** Snapshot keys the target's RESTORE refuses (older RDB version) go by type; false: --no-fallback. */
   fallback: boolean;
+  /** The target's cluster flag, named when the target is the wrong kind of server (two_servers.ts). */
+  targetClusterFlag?: string;
 }
 
 export type SyncPhase = "connecting" | "snapshot" | "streaming" | "verifying" | "done";
@@ -105,7 +107,10 @@ export class SyncJob {
 
   async run(): Promise<SyncOutcome> {
     const config = this.config;
-    this.target = await openEndpoint(config.target, "target", config.threads);
+    this.target = await openEndpoint(config.target, "target", config.threads, {
+      flag: config.targetClusterFlag,
+      side: "target",
+    });
     const saved = await this.readCheckpoint();
     const resumed = saved !== undefined;
     this.applier = new StreamApplier({
