@@ -145,6 +145,29 @@ export class SentinelSetup implements AsyncDisposable {
     }
   }
 
+  /**
+   * Resolves once the replica has applied everything the master had written when this was called (its
+   * replication offset reached the master's): call it before a SENTINEL FAILOVER, which promotes the
+   * replica as it is, so writes still in flight would be lost. Polled; rejects after 30 s.
+   */
+  async replicaCaughtUp(): Promise<void> {
+    const offset = (info: string, field: string) =>
+      Number(new RegExp(`^${field}:(\\d+)`, "m").exec(info)?.[1]);
+    const target = offset(await this.master.cli("INFO", "replication"), "master_repl_offset");
+    if (Number.isNaN(target)) throw new Error("the master's INFO replication has no master_repl_offset");
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    let last = "";
+    while (true) {
+      last = await this.replica.cli("INFO", "replication");
+      const linked = /^master_link_status:up/m.test(last);
+      if (linked && offset(last, "slave_repl_offset") >= target) return;
+      if (Date.now() > deadline) {
+        throw new Error(`replica never reached the master's offset ${target}: ${last.replace(/\s+/g, " ")}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+  }
+
   async [Symbol.asyncDispose](): Promise<void> {
     for (const sentinel of this.sentinels) await sentinel[Symbol.asyncDispose]();
     await this.replica[Symbol.asyncDispose]();

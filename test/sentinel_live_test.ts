@@ -16,10 +16,15 @@ import { assertSameContents, contentsOf, options, writeTo } from "./_cluster_dat
 const ignore = !!redisServerMissing;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Polls `check` until it is true. A check that throws counts as "not yet": a sentinel promoting a replica
+ * or demoting a master ends the normal clients of that server (CLIENT KILL TYPE normal), probes included.
+ */
 async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const deadline = performance.now() + timeoutMs;
-  while (!(await check())) {
-    if (performance.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+  let last: unknown;
+  while (!(await check().catch((error) => (last = error, false)))) {
+    if (performance.now() > deadline) throw new Error(`Timed out waiting for ${what}`, { cause: last });
     await sleep(50);
   }
 }
@@ -57,6 +62,8 @@ Deno.test({
       await waitFor("the subscription", async () => Number(await setup.master.cli("PUBSUB", "NUMPAT")) >= 1);
       await waitFor("the snapshot", async () => Number(await target.cli("DBSIZE")) === 200);
       await setup.master.cli("SET", "live:1", "on the old master");
+      // SENTINEL FAILOVER promotes the replica as it is: it must hold every write first.
+      await setup.replicaCaughtUp();
       await setup.sentinels[1].cli("SENTINEL", "FAILOVER", setup.service);
       await waitFor("the new master", async () => (await setup.replica.cli("ROLE")).startsWith("master"));
       await waitFor("the job on the new master", () => Promise.resolve(err.includes("master changed")));

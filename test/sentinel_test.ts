@@ -30,10 +30,15 @@ Deno.test({
     const replicas = await resolveReplicas(config, base);
     assert.deepEqual(replicas.map((r) => r.port), [setup.replica.port]);
 
-    // Write through the resolved master; the replica gets it.
+    // Write through the resolved master; the replica acknowledges it (WAIT) before the failover, which
+    // promotes the replica as it is: a write still in flight would be lost.
     const connection = await connect(master);
-    await connection.call("SET", "before", "1");
-    connection.close();
+    try {
+      await connection.call("SET", "before", "1");
+      assert.equal(await connection.call("WAIT", "1", "10000"), 1, "the replica acknowledged the write");
+    } finally {
+      connection.close();
+    }
 
     const watch = await SwitchMasterWatch.open(config, base);
     try {

@@ -33,6 +33,11 @@ export const TWO_SERVER_SPECS: readonly OptionSpec[] = [
 export interface TwoServers {
   source: ConnectionOptions;
   target: ConnectionOptions;
+  /**
+   * Per side, the cluster flag its error lines name (src/redis/cluster/detect.ts): the one the user gave,
+   * when cluster mode is on (to drop it); the one to add, when it is off.
+   */
+  clusterFlags: { source: string; target: string };
 }
 
 export function resolveTwoServers(
@@ -90,7 +95,27 @@ export function resolveTwoServers(
       }, db ${source.db}): give the target after the command`,
     );
   }
-  return { source, target };
+  return { source, target, clusterFlags: clusterFlagsOf(own, global.cluster === true) };
+}
+
+/**
+ * Cluster mode is on for the source by -c before the command or --source-cluster, for the target by -c
+ * after it or --target-cluster: name the one given, or, to add, the prefixed form (it works in every CLI
+ * form) with the short one beside it.
+ */
+function clusterFlagsOf(own: ParsedValues, globalCluster: boolean): TwoServers["clusterFlags"] {
+  return {
+    source: globalCluster
+      ? "-c"
+      : own["source.cluster"] === true
+      ? "--source-cluster"
+      : "--source-cluster (or -c before the command)",
+    target: own.cluster === true
+      ? "-c"
+      : own["target.cluster"] === true
+      ? "--target-cluster"
+      : "--target-cluster (or -c after the command)",
+  };
 }
 
 function conflict(side: string, positional: unknown, other: unknown, name: string): void {

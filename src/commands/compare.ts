@@ -92,7 +92,12 @@ are not reported as lasting differences.
   async run(context) {
     const { values, positionals: given } = parseCommandArgs(compareCommand, context.argv);
     const { positionals, uris } = setAsideSentinelUris(given);
-    const { source, target } = resolveTwoServers(context.global, values, positionals, context.env);
+    const { source, target, clusterFlags } = resolveTwoServers(
+      context.global,
+      values,
+      positionals,
+      context.env,
+    );
     const sentinel = {
       source: sentinelSetup(source, values.sentinelMaster as string | undefined, uris[0]),
       target: sentinelSetup(target, undefined, uris[1]),
@@ -113,9 +118,7 @@ are not reported as lasting differences.
         "source",
         threads,
         sentinel.source,
-        {
-          readFrom: readFromOf(values),
-        },
+        { readFrom: readFromOf(values), flag: clusterFlags.source, side: "source" },
       );
       servers.push(left);
       const right = await openSide(
@@ -123,6 +126,7 @@ are not reported as lasting differences.
         "target",
         threads,
         sentinel.target,
+        { flag: clusterFlags.target, side: "target" },
       );
       servers.push(right);
       const [sourceExpireTime, targetExpireTime] = await Promise.all([

@@ -78,6 +78,11 @@ Examples:
       }
     }
     const source = toConnectionOptions([context.global, values], context.env);
+    if (source.cluster) {
+      throw new UsageError(
+        "Cluster mode (-c) is not supported by db-export yet: export each master on its own (without -c)",
+      );
+    }
     const json = values.json === true;
     const style = (values.progress as ProgressStyle | undefined) ?? (json ? "none" : defaultProgressStyle());
     const job = new DbExportJob({

@@ -111,6 +111,11 @@ Examples:
       throw new UsageError("--json prints the summary on stdout, where the records go: give a FILE");
     }
     const source = toConnectionOptions([context.global, values], context.env);
+    if (source.cluster) {
+      throw new UsageError(
+        "Cluster mode (-c) is not supported by file-export yet: export each master on its own (without -c)",
+      );
+    }
     const style = (values.progress as ProgressStyle | undefined) ??
       (json || path === "-" ? "none" : defaultProgressStyle());
     const job = new FileExportJob({

@@ -198,7 +198,12 @@ Examples:
   async run(context) {
     const { values, positionals: given } = parseCommandArgs(replicateCommand, context.argv);
     const { positionals, uris } = setAsideSentinelUris(given);
-    const { source, target } = resolveTwoServers(context.global, values, positionals, context.env);
+    const { source, target, clusterFlags } = resolveTwoServers(
+      context.global,
+      values,
+      positionals,
+      context.env,
+    );
     const sentinel = {
       source: sentinelSetup(source, values.sentinelMaster as string | undefined, uris[0]),
       target: sentinelSetup(target, undefined, uris[1]),
@@ -221,7 +226,9 @@ Examples:
         );
       }
     }
-    if (mode === "sync") return await runSyncMode(context, values, source, target, slots);
+    if (mode === "sync") {
+      return await runSyncMode(context, values, source, target, slots, clusterFlags.target);
+    }
     const live = mode !== "snapshot";
     for (const name of ["idleTimeout", "flushInterval", "eventQueue", "configSet", "metricsPort"]) {
       if (!live && values[name] !== undefined) {
@@ -262,6 +269,7 @@ Examples:
       slots,
       readFrom: readFromOf(values),
       sentinel,
+      clusterFlags,
       fallback: values.noFallback !== true,
       struct: values.copyType === "struct",
       bigKeyThreshold: bigKeyThreshold(values),

@@ -43,6 +43,7 @@ export async function runSyncMode(
   source: ConnectionOptions,
   target: ConnectionOptions,
   slots: SlotSet | undefined,
+  targetClusterFlag?: string,
 ): Promise<number> {
   for (const name of NOT_IN_SYNC) {
     if (values[name] !== undefined) {
@@ -69,6 +70,7 @@ export async function runSyncMode(
     ttlToleranceMs: (values.ttlTolerance as number | undefined) ?? 0,
     fallback: values.noFallback !== true,
     keys,
+    targetClusterFlag,
   };
   const job = source.cluster ? new ClusterSyncJob(config, context.log) : new SyncJob(config, context.log);
   const progress = new Progress({

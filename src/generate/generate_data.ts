@@ -6,6 +6,7 @@ import { type Command, ErrorReply } from "../../resp/mod.ts";
 import { connect } from "../redis/connect.ts";
 import type { Commands } from "../redis/commands.ts";
 import { ClusterConnection } from "../redis/cluster/cluster_connection.ts";
+import { assertStandalone } from "../redis/cluster/detect.ts";
 import type { ConnectionOptions } from "../redis/options.ts";
 import { DataGenerator, MSET } from "./data_generator.ts";
 import { type GenerateConfig, resolveGenerateConfig } from "./generate_config.ts";
@@ -33,7 +34,8 @@ export interface GenerateResult extends GenerateProgress {
  * Write `config.count` keys to the server of `connectionOptions` over `threads` connections, each with
  * `inflight` pipelines of about `batch` commands in flight. Resolves once every reply is in: error replies
  * (OOM, WRONGTYPE, ...) do not stop the run, they are counted in `errors` and the first few kept in
- * `firstErrors`. Rejects with the ConnectionError when a connection fails (the others are closed); a bad
+ * `firstErrors`. Rejects with the ConnectionError when a connection fails (the others are closed), with a
+ * ClusterModeError before writing when the server is a cluster node and -c is off (or the reverse); a bad
  * config rejects with RangeError before connecting. `onProgress` sees the shared counters (do not keep it).
  */
 export async function generate(
@@ -95,6 +97,8 @@ export async function generate(
       }
       const failed = opened.find((result) => result.status === "rejected");
       if (failed) throw (failed as PromiseRejectedResult).reason;
+      // A cluster node without -c would take the keys of its own slots and answer MOVED to the rest.
+      await assertStandalone(workers[0], "-c");
     }
     await Promise.all(
       workers.flatMap((connection) => Array.from({ length: resolved.inflight }, () => worker(connection))),

@@ -16,7 +16,6 @@
 import type { Log } from "../log.ts";
 import { RateLimit } from "../pipeline/rate.ts";
 import { transfer } from "../pipeline/transfer.ts";
-import { assertStandalone } from "../redis/cluster/detect.ts";
 import { openEndpoint } from "../redis/open_endpoint.ts";
 import type { ConnectionOptions } from "../redis/options.ts";
 import type { RetryPolicy } from "../retry.ts";
@@ -68,10 +67,9 @@ export class ImportJob {
   ): Promise<ImportOutcome> {
     const config = this.config;
     this.input = input as ImportInput<unknown>;
+    // A cluster node reached without -c (it would answer MOVED to most records) is refused in one line.
     const target = await openEndpoint(config.target, "target", config.threads, { flag: "-c" });
     try {
-      // A cluster node reached without -c would answer MOVED to most records: one line instead.
-      if (!target.isCluster) await assertStandalone(target.control, "-c");
       this.log.info(`Target ${target.name}`);
       const writers = Array.from(
         { length: config.threads },

@@ -13,6 +13,7 @@ import { ErrorReply, latin1, RespMap, type RespValue } from "../../resp/mod.ts";
 import type { Log } from "../log.ts";
 import { failureCode, isRetriableCode, type KeyFailure, keyFailure } from "../pipeline/failure.ts";
 import { ReplicationStats } from "../pipeline/stats.ts";
+import { isClusterNode, oneNodeOfClusterNote } from "../redis/cluster/detect.ts";
 import { Endpoint } from "../redis/endpoint.ts";
 import type { ConnectionOptions } from "../redis/options.ts";
 import type { RedisConnection } from "../redis/connection.ts";
@@ -63,6 +64,7 @@ export class DbExportJob {
     let source: Endpoint | undefined;
     try {
       source = await Endpoint.open(config.source, "source", 1);
+      if (await isClusterNode(source.control)) this.log.warn(oneNodeOfClusterNote(source.name, "db-export"));
       const named = compileNamed(config.statement, client.dialect);
       this.total = await dbSize(source.control);
       const endpoint = source;

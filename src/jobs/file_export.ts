@@ -15,6 +15,7 @@
 import type { Log } from "../log.ts";
 import { ReplicationStats } from "../pipeline/stats.ts";
 import { supportsExpireTime } from "../readers/dump_reader.ts";
+import { isClusterNode, oneNodeOfClusterNote } from "../redis/cluster/detect.ts";
 import { Endpoint } from "../redis/endpoint.ts";
 import type { ConnectionOptions } from "../redis/options.ts";
 import type { RetryPolicy } from "../retry.ts";
@@ -74,6 +75,9 @@ export class FileExportJob {
     this.source = await Endpoint.open(config.source, "source", 1);
     let output: TextOutput | undefined;
     try {
+      if (await isClusterNode(this.source.control)) {
+        this.log.warn(oneNodeOfClusterNote(this.source.name, "file-export"));
+      }
       this.expireTime = await supportsExpireTime(this.source.control);
       this.total = await dbSize(this.source.control);
       output = await openOutput(config.path);

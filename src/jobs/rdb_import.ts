@@ -14,7 +14,6 @@
 import type { Log } from "../log.ts";
 import { ReplicationStats } from "../pipeline/stats.ts";
 import { transfer } from "../pipeline/transfer.ts";
-import { assertStandalone } from "../redis/cluster/detect.ts";
 import { openEndpoint } from "../redis/open_endpoint.ts";
 import type { ServerEndpoint } from "../redis/server_endpoint.ts";
 import type { ConnectionOptions } from "../redis/options.ts";
@@ -70,9 +69,8 @@ export class RdbImportJob {
     const input = this.input = await openRdbInput(config.input);
     let target: ServerEndpoint | undefined;
     try {
+      // A cluster node reached without -c (it would answer MOVED to most keys) is refused in one line.
       target = await openEndpoint(config.target, "target", config.threads, { flag: "-c" });
-      // A cluster node reached without -c would answer MOVED to most keys: one line instead.
-      if (!target.isCluster) await assertStandalone(target.control, "-c");
       this.log.info(`Importing ${input.name} into ${target.name}`);
       const source = this.source = new RdbRecordSource(input.stream, config.source);
       const writers = await rdbWriters(target, {

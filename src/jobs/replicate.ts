@@ -103,9 +103,14 @@ export class ReplicationJob {
     try {
       this.source = await openSide(config.source, "source", config.threads, config.sentinel?.source, {
         readFrom: config.readFrom,
+        flag: config.clusterFlags?.source,
+        side: "source",
       });
       cleanups.push(() => this.source.close());
-      this.target = await openSide(config.target, "target", config.threads, config.sentinel?.target);
+      this.target = await openSide(config.target, "target", config.threads, config.sentinel?.target, {
+        flag: config.clusterFlags?.target,
+        side: "target",
+      });
       cleanups.push(() => this.target.close());
       refuseSelfCopy(this.source, this.target);
       this.log.info(`Source ${describe(this.source)}; target ${describe(this.target)}`);

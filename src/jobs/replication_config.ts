@@ -40,6 +40,11 @@ export interface ReplicationConfig {
   slots?: SlotSet;
   /** Where a cluster source is read (--read-from). */
   readFrom?: "master" | "replica";
+  /**
+   * Per side, the cluster flag named when a side is the wrong kind of server (a cluster node without it,
+   * a standalone server with it): see two_servers.ts. Absent: "-c" and "--target-cluster".
+   */
+  clusterFlags?: { source: string; target: string };
   /** Sides given as a sentinel service: resolved to their master before connecting. */
   sentinel?: { source?: SentinelConfig; target?: SentinelConfig };
   /** Copy by type what RESTORE refuses (default true; false for --no-fallback). */

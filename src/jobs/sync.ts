@@ -61,6 +61,8 @@ export interface SyncConfig {
   positions?: PositionStore;
   /** Counters shared by the links of a cluster source; default: the job's own. */
   stats?: ReplicationStats;
+  /** The target's cluster flag, named when the target is the wrong kind of server (two_servers.ts). */
+  targetClusterFlag?: string;
 }
 
 export type SyncPhase = "connecting" | "snapshot" | "streaming" | "verifying" | "done";
@@ -131,7 +133,10 @@ export class SyncJob {
 
   async run(): Promise<SyncOutcome> {
     const config = this.config;
-    this.target = await openEndpoint(config.target, "target", config.threads);
+    this.target = await openEndpoint(config.target, "target", config.threads, {
+      flag: config.targetClusterFlag,
+      side: "target",
+    });
     const saved = await this.readCheckpoint();
     const resumed = saved !== undefined;
     this.applier = new StreamApplier({

@@ -49,6 +49,8 @@ export interface ClusterSettings {
   readFrom?: "master" | "replica";
   /** `cluster` flag as the user wrote it, for error lines ("-c", "--target-cluster"). */
   flag?: string;
+  /** "source" or "target": the side error lines name, in commands with two servers. */
+  side?: string;
 }
 
 /** One command on its way: where it goes, where its reply belongs, what happened so far. */
@@ -89,7 +91,7 @@ export class ClusterConnection implements Commands {
   readonly counters: ClusterCounters = { moved: 0, ask: 0, retried: 0, lost: 0 };
   private readonly map: SlotMap;
   private closed = false;
-  private readonly settings: Required<Omit<ClusterSettings, "flag">>;
+  private readonly settings: Required<Omit<ClusterSettings, "flag" | "side">>;
 
   private constructor(private readonly seed: ConnectionOptions, settings: ClusterSettings) {
     this.endpoint = `${describeEndpoint(seed)} (cluster)`;
@@ -130,7 +132,7 @@ export class ClusterConnection implements Commands {
     const cluster = new ClusterConnection({ ...options, cluster: false }, settings);
     const { connection } = await connectWithHello(cluster.seed);
     try {
-      cluster.map.apply(await discoverTopology(connection, cluster.seed, flag));
+      cluster.map.apply(await discoverTopology(connection, cluster.seed, flag, settings.side));
     } finally {
       connection.close();
     }

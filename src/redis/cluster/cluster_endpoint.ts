@@ -26,6 +26,8 @@ export interface ClusterEndpointSettings {
   readFrom?: "master" | "replica";
   /** The flag as the user wrote it, for error lines ("-c", "--target-cluster"). */
   flag?: string;
+  /** "source" or "target": the side error lines name, in commands with two servers. */
+  side?: string;
 }
 
 /** How long reconnect() waits for one master's run_id. */
@@ -60,6 +62,7 @@ export class ClusterEndpoint implements ServerEndpoint {
       connectionsPerNode: Math.max(1, Math.min(workers, options.pool)),
       readFrom: settings.readFrom,
       flag: settings.flag,
+      side: settings.side,
     });
     const endpoint = new ClusterEndpoint(named, role, connection, Math.max(1, workers));
     try {

@@ -18,12 +18,13 @@ export async function discoverTopology(
   connection: RedisConnection,
   options: Pick<ConnectionOptions, "host" | "tls">,
   flag = "-c",
+  side?: string,
 ): Promise<Topology> {
   const endpoint = connection.endpoint;
   const [shards] = await connection.pipeline([["CLUSTER", "SHARDS"]]);
   let topology: Topology;
   if (!(shards instanceof ErrorReply)) topology = parseClusterShards(shards, options.host, options.tls);
-  else if (isClusterDisabled(shards)) throw notAClusterError(endpoint, flag);
+  else if (isClusterDisabled(shards)) throw notAClusterError(endpoint, flag, side);
   else if (UNKNOWN_SUBCOMMAND.test(shards.message)) {
     const [slots] = await connection.pipeline([["CLUSTER", "SLOTS"]]);
     if (slots instanceof ErrorReply) throw refused(endpoint, "CLUSTER SLOTS", slots);
