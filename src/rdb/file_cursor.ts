@@ -146,6 +146,18 @@ export class FileCursor {
     this.corrupt(`Unknown string encoding 0x${first.toString(16)}`, at);
   }
 
+  /**
+   * A string stored raw (a length, then its bytes): steps over it and returns its size, the bytes being
+   * `bytes[pos - size, pos)`. -1, without moving, for a string in a special encoding (integer, LZF).
+   */
+  rawString(): number {
+    const first = this.pos < this.end ? this.bytes[this.pos] : this.byte();
+    if (first >> 6 === 3) return -1;
+    const size = this.length();
+    this.skip(size);
+    return size;
+  }
+
   /** A string in any RDB string encoding, as a new array (it outlives the buffer). */
   string(): Uint8Array {
     const first = this.pos < this.end ? this.bytes[this.pos] : this.byte();
