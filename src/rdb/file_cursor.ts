@@ -123,6 +123,10 @@ export class FileCursor {
       this.pos++;
       return first;
     }
+    if (first >= 0 && first >> 6 === LEN_14BIT && this.pos + 2 <= this.end && this.pos + 2 <= this.limitEnd) {
+      this.pos += 2;
+      return ((first & 0x3f) << 8) | this.bytes[this.pos - 1];
+    }
     const at = this.pos;
     const value = this.lengthBig();
     if (value > BigInt(Number.MAX_SAFE_INTEGER)) this.corrupt(`Length ${value} is out of range`, at);
