@@ -4,7 +4,10 @@
 import type { KeyFailure } from "./failure.ts";
 import type { SkippedKey } from "./stages.ts";
 
-/** How many failures are kept with their key for the report; the rest are only counted. */
+/**
+ * How many failures are kept with their key for the report; the rest are only counted. A kept key is a
+ * copy: a record's key may be a view of a shared slab (the RDB reader's), which it would keep alive.
+ */
 export const MAX_LISTED_FAILURES = 100;
 
 export class ReplicationStats {
@@ -44,13 +47,15 @@ export class ReplicationStats {
 
   addFieldTtlsDropped(key: Uint8Array, count: number): void {
     this.fieldTtlsDropped += count;
-    if (this.fieldTtlKeys.length < MAX_LISTED_FAILURES) this.fieldTtlKeys.push(key);
+    if (this.fieldTtlKeys.length < MAX_LISTED_FAILURES) this.fieldTtlKeys.push(key.slice());
   }
 
   addFailures(failures: KeyFailure[]): void {
     for (const failure of failures) {
       this.failed++;
-      if (this.failures.length < MAX_LISTED_FAILURES) this.failures.push(failure);
+      if (this.failures.length < MAX_LISTED_FAILURES) {
+        this.failures.push({ ...failure, key: failure.key.slice() });
+      }
       const entry = this.failureReasons.get(failure.reason);
       if (entry) entry.count++;
       else this.failureReasons.set(failure.reason, { count: 1, advice: failure.advice });

@@ -1,6 +1,6 @@
 /** crc64(): the CRC-64/Jones check value Redis' crc64.c documents, and chaining. */
 import assert from "node:assert/strict";
-import { crc64 } from "./crc64.ts";
+import { Crc64, crc64, writeCrc64 } from "./crc64.ts";
 import { bytes, NONE } from "./_test_util.ts";
 
 Deno.test({
@@ -49,5 +49,21 @@ Deno.test({
         assert.equal(crc64(data.subarray(split), crc64(data.subarray(0, split))), expected);
       }
     }
+  },
+});
+
+Deno.test({
+  name: "Crc64 over a range equals crc64() of that range; writeCrc64() seals a payload in place",
+  ...NONE,
+  fn() {
+    const data = bytes("The quick brown fox jumps over the lazy dog");
+    const running = new Crc64();
+    running.update(data, 3, 20);
+    running.update(data, 20, 41);
+    assert.equal(running.value, crc64(data.subarray(3, 41)));
+    const sealed = new Uint8Array(data.length + 8);
+    sealed.set(data);
+    writeCrc64(sealed, data.length);
+    assert.equal(new DataView(sealed.buffer).getBigUint64(data.length, true), crc64(data));
   },
 });

@@ -123,6 +123,10 @@ export class FileCursor {
       this.pos++;
       return first;
     }
+    if (first >= 0 && first >> 6 === LEN_14BIT && this.pos + 2 <= this.end && this.pos + 2 <= this.limitEnd) {
+      this.pos += 2;
+      return ((first & 0x3f) << 8) | this.bytes[this.pos - 1];
+    }
     const at = this.pos;
     const value = this.lengthBig();
     if (value > BigInt(Number.MAX_SAFE_INTEGER)) this.corrupt(`Length ${value} is out of range`, at);
@@ -144,6 +148,18 @@ export class FileCursor {
       return this.skip(compressed);
     }
     this.corrupt(`Unknown string encoding 0x${first.toString(16)}`, at);
+  }
+
+  /**
+   * A string stored raw (a length, then its bytes): steps over it and returns its size, the bytes being
+   * `bytes[pos - size, pos)`. -1, without moving, for a string in a special encoding (integer, LZF).
+   */
+  rawString(): number {
+    const first = this.pos < this.end ? this.bytes[this.pos] : this.byte();
+    if (first >> 6 === 3) return -1;
+    const size = this.length();
+    this.skip(size);
+    return size;
   }
 
   /** A string in any RDB string encoding, as a new array (it outlives the buffer). */

@@ -9,8 +9,12 @@
  * server saved without checksums).
  *
  * Contract:
- * - A key item holds the key and its value bytes as new arrays (never views into the buffer), the database,
- *   the absolute expiry in ms (or -1) and the RDB type; {@link dumpPayload} turns it into a DUMP payload.
+ * - A key item holds the key, its DUMP payload (type byte, value bytes, the file's RDB version, CRC64) and
+ *   the value bytes (a view of the payload), the database, the absolute expiry in ms (or -1) and the RDB
+ *   type. Key and payload are copied once out of the buffer into shared slabs (slab.ts): views never
+ *   written again, that outlive the buffer. {@link dumpPayload} gives the payload for another RDB version.
+ * - The file's CRC64 is folded in over runs of consumed bytes (before the buffer moves, and at the end),
+ *   not per item.
  * - Memory is bounded: the buffer holds at most one item (up to `maxItemBytes`, checked on declared lengths
  *   before the bytes arrive) plus the last chunk fed. An item is parsed again from its start only once the
  *   bytes it was missing have arrived (never later: a diskless sync's stream may go quiet right after the
@@ -20,10 +24,11 @@
  * - The `end` item comes last; bytes after it are kept for the caller ({@link RdbFileReader.rest}: a
  *   diskless sync's EOF mark, then the command stream), or refused by `end()` (`trailing`).
  */
-import { crc64 } from "./crc64.ts";
+import { Crc64, writeCrc64 } from "./crc64.ts";
 import { FileCursor, NEED_MORE } from "./file_cursor.ts";
 import { RdbFileError } from "./file_errors.ts";
 import { isValueType, skipModuleFields, skipValue } from "./file_values.ts";
+import { Slab } from "./slab.ts";
 import { RDB_TYPE } from "./types.ts";
 
 /** Oldest and newest RDB versions read: Redis 5.0 wrote 9; Redis 7.4 and 8.x write 12, Valkey 8 writes 11. */
@@ -49,6 +54,10 @@ export const OPCODE = {
 const MAGIC = [0x52, 0x45, 0x44, 0x49, 0x53]; // "REDIS"
 const HEADER_SIZE = 9;
 const CHECKSUM_SIZE = 8;
+/** A DUMP payload's footer: the RDB version (2 bytes LE) and the CRC64 (8 bytes LE). */
+const FOOTER_SIZE = 10;
+/** Below this many bytes a copy by hand beats a subarray and TypedArray.set. */
+const SHORT_COPY = 64;
 export const NO_EXPIRY = -1;
 
 export interface RdbKeyItem {
@@ -58,8 +67,10 @@ export interface RdbKeyItem {
   /** Absolute expiry in unix ms, or {@link NO_EXPIRY}. */
   expireAt: number;
   rdbType: number;
-  /** The serialized value, as in a DUMP payload after the type byte. */
+  /** The serialized value, as in a DUMP payload after the type byte (a view of `payload`). */
   value: Uint8Array;
+  /** The DUMP payload for RESTORE, in the file's RDB version. */
+  payload: Uint8Array;
   /** LRU idle seconds or LFU frequency, when the file has them. */
   idle?: number;
   freq?: number;
@@ -94,7 +105,10 @@ export class RdbFileReader {
   #error: RdbFileError | undefined;
   /** Do not parse again before this many bytes (absolute offset) are buffered. */
   #waitFor = 0;
-  #crc = 0n;
+  /** The file's CRC64 over `#buffer[0, #crcAt)` and the bytes dropped before it. */
+  readonly #crc = new Crc64();
+  #crcAt = 0;
+  readonly #slab = new Slab();
   #version = 0;
   #db = 0;
   #done = false;
@@ -195,7 +209,6 @@ export class RdbFileReader {
       this.#waitFor = NEED_MORE.at;
       return undefined;
     }
-    if (item.kind !== "end") this.#crc = crc64(this.#buffer.subarray(this.#start, cursor.pos), this.#crc);
     this.#start = cursor.pos;
     return item;
   }
@@ -247,16 +260,18 @@ export class RdbFileReader {
           continue;
       }
       if (isValueType(type)) {
-        const key = cursor.string();
+        const key = this.#key(cursor);
         const valueStart = cursor.pos;
         skipValue(cursor, type, at);
+        const payload = this.#payload(type, valueStart, cursor.pos);
         const item: RdbKeyItem = {
           kind: "key",
           db: this.#db,
           key,
           expireAt,
           rdbType: type,
-          value: this.#buffer.slice(valueStart, cursor.pos),
+          value: payload.subarray(1, payload.length - FOOTER_SIZE),
+          payload,
           offset,
         };
         if (idle !== undefined) item.idle = idle;
@@ -268,6 +283,31 @@ export class RdbFileReader {
       }
       return this.#opcode(cursor, type, at);
     }
+  }
+
+  /** The key string: a raw one copied into the slab, an encoded one (integer, LZF) decoded. */
+  #key(cursor: FileCursor): Uint8Array {
+    const size = cursor.rawString();
+    if (size < 0) return cursor.string();
+    const slab = this.#slab;
+    const at = slab.reserve(size);
+    copy(this.#buffer, cursor.pos - size, cursor.pos, slab.bytes, at);
+    return slab.bytes.subarray(at, at + size);
+  }
+
+  /** The DUMP payload of the value at `#buffer[from, to)`, built in the slab with one copy. */
+  #payload(type: number, from: number, to: number): Uint8Array {
+    const slab = this.#slab;
+    const size = 1 + (to - from) + FOOTER_SIZE;
+    const at = slab.reserve(size);
+    const out = slab.bytes;
+    out[at] = type;
+    copy(this.#buffer, from, to, out, at + 1);
+    const footer = at + 1 + (to - from);
+    out[footer] = this.#version & 0xff;
+    out[footer + 1] = this.#version >>> 8;
+    writeCrc64(out, footer + 2, at);
+    return out.subarray(at, at + size);
   }
 
   #opcode(cursor: FileCursor, type: number, at: number): RdbItem {
@@ -310,8 +350,10 @@ export class RdbFileReader {
 
   #eof(cursor: FileCursor, at: number): RdbItem {
     const offset = cursor.offset(at);
-    const crc = crc64(this.#buffer.subarray(this.#start, cursor.pos), this.#crc);
     const checksum = cursor.u64le();
+    this.#crc.update(this.#buffer, this.#crcAt, cursor.pos - CHECKSUM_SIZE);
+    this.#crcAt = cursor.pos - CHECKSUM_SIZE;
+    const crc = this.#crc.value;
     if (checksum !== 0n && checksum !== crc) {
       const at = cursor.offset(cursor.pos - CHECKSUM_SIZE);
       const actual = crc.toString(16);
@@ -331,6 +373,8 @@ export class RdbFileReader {
   /** Room for `count` more bytes: drop consumed bytes, grow only when one item needs it. */
   #reserve(count: number): void {
     if (this.#end + count <= this.#buffer.length) return;
+    if (!this.#done) this.#crc.update(this.#buffer, this.#crcAt, this.#start);
+    this.#crcAt = 0;
     const live = this.#end - this.#start;
     let size = this.#buffer.length;
     while (size < live + count) size *= 2;
@@ -346,8 +390,14 @@ export class RdbFileReader {
   }
 }
 
-/** A DUMP payload for RESTORE: type byte, value bytes, RDB version (2 bytes LE), CRC64 (8 bytes LE). */
+/**
+ * A DUMP payload for RESTORE: type byte, value bytes, RDB version (2 bytes LE), CRC64 (8 bytes LE). The
+ * item's own payload when it is of that version (it is: of the file's).
+ */
 export function dumpPayload(item: RdbKeyItem, rdbVersion: number): Uint8Array {
+  const payload = item.payload;
+  const at = payload.length - FOOTER_SIZE;
+  if ((payload[at] | (payload[at + 1] << 8)) === rdbVersion) return payload;
   return withFooter(item.rdbType, item.value, rdbVersion);
 }
 
@@ -357,13 +407,20 @@ export function functionPayload(body: Uint8Array, rdbVersion: number): Uint8Arra
 }
 
 function withFooter(first: number, body: Uint8Array, rdbVersion: number): Uint8Array {
-  const out = new Uint8Array(1 + body.length + 10);
+  const out = new Uint8Array(1 + body.length + FOOTER_SIZE);
   out[0] = first;
   out.set(body, 1);
-  const view = new DataView(out.buffer);
-  view.setUint16(1 + body.length, rdbVersion, true);
-  view.setBigUint64(out.length - 8, crc64(out.subarray(0, out.length - 8)), true);
+  out[1 + body.length] = rdbVersion & 0xff;
+  out[2 + body.length] = (rdbVersion >>> 8) & 0xff;
+  writeCrc64(out, out.length - CHECKSUM_SIZE);
   return out;
+}
+
+/** `from[start, end)` copied to `to[at]`. */
+function copy(from: Uint8Array, start: number, end: number, to: Uint8Array, at: number): void {
+  if (end - start < SHORT_COPY) {
+    for (let i = start; i < end; i++) to[at++] = from[i];
+  } else to.set(from.subarray(start, end), at);
 }
 
 /** True for RDB types whose key was written by a module (RESTORE needs the module on the target). */

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { crc64 } from "./crc64.ts";
 import { RdbFileError } from "./file_errors.ts";
-import { dumpPayload, functionPayload, RdbFileReader, type RdbItem } from "./file_reader.ts";
+import { dumpPayload, functionPayload, RdbFileReader, type RdbItem, type RdbKeyItem } from "./file_reader.ts";
 import { CASES } from "./_payload_cases.ts";
 import { bytes, concat, int, le64, len, lzfStr, NONE, prng, SEEDS, str, text } from "./_test_util.ts";
 
@@ -396,5 +396,35 @@ Deno.test({
     }
     assert.deepStrictEqual(kinds, ["header", "key", "end"]);
     assert.ok(reader.done);
+  },
+});
+
+Deno.test({
+  name:
+    "RdbFileReader on a file many times its buffer: every key and payload intact after the buffer moved, the checksum checked over every byte",
+  ...NONE,
+  fn() {
+    const count = 5000; // ~560 KB: the 64 KB buffer is reused many times, payloads span several slabs
+    const value = (i: number) => `value:${i}:`.padEnd(100, "x");
+    const file = rdbFile(
+      11,
+      concat(...Array.from({ length: count }, (_, i) => stringKey(`key:${i}`, value(i)))),
+    );
+    const random = prng(SEEDS[0]);
+    const items = readInChunks(file, () => 1 + int(random, 9000));
+    const keys = items.filter((item): item is RdbKeyItem => item.kind === "key");
+    assert.equal(keys.length, count);
+    keys.forEach((item, i) => {
+      assert.equal(text(item.key), `key:${i}`);
+      const head = concat([0], str(value(i)), [11, 0]);
+      const expected = concat(head, le64(crc64(head)));
+      assert.deepStrictEqual(item.payload, expected, `payload of key:${i}`);
+      assert.deepStrictEqual(item.value, str(value(i)));
+      assert.deepStrictEqual(dumpPayload(item, 10).subarray(0, -10), expected.subarray(0, -10));
+    });
+    const flipped = file.slice();
+    flipped[file.length - 500] ^= 0x01; // inside the last value: only the file's CRC64 can tell
+    const error = assertFileError(() => readInChunks(flipped, () => 4096), ["checksum"]);
+    assert.equal(error.offset, file.length - 8);
   },
 });

@@ -15,7 +15,7 @@
  */
 import type { KeyRecord } from "../pipeline/record.ts";
 import type { RecordBatch, RecordSource } from "../pipeline/stages.ts";
-import { dumpPayload, RdbFileReader, type RdbItem } from "../rdb/file_reader.ts";
+import { RdbFileReader, type RdbItem } from "../rdb/file_reader.ts";
 import { moduleTypeName } from "../rdb/module_name.ts";
 import { RDB_TYPE } from "../rdb/types.ts";
 
@@ -93,7 +93,7 @@ export class RdbRecordSource implements RecordSource {
     const pull = () => {
       const full: KeyRecord[][] = [];
       for (let item = reader.next(); item !== undefined; item = reader.next()) {
-        const record = this.#record(item, reader.version);
+        const record = this.#record(item);
         if (record) batch.push(record);
         if (batch.length >= this.options.batch) {
           full.push(batch);
@@ -113,7 +113,7 @@ export class RdbRecordSource implements RecordSource {
     if (batch.length > 0) yield { records: batch, read: batch.length, failures: [] };
   }
 
-  #record(item: RdbItem, version: number): KeyRecord | undefined {
+  #record(item: RdbItem): KeyRecord | undefined {
     const summary = this.summary;
     switch (item.kind) {
       case "header":
@@ -150,7 +150,7 @@ export class RdbRecordSource implements RecordSource {
           return undefined;
         }
         if (item.expireAt !== -1 && item.expireAt <= this.now()) summary.expired++;
-        const payload = dumpPayload(item, version);
+        const payload = item.payload;
         // #{type} as TYPE would say it: a module value by its module's type name.
         const type = () => moduleTypeName(payload) ?? rdbTypeName(item.rdbType);
         return {

@@ -59,11 +59,16 @@ export class ByteReader {
     const space = new Uint8Array(READ_SIZE);
     const read = await this.conn.read(space);
     if (read === null) return false;
-    const rest = this.#buffer.subarray(this.#start);
-    const joined = new Uint8Array(rest.length + read);
-    joined.set(rest);
-    joined.set(space.subarray(0, read), rest.length);
-    this.#buffer = joined;
+    if (this.buffered === 0) {
+      // The usual case while a snapshot streams: the new bytes as they are, no copy.
+      this.#buffer = space.subarray(0, read);
+    } else {
+      const rest = this.#buffer.subarray(this.#start);
+      const joined = new Uint8Array(rest.length + read);
+      joined.set(rest);
+      joined.set(space.subarray(0, read), rest.length);
+      this.#buffer = joined;
+    }
     this.#start = 0;
     return true;
   }
