@@ -1,12 +1,37 @@
 /**
  * Chunk bridging for the decoder: when an element is cut by a chunk boundary, how many bytes of the next
- * chunk complete it, and the sizes that decide between joining, bridging and assembling a bulk in place.
+ * chunk complete it, and the sizes that decide between joining, bridging and assembling a bulk in place (BigBulk).
  */
 import { MAX_FAST_DIGITS } from "./scalars.ts";
 import { BULK, BULK_ERROR, CR, LF, STREAM_CHUNK, VERBATIM } from "./wire.ts";
 
 /** Bulks at least this large that straddle chunks are assembled in place instead of re-buffered. */
 export const BIG_BULK = 16 * 1024;
+
+/**
+ * A bulk of at least BIG_BULK bytes copied into its final buffer as chunks arrive: one copy however it is
+ * cut. `take` copies what a chunk holds of the rest and says how many bytes it took.
+ */
+export class BigBulk {
+  readonly dest: Uint8Array;
+  filled = 0;
+
+  /** `type`: BULK, VERBATIM, BULK_ERROR or STREAM_CHUNK. */
+  constructor(readonly type: number, length: number) {
+    this.dest = new Uint8Array(length);
+  }
+
+  get complete(): boolean {
+    return this.filled === this.dest.length;
+  }
+
+  take(buf: Uint8Array, pos: number): number {
+    const count = Math.min(this.dest.length - this.filled, buf.length - pos);
+    this.dest.set(pos === 0 && count === buf.length ? buf : buf.subarray(pos, pos + count), this.filled);
+    this.filled += count;
+    return count;
+  }
+}
 
 /** Below this many pending + new bytes, `feed` simply joins them; above it, it builds a bridge. */
 export const BRIDGE_MIN = 4096;
