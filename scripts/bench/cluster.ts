@@ -327,6 +327,22 @@ class Probes {
   }
 }
 
+/** riot's exit code and the JSON of its last stdout line (a run that printed none fails the benchmark). */
+async function jsonResult(output: Promise<Deno.CommandOutput>) {
+  const { code, stdout, stderr } = await output;
+  try {
+    return { code, result: JSON.parse(new TextDecoder().decode(stdout).trim().split("\n").pop()!) };
+  } catch {
+    throw new Error(`riot printed no JSON (exit ${code}): ${new TextDecoder().decode(stderr)}`);
+  }
+}
+
+function verifyLine(verify?: { ok: number; value: number; missing: number; extra: number; ttl: number }) {
+  return verify
+    ? `OK:${verify.ok} V:${verify.value} >:${verify.missing} <:${verify.extra} T:${verify.ttl}`
+    : "-";
+}
+
 interface LiveRow {
   text: string;
   keptUp: boolean;
@@ -376,17 +392,9 @@ async function liveOnce(kind: LiveKind, target: number): Promise<LiveRow> {
   const achieved = await drive(writer, target, probes).finally(() => driving = false);
   writer.close();
   await watching;
-  const { code, stdout, stderr } = await output;
-  let result;
-  try {
-    result = JSON.parse(new TextDecoder().decode(stdout).trim().split("\n").pop()!);
-  } catch {
-    throw new Error(`riot printed no JSON (exit ${code}): ${new TextDecoder().decode(stderr)}`);
-  }
+  const { code, result } = await jsonResult(output);
   const { live, verify } = result;
-  const line = verify
-    ? `OK:${verify.ok} V:${verify.value} >:${verify.missing} <:${verify.extra} T:${verify.ttl}`
-    : "-";
+  const line = verifyLine(verify);
   const probeP99 = probes.percentile(99);
   const keptUp = code === 0 && live.lagP99 < 250 && probeP99 < 250 && probes.missing === 0;
   const text = `| ${kind} -> standalone | ${target} | ${Math.round(achieved)} | ${live.events} | ${
@@ -435,17 +443,9 @@ async function syncOnce(target: number): Promise<LiveRow> {
   const achieved = await drive(writer, target, probes).finally(() => driving = false);
   writer.close();
   await watching;
-  const { code, stdout, stderr } = await output;
-  let result;
-  try {
-    result = JSON.parse(new TextDecoder().decode(stdout).trim().split("\n").pop()!);
-  } catch {
-    throw new Error(`riot printed no JSON (exit ${code}): ${new TextDecoder().decode(stderr)}`);
-  }
+  const { code, result } = await jsonResult(output);
   const verify = result.verify;
-  const line = verify
-    ? `OK:${verify.ok} V:${verify.value} >:${verify.missing} <:${verify.extra} T:${verify.ttl}`
-    : "-";
+  const line = verifyLine(verify);
   const probeP99 = probes.percentile(99);
   const keptUp = code === 0 && probeP99 < 100 && probes.missing === 0;
   const text = `| standalone -> standalone, --mode sync | ${target} | ${Math.round(achieved)} | - | - | - | ${
