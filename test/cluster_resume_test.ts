@@ -50,9 +50,18 @@ Deno.test({
       );
       const saved = JSON.parse(await Deno.readTextFile(checkpoint));
       assert.equal(saved.complete, false);
-      // One cursor per master, named by its host:port; the copy was not done everywhere.
-      assert.deepEqual(Object.keys(saved.cursors).sort(), masters);
-      assert.ok(Object.values(saved.cursors).some((entry) => !(entry as { done: boolean }).done));
+      // One cursor per master, named by its host:port, for each master with a batch fully written by then
+      // (under load a master may have none yet: without an entry it starts from cursor 0 on resume, which
+      // loses nothing); the copy was not done everywhere.
+      const recorded = Object.keys(saved.cursors).sort();
+      assert.ok(
+        recorded.length > 0 && recorded.every((node) => masters.includes(node)),
+        `cursors for ${recorded.join(", ")} of ${masters.join(", ")}`,
+      );
+      assert.ok(
+        recorded.length < masters.length ||
+          Object.values(saved.cursors).some((entry) => !(entry as { done: boolean }).done),
+      );
 
       const second = new RiotProcess(args);
       const resumed = await second.done;
