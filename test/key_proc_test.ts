@@ -194,6 +194,38 @@ serverTest({
   },
 });
 
+serverTest({
+  name:
+    "riot replicate --live --key-proc '#{type}:#{key}': a key that changes type leaves no image under its old type",
+  async fn() {
+    await using source = await RedisServer.start({ notifyKeyspaceEvents: "KA" });
+    await using target = await RedisServer.start();
+    await source.cli("SET", "k", "1");
+    const run = riot([
+      "replicate",
+      uri(source),
+      uri(target),
+      "--live",
+      "--idle-timeout",
+      "1500",
+      "--key-proc",
+      "#{type}:#{key}",
+      "--progress",
+      "none",
+      "--json",
+    ]);
+    await waitFor("the snapshot", async () => await target.cli("EXISTS", "string:k") === "1");
+    // One atomic change of type: the string k becomes a hash (no delete event for k).
+    await source.cli("HSET", "staging", "f", "v");
+    await source.cli("RENAME", "staging", "k");
+    await waitFor("the live change", async () => await target.cli("EXISTS", "hash:k") === "1");
+    const done = await run;
+    assert.equal(done.code, 0, done.err);
+    assert.deepEqual(await keysOf(target), ["hash:k"], "the string image of k is gone");
+    assert.equal(jsonOf(done).verify.ok, 1);
+  },
+});
+
 Deno.test({
   name: "riot replicate --key-proc onto a cluster: each renamed key lands on the master owning its slot",
   ignore: !!redisServerMissing,

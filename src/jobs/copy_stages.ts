@@ -72,7 +72,8 @@ export class CopyStages {
     });
   }
 
-  writers(source: Endpoint, target: Endpoint): Writer[] {
+  /** `replaceImages`: see KeyMapWriter (every phase after the first snapshot). */
+  writers(source: Endpoint, target: Endpoint, replaceImages = false): Writer[] {
     const caps = this.caps ?? { engine: "Redis", maxBulk: Infinity, fieldTtls: true };
     return Array.from({ length: target.workers }, (_, i) => {
       const writer = new FallbackWriter(() => target.worker(i), {
@@ -85,7 +86,7 @@ export class CopyStages {
         noTtl: this.options.noTtl,
         streams: this.options.streams,
       });
-      return this.options.keyMap ? new KeyMapWriter(writer, this.options.keyMap) : writer;
+      return this.options.keyMap ? new KeyMapWriter(writer, this.options.keyMap, replaceImages) : writer;
     });
   }
 }

@@ -410,7 +410,8 @@ export class ReplicationJob {
   }
 
   private writers(): Writer[] {
-    return this.stages.writers(this.source, this.target);
+    // After the first snapshot, a key may have changed type: its image under the old type goes.
+    return this.stages.writers(this.source, this.target, this.phase !== "copying");
   }
 
   private transferConfig(): TransferConfig {

@@ -8,6 +8,11 @@
  * - `big` records keep their source name (the windowed copy reads it there) and carry the target name;
  * - `delete` records become one delete per name the key may have had on the target (with `#{type}`, one per
  *   core type: the type of a deleted key is gone with it).
+ * - With `#{type}` and `replaceImages` (every phase after the first snapshot: live changes, re-scans,
+ *   converge rounds), a written key also deletes its images under the other core types, so a key whose
+ *   type changed (`RENAME hash-key string-key`) leaves no stale image behind. The first snapshot skips
+ *   this: five more DELs per key, where a stale image would come only from an earlier run (and the
+ *   verification reports it as only in the target).
  *
  * Failures and failed records come back as the source's records, so a retry renames them once again, not
  * twice; counts are per source record (a deleted key counts once, however many names were deleted).
@@ -17,10 +22,15 @@ import type { KeyRecord } from "../pipeline/record.ts";
 import type { Writer, WriteResult } from "../pipeline/stages.ts";
 import { moduleTypeName } from "../rdb/module_name.ts";
 import type { KeyMap } from "../sources/key_map.ts";
+import { CORE_TYPES } from "../sources/key_template.ts";
 import { rdbTypeName } from "../sources/rdb_source.ts";
 
 export class KeyMapWriter implements Writer {
-  constructor(private readonly inner: Writer, private readonly keyMap: KeyMap) {}
+  constructor(
+    private readonly inner: Writer,
+    private readonly keyMap: KeyMap,
+    private readonly replaceImages = false,
+  ) {}
 
   async write(records: KeyRecord[]): Promise<WriteResult> {
     const sourceOf = new Map<KeyRecord, KeyRecord>();
@@ -48,17 +58,40 @@ export class KeyMapWriter implements Writer {
     return { ...result, deleted: result.deleted - extraDeleted, failures, failedRecords };
   }
 
+  /**
+   * `written` (the record under its target name), then, with `replaceImages` and `#{type}`, a delete of
+   * the source key's image under each other core type (extra names: their outcome counts with `written`).
+   */
+  private withOthers(record: KeyRecord, type: string, written: KeyRecord): KeyRecord[] {
+    if (!this.replaceImages || !this.keyMap.template.usesType) return [written];
+    const others = CORE_TYPES.filter((other) => other !== type)
+      .map((other): KeyRecord => ({
+        kind: "delete",
+        key: this.keyMap.apply(record.key, other),
+        db: record.db,
+      }));
+    return [written, ...others];
+  }
+
   private rename(record: KeyRecord): KeyRecord[] {
     const map = this.keyMap;
     switch (record.kind) {
       case "delete":
         return map.imagesOfDeleted(record.key).map((key) => ({ ...record, key }));
       case "big":
-        return [{ ...record, targetKey: map.apply(record.key, record.type) }];
+        return this.withOthers(record, record.type, {
+          ...record,
+          targetKey: map.apply(record.key, record.type),
+        });
       case "value":
-        return [{ ...record, key: map.apply(record.key, record.value.type) }];
-      case "dump":
-        return [{ ...record, key: map.apply(record.key, payloadType(record.payload)) }];
+        return this.withOthers(record, record.value.type, {
+          ...record,
+          key: map.apply(record.key, record.value.type),
+        });
+      case "dump": {
+        const type = payloadType(record.payload);
+        return this.withOthers(record, type, { ...record, key: map.apply(record.key, type) });
+      }
       case "commands":
       case "encoded": // imports' records: their commands name their keys already
         return [record];
