@@ -163,25 +163,30 @@ serverTest({
   },
 });
 
+/** `riot replicate --live --key-proc '#{type}:#{key}' --json` for 1.5 s of idle time (not awaited). */
+function liveByType(source: RedisServer, target: RedisServer) {
+  return riot([
+    "replicate",
+    uri(source),
+    uri(target),
+    "--live",
+    "--idle-timeout",
+    "1500",
+    "--key-proc",
+    "#{type}:#{key}",
+    "--progress",
+    "none",
+    "--json",
+  ]);
+}
+
 serverTest({
   name: "riot replicate --live --key-proc copies changes and deletes under the new names",
   async fn() {
     await using source = await RedisServer.start({ notifyKeyspaceEvents: "KA" });
     await using target = await RedisServer.start();
     await source.cli("SET", "before", "1");
-    const run = riot([
-      "replicate",
-      uri(source),
-      uri(target),
-      "--live",
-      "--idle-timeout",
-      "1500",
-      "--key-proc",
-      "#{type}:#{key}",
-      "--progress",
-      "none",
-      "--json",
-    ]);
+    const run = liveByType(source, target);
     await waitFor("the snapshot", async () => await target.cli("EXISTS", "string:before") === "1");
     await source.cli("HSET", "after", "f", "v");
     await waitFor("the live change", async () => await target.cli("EXISTS", "hash:after") === "1");
@@ -201,19 +206,7 @@ serverTest({
     await using source = await RedisServer.start({ notifyKeyspaceEvents: "KA" });
     await using target = await RedisServer.start();
     await source.cli("SET", "k", "1");
-    const run = riot([
-      "replicate",
-      uri(source),
-      uri(target),
-      "--live",
-      "--idle-timeout",
-      "1500",
-      "--key-proc",
-      "#{type}:#{key}",
-      "--progress",
-      "none",
-      "--json",
-    ]);
+    const run = liveByType(source, target);
     await waitFor("the snapshot", async () => await target.cli("EXISTS", "string:k") === "1");
     // One atomic change of type: the string k becomes a hash (no delete event for k).
     await source.cli("HSET", "staging", "f", "v");
